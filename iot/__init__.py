@@ -1,0 +1,4 @@
+"""Sensors over MQTT: adapters that read device payloads and the bridge that moves them.
+
+Adapters are pure (`iot.adapters`); `iot.bridge` owns the paho client; `iot.embedded_broker` serves `make run`.
+"""

@@ -1,0 +1,46 @@
+"""Checks every adapter applies to raw bytes and topic segments before reading them.
+
+Kept private to the adapters package: one place decides what "too big" and "a valid id" mean.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from iot.events import MAX_PAYLOAD_BYTES, PayloadRejected
+
+_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def valid_id(value: str, what: str) -> str:
+    """Return `value` if it is a site/device id (`[A-Za-z0-9_-]+`), else reject the payload."""
+    if not _ID.fullmatch(value):
+        raise PayloadRejected(f"invalid {what} {value[:64]!r}: ids are [A-Za-z0-9_-]+")
+    return value
+
+
+def checked_text(payload: bytes) -> str:
+    """The payload as text, refusing oversized and non-UTF-8 bytes."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise PayloadRejected(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PayloadRejected(f"payload is not UTF-8: {exc.reason} at byte {exc.start}") from None
+
+
+def decode_json(payload: bytes, decoder: msgspec.json.Decoder):
+    """Decode a JSON payload with a typed decoder, turning every failure into a rejection reason."""
+    checked_text(payload)
+    try:
+        return decoder.decode(payload)
+    except msgspec.DecodeError as exc:
+        # msgspec.ValidationError is a DecodeError: wrong types land here with a path in the text.
+        raise PayloadRejected(f"unreadable JSON: {exc}") from None
+
+
+def battery_percent(value: float | None) -> int | None:
+    """Battery as an integer percent; devices report floats such as 96.5."""
+    return None if value is None else round(value)
