@@ -1,0 +1,251 @@
+"""The MQTT bridge: one paho client, a persistent QoS 1 session and acks only after handling.
+
+The handler commits each message's effect before it returns; only then is the message acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Literal
+
+import msgspec
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from iot.mqtt_url import BrokerAddress, parse_mqtt_url
+
+__all__ = ["ReceivedMessage", "MqttBridge", "BridgeState", "MessageHandler", "ErrorRecorder"]
+
+log = logging.getLogger(__name__)
+
+# The broker keeps our session (subscriptions + queued QoS 1 messages) this long while we are away.
+# One day rides out a restart, a deploy gone wrong or a night without an on-call engineer; the
+# broker's persistent_client_expiration (ops/mosquitto) is longer so it never cuts this short.
+SESSION_EXPIRY_S = 24 * 60 * 60
+# Reconnect backoff: first retry soon (a broker restart takes a second), then back off so a dead
+# broker is not hammered. Tests patch these.
+RECONNECT_MIN_DELAY_S = 1
+RECONNECT_MAX_DELAY_S = 30
+# After a message could be neither handled nor recorded as a dead letter (database down), we drop
+# the connection so the broker redelivers it; wait this long first so we do not spin.
+REDELIVERY_DELAY_S = 2.0
+KEEPALIVE_S = 30
+# Log at most this much of a bad payload.
+LOGGED_PAYLOAD_BYTES = 200
+# CONNACK reason codes after which retrying cannot help: wrong credentials or not allowed.
+_AUTH_FAILURES = {4, 5, 134, 135, 138}
+
+BridgeState = Literal["connected", "disconnected", "disabled"]
+
+
+class ReceivedMessage(msgspec.Struct, frozen=True):
+    """One message as the handler sees it: plain values, no paho objects."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    mid: int
+    properties: dict[str, Any] = {}
+
+
+MessageHandler = Callable[[ReceivedMessage], None]
+ErrorRecorder = Callable[[ReceivedMessage, BaseException], None]
+
+
+class MqttBridge:
+    """Owns the paho client: connect, (re)subscribe, deliver each message to the handler, then ack.
+
+    Contract with the caller:
+    - `handler(msg)` returns only after the message's effect is durably committed; then we ack.
+    - If the handler raises, `on_error(msg, exc)` must durably record the message (dead letter);
+      when it returns we ack, so a bad payload is kept once and never blocks the stream.
+    - If on_error raises too (e.g. the database is down), nothing is acked: we reconnect and the
+      broker redelivers. Handlers must therefore be idempotent (dedupe by message identity).
+    """
+
+    def __init__(
+        self,
+        url: str | BrokerAddress,
+        handler: MessageHandler,
+        on_error: ErrorRecorder,
+        *,
+        client_id: str = "fieldops-server",
+        share_group: str = "",
+    ) -> None:
+        self.address = url if isinstance(url, BrokerAddress) else parse_mqtt_url(url)
+        self.client_id = client_id
+        self._handler = handler
+        self._on_error = on_error
+        self._share_group = share_group
+        self._filters: dict[str, int] = {}  # subscribed filter → reference count
+        self._lock = threading.Lock()
+        self._state: BridgeState = "disconnected"
+        self._stopping = threading.Event()
+        self._redelivery_wanted = False
+        self._thread: threading.Thread | None = None
+        self.connected_event = threading.Event()
+        self.last_connect_reason: str | None = None
+        self._client = self._make_client()
+
+    # --- public surface ----------------------------------------------------------------------
+
+    @property
+    def state(self) -> BridgeState:
+        """For /health: connected, disconnected (retrying) or disabled (gave up: credentials)."""
+        return self._state
+
+    def subscribe(self, topic_filter: str) -> Callable[[], None]:
+        """Subscribe (QoS 1) now and after every reconnect; returns a function that unsubscribes."""
+        with self._lock:
+            self._filters[topic_filter] = self._filters.get(topic_filter, 0) + 1
+            first = self._filters[topic_filter] == 1
+        if first and self._state == "connected":
+            self._client.subscribe([(self._shared(topic_filter), _SUBSCRIBE_OPTIONS)])
+        done = False
+
+        def unsubscribe() -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            with self._lock:
+                self._filters[topic_filter] -= 1
+                last = self._filters[topic_filter] == 0
+                if last:
+                    del self._filters[topic_filter]
+            if last and self._state == "connected":
+                self._client.unsubscribe(self._shared(topic_filter))
+
+        return unsubscribe
+
+    def start(self) -> None:
+        """Connect in the background; returns at once. Reconnects on its own until stop()."""
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name=f"mqtt-bridge-{self.client_id}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Disconnect cleanly (the broker keeps our session and queues for us) and join the thread."""
+        self._stopping.set()
+        self._client.disconnect()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._state != "disabled":
+            self._state = "disconnected"
+        self.connected_event.clear()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self.connected_event.wait(timeout)
+
+    # --- paho wiring --------------------------------------------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=mqtt.MQTTv5,
+            # paho would PUBACK as soon as on_message returns, even if it raised; we ack ourselves.
+            manual_ack=True,
+        )
+        if self.address.username is not None:
+            client.username_pw_set(self.address.username, self.address.password)
+        if self.address.tls:
+            client.tls_set(ca_certs=self.address.ca_file)
+        client.reconnect_delay_set(RECONNECT_MIN_DELAY_S, RECONNECT_MAX_DELAY_S)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def _connect_properties(self) -> Properties:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = SESSION_EXPIRY_S
+        return properties
+
+    def _run(self) -> None:
+        # Our own loop around loop_forever: paho's loop ends after a deliberate disconnect, which we
+        # use to force redelivery of a message we could not record; then we connect again.
+        while not self._stopping.is_set():
+            self._redelivery_wanted = False
+            self._client.connect_async(
+                self.address.host,
+                self.address.port,
+                keepalive=KEEPALIVE_S,
+                clean_start=False,
+                properties=self._connect_properties(),
+            )
+            self._client.loop_forever(retry_first_connection=True)
+            if self._stopping.wait(REDELIVERY_DELAY_S if self._redelivery_wanted else RECONNECT_MIN_DELAY_S):
+                break
+
+    def _shared(self, topic_filter: str) -> str:
+        return f"$share/{self._share_group}/{topic_filter}" if self._share_group else topic_filter
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.last_connect_reason = str(reason_code)
+        if reason_code.is_failure:
+            if reason_code.value in _AUTH_FAILURES:
+                # Retrying with the same credentials only fills the broker log; an operator must act.
+                log.error("MQTT broker %r refused us (%s); bridge disabled", self.address, reason_code)
+                self._state = "disabled"
+                self._stopping.set()
+                client.disconnect()
+            return
+        self._state = "connected"
+        with self._lock:
+            filters = list(self._filters)
+        if filters:
+            client.subscribe([(self._shared(f), _SUBSCRIBE_OPTIONS) for f in filters])
+        log.info("MQTT connected to %r (session present: %s)", self.address, flags.session_present)
+        self.connected_event.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.connected_event.clear()
+        if self._state != "disabled":
+            self._state = "disconnected"
+        if not self._stopping.is_set():
+            log.warning("MQTT disconnected from %r (%s); reconnecting", self.address, reason_code)
+
+    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        if self._redelivery_wanted:
+            # We are dropping the connection so the broker redelivers an unrecorded message;
+            # leave later messages unacked too, they come back in order.
+            return
+        received = ReceivedMessage(
+            topic=message.topic,
+            payload=bytes(message.payload),
+            qos=message.qos,
+            retain=bool(message.retain),
+            mid=message.mid,
+            properties=message.properties.json() if message.properties is not None else {},
+        )
+        try:
+            self._handler(received)
+        except Exception as exc:  # a bad payload must never stop the bridge
+            log.warning(
+                "MQTT message on %s not handled (%s: %s); payload %r",
+                received.topic, type(exc).__name__, exc, received.payload[:LOGGED_PAYLOAD_BYTES],
+            )
+            try:
+                self._on_error(received, exc)
+            except Exception:
+                log.exception("MQTT message on %s could not be recorded; reconnecting for redelivery", received.topic)
+                self._redelivery_wanted = True
+                client.disconnect()
+                return
+        if received.qos > 0:
+            client.ack(received.mid, received.qos)
+
+
+# QoS 1, not 2: with QoS 2 paho sends PUBREC before our callback runs. retainHandling=1: retained
+# messages are sent only for a new subscription, not again on every resubscribe after a reconnect.
+_SUBSCRIBE_OPTIONS = SubscribeOptions(qos=1, retainHandling=1)
