@@ -1,0 +1,152 @@
+"""Accounts: argon2 password hashes, opaque bearer tokens stored only as hashes, and the login throttle.
+
+A token lives `token_ttl_s` (a shift offline plus the next morning's sync); logout or disabling a user revokes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import deque
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from server.clock import now, now_text, to_rfc3339
+from server.domain.actor import ROLES, Actor
+from server.errors import Invalid, TooManyRequests, Unauthorized
+from server.ids import check_slug, new_id
+from server.store import Store, Tx
+
+# argon2id with the library's RFC 9106 "low memory" profile: ~50 ms and 64 MiB per hash on this class of machine.
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so timing does not tell which usernames exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise Invalid("a password needs at least 8 characters", code="weak_password")
+    return _hasher.hash(password)
+
+
+def check_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_user(tx: Tx, username: str, password: str, role: str, site_ids: list[str], name: str | None = None) -> str:
+    check_slug(username, "username")
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", code="invalid_role")
+    if tx.one("SELECT 1 AS x FROM users WHERE username = ?", (username,)):
+        raise Invalid(f"user {username} exists", code="duplicate_username")
+    for site in site_ids:
+        if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (site,)) is None:
+            raise Invalid(f"no site {site}", code="site_not_found")
+    user_id = new_id()
+    tx.insert("users", {"id": user_id, "username": username, "name": name or username, "role": role,
+                        "password_hash": hash_password(password), "active": 1, "created_at": now_text()})
+    for site in site_ids:
+        tx.insert("user_sites", {"user_id": user_id, "site_id": site})
+    from server.domain.changes import touch
+
+    touch(tx, "user", user_id)
+    return user_id
+
+
+def load_actor(tx: Tx, user_id: str) -> Actor | None:
+    user = tx.one("SELECT id, name, role, active FROM users WHERE id = ?", (user_id,))
+    if user is None or not user["active"]:
+        return None
+    sites = frozenset(r["site_id"] for r in tx.query("SELECT site_id FROM user_sites WHERE user_id = ?", (user_id,)))
+    return Actor(user["id"], user["name"], user["role"], sites)
+
+
+class LoginThrottle:
+    """Sliding-window counts of failed logins per (username, address) and per address.
+
+    Keyed by the pair so a stranger hammering one username does not lock its owner out from elsewhere.
+    """
+
+    def __init__(self, per_user: int, per_address: int, window_s: float) -> None:
+        self.per_user, self.per_address, self.window_s = per_user, per_address, window_s
+        self._failures: dict[tuple[str, ...], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, ...], at: float) -> deque[float]:
+        q = self._failures.setdefault(key, deque())
+        while q and q[0] <= at - self.window_s:
+            q.popleft()
+        return q
+
+    def check(self, username: str, address: str) -> None:
+        at = time.monotonic()
+        with self._lock:
+            user_q = self._recent(("user", username.lower(), address), at)
+            addr_q = self._recent(("addr", address), at)
+            if len(user_q) >= self.per_user or len(addr_q) >= self.per_address:
+                oldest = min(q[0] for q in (user_q, addr_q) if q)
+                wait = max(1, int(oldest + self.window_s - at))
+                raise TooManyRequests(f"too many failed logins; try again in {wait} s", code="login_throttled", retry_after=wait)
+
+    def failed(self, username: str, address: str) -> None:
+        at = time.monotonic()
+        with self._lock:
+            self._recent(("user", username.lower(), address), at).append(at)
+            self._recent(("addr", address), at).append(at)
+
+    def succeeded(self, username: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop(("user", username.lower(), address), None)
+
+
+class Session:
+    """Login, token lookup and logout over a store."""
+
+    def __init__(self, store: Store, token_ttl_s: int, throttle: LoginThrottle) -> None:
+        self.store, self.token_ttl_s, self.throttle = store, token_ttl_s, throttle
+
+    def login(self, username: str, password: str, address: str) -> tuple[str, Actor]:
+        self.throttle.check(username, address)
+        user = self.store.read(lambda tx: tx.one("SELECT id, password_hash, active FROM users WHERE username = ?", (username,)))
+        ok = check_password(user["password_hash"] if user else _DUMMY_HASH, password)
+        if not (user and ok and user["active"]):
+            self.throttle.failed(username, address)
+            raise Unauthorized("wrong username or password", code="bad_credentials")
+        self.throttle.succeeded(username, address)
+        token = secrets.token_urlsafe(32)
+        issued = now()
+
+        def save(tx: Tx) -> Actor | None:
+            tx.insert("tokens", {"token_hash": token_digest(token), "user_id": user["id"], "created_at": to_rfc3339(issued),
+                                 "expires_at": to_rfc3339(issued + timedelta(seconds=self.token_ttl_s)), "revoked_at": None})
+            return load_actor(tx, user["id"])
+
+        actor = self.store.write(save)
+        assert actor is not None
+        return token, actor
+
+    def actor_for(self, token: str) -> Actor:
+        def find(tx: Tx) -> Actor | None:
+            row = tx.one("SELECT user_id, expires_at, revoked_at FROM tokens WHERE token_hash = ?", (token_digest(token),))
+            if row is None or row["revoked_at"] or row["expires_at"] <= now_text():
+                return None
+            return load_actor(tx, row["user_id"])
+
+        actor = self.store.read(find)
+        if actor is None:
+            raise Unauthorized("the token is missing, expired or revoked; log in again", code="invalid_token")
+        return actor
+
+    def logout(self, token: str) -> None:
+        self.store.write(lambda tx: tx.execute("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL", (now_text(), token_digest(token))))

@@ -1,0 +1,122 @@
+"""The `fieldops` command: serve, and the administration a deployment needs (sites, users, devices).
+
+Each sub-command is one function; `fieldops --help` and each `--help` are what the README shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+from server.settings import from_env
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from server.store import open_store
+
+    settings = from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_store(str(settings.db_path))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.demo import create_demo
+    from server.http.app import create_app
+    from server.services import Services
+
+    settings = from_env()
+    services = Services(settings)
+    if settings.demo:
+        logins = create_demo(services.store)
+        if logins:
+            print("Demo data created. Logins (username / password / role):")
+            for username, password, role in logins:
+                print(f"  {username:<11} {password}  {role}")
+    app = create_app(settings, services)
+    print(f"FieldOps at http://{settings.host}:{settings.port}/  (API schema at /schema)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=5)
+    return 0
+
+
+def cmd_site_add(args: argparse.Namespace) -> int:
+    from server.directory import add_site
+
+    _store().write(lambda tx: add_site(tx, args.id, args.name))
+    print(f"site {args.id} added")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from server.auth import add_user
+
+    user_id = _store().write(lambda tx: add_user(tx, args.username, args.password, args.role, args.site or [], args.name))
+    print(f"user {args.username} ({args.role}) added with id {user_id}")
+    return 0
+
+
+def cmd_device_add(args: argparse.Namespace) -> int:
+    from server.directory import DeviceCreate, add_device
+
+    device = DeviceCreate(id=args.id, site_id=args.site, zone=args.zone, kind=args.kind, source=args.source, name=args.name)
+    _store().write(lambda tx: add_device(tx, device))
+    print(f"device {args.id} ({args.source}) registered on {args.site}, zone {args.zone}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fieldops", description="FieldOps: work orders, offline sync, sensor alarms. Settings come from FIELDOPS_* variables.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the whole service: HTTP, PWA, MQTT bridge, escalation timers")
+    serve.set_defaults(run=cmd_serve)
+
+    site = sub.add_parser("site", help="manage sites").add_subparsers(dest="action", required=True)
+    site_add = site.add_parser("add", help="add a site")
+    site_add.add_argument("id", help="site id: A-Z a-z 0-9 _ - (used in MQTT topics)")
+    site_add.add_argument("--name", required=True, help="display name")
+    site_add.set_defaults(run=cmd_site_add)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    user_add = user.add_parser("add", help="add a user")
+    user_add.add_argument("username")
+    user_add.add_argument("--password", required=True, help="at least 8 characters; stored as an argon2id hash")
+    user_add.add_argument("--role", required=True, choices=["dispatcher", "technician", "guard", "supervisor", "admin"])
+    user_add.add_argument("--site", action="append", help="a site the user works on (repeatable)")
+    user_add.add_argument("--name", help="display name (defaults to the username)")
+    user_add.set_defaults(run=cmd_user_add)
+
+    device = sub.add_parser("device", help="manage the sensor device registry").add_subparsers(dest="action", required=True)
+    device_add = device.add_parser("add", help="register a sensor: maps it to a site and zone")
+    device_add.add_argument("id", help="device id (native, Shelly) or an id of your choice (Zigbee2MQTT)")
+    device_add.add_argument("--site", required=True)
+    device_add.add_argument("--zone", required=True, help="where it is, e.g. 'B2 pump room'")
+    device_add.add_argument("--kind", required=True, help="water_leak, smoke, fire, fire_panel, door, temperature, other")
+    device_add.add_argument("--source", required=True, choices=["native", "zigbee2mqtt", "shelly"])
+    device_add.add_argument("--name", help="Zigbee2MQTT friendly name (may contain /)")
+    device_add.set_defaults(run=cmd_device_add)
+
+    for extend in COMMANDS:
+        extend(sub)
+    return parser
+
+
+# Areas add sub-commands here (simulate, report, backup, restore, purge): each a function(subparsers).
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    from server.errors import AppError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except AppError as exc:
+        print(f"error ({exc.code}): {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Demo data for `make run`: two sites, one user per role with printed passwords, orders in several states.
+
+Created only when the database has no users, through the same mutators as real traffic.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from server.auth import add_user
+from server.clock import now
+from server.directory import DeviceCreate, add_device, add_site
+from server.domain.actor import Actor
+from server.domain.registry import apply_mutation
+from server.ids import new_id
+from server.store import Store, Tx
+
+SITES = {"garden": "翠园小区 Garden Court", "tower": "国贸大厦 Trade Tower"}
+USERS = [  # username, role, sites, name
+    ("dispatcher", "dispatcher", ["garden", "tower"], "客服 王芳"),
+    ("tech", "technician", ["garden", "tower"], "维修 李强"),
+    ("tech2", "technician", ["garden"], "维修 赵磊"),
+    ("guard", "guard", ["garden"], "护卫 陈刚"),
+    ("supervisor", "supervisor", ["garden", "tower"], "主管 刘洋"),
+    ("admin", "admin", [], "系统管理员"),
+]
+DEMO_PASSWORD = "fieldops-demo"
+
+
+def create_demo(store: Store) -> list[tuple[str, str, str]] | None:
+    """Fill an empty database; return the logins (username, password, role), or None if it had users."""
+
+    def fill(tx: Tx) -> list[tuple[str, str, str]] | None:
+        if tx.one("SELECT 1 AS x FROM users LIMIT 1"):
+            return None
+        for site_id, name in SITES.items():
+            add_site(tx, site_id, name)
+        ids = {u: add_user(tx, u, DEMO_PASSWORD, role, sites, name) for u, role, sites, name in USERS}
+        add_device(tx, DeviceCreate(id="leak-b2-pump", site_id="garden", zone="B2 水泵房 pump room", kind="water_leak", source="native"))
+        add_device(tx, DeviceCreate(id="0x00158d0001a2b3c4", site_id="garden", zone="3栋 地下室 basement", kind="water_leak", source="zigbee2mqtt", name="garden/b3/leak"))
+        add_device(tx, DeviceCreate(id="shellyflood-A1B2C3", site_id="tower", zone="12F 茶水间 pantry", kind="water_leak", source="shelly"))
+        _orders(tx, ids)
+        return [(u, DEMO_PASSWORD, role) for u, role, _, _ in USERS]
+
+    return store.write(fill)
+
+
+def _orders(tx: Tx, ids: dict[str, str]) -> None:
+    office = Actor(ids["dispatcher"], "客服 王芳", "dispatcher", frozenset(SITES))
+    tech = Actor(ids["tech"], "维修 李强", "technician", frozenset(SITES))
+    start = now() - timedelta(hours=2)
+
+    def step(actor: Actor, name: str, minutes: float, **args: object) -> None:
+        apply_mutation(tx, actor, name, args, start + timedelta(minutes=minutes))
+
+    jobs = [
+        ("garden", "3-1201", "repair", "normal", "厨房水龙头漏水 Kitchen tap leaking", "王女士", 0),
+        ("garden", "5-0302", "repair", "urgent", "卫生间下水道堵塞 Blocked bathroom drain", "张先生", 2),
+        ("tower", "12F-05", "repair", "normal", "办公室灯管不亮 Office lights out", "前台 Reception", 3),
+        ("garden", "2-0801", "complaint", "normal", "夜间施工噪音 Night-time construction noise", "刘先生", 5),
+    ]
+    made = []
+    for site, unit, category, priority, title, reporter, at in jobs:
+        order_id = new_id()
+        step(office, "create_work_order", at, id=order_id, site_id=site, unit=unit, category=category, priority=priority,
+             title=title, description=title, reporter={"name": reporter, "phone": "138-0000-0000"},
+             complaint_level="minor" if category == "complaint" else None)
+        made.append(order_id)
+    step(office, "dispatch", 1, work_order_id=made[0], technician_id=ids["tech"])
+    step(tech, "accept", 3, work_order_id=made[0])
+    step(tech, "arrive", 12, work_order_id=made[0])
+    step(tech, "confirm_scope", 15, work_order_id=made[0], scope="更换水龙头阀芯 Replace tap cartridge", labor_fee=5000, material_fee=3500, customer_name="王女士")
+    step(office, "dispatch", 4, work_order_id=made[1], technician_id=ids["tech"])
+    step(office, "dispatch", 6, work_order_id=made[2], technician_id=ids["tech"])
+    step(tech, "accept", 8, work_order_id=made[2])

@@ -1,0 +1,90 @@
+"""Sites, users and the sensor device registry: created by the CLI or an admin, read by everyone in scope.
+
+Devices map what a sensor calls itself (id, Zigbee2MQTT friendly name, Shelly id) to a site and zone.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from server.clock import now_text
+from server.domain.actor import Actor
+from server.domain.changes import touch
+from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.ids import check_slug
+from server.store import Store, Tx
+
+DeviceKind = Literal["water_leak", "smoke", "fire", "fire_panel", "door", "temperature", "other"]
+Source = Literal["native", "zigbee2mqtt", "shelly"]
+
+
+class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):
+    id: Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_-]{1,64}$")]
+    site_id: str
+    zone: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    kind: DeviceKind
+    source: Source
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+
+
+def add_site(tx: Tx, site_id: str, name: str) -> None:
+    check_slug(site_id, "site id")
+    if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (site_id,)):
+        raise Conflict(f"site {site_id} exists", code="duplicate_id")
+    tx.insert("sites", {"id": site_id, "name": name, "created_at": now_text()})
+    touch(tx, "site", site_id)
+
+
+def add_device(tx: Tx, device: DeviceCreate) -> dict[str, Any]:
+    if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (device.site_id,)) is None:
+        raise NotFound(f"no site {device.site_id}", code="site_not_found")
+    if device.source == "zigbee2mqtt" and not device.name:
+        raise Invalid("a zigbee2mqtt device needs its friendly name (--name)", code="friendly_name_required")
+    row = {"id": device.id, "site_id": device.site_id, "zone": device.zone, "kind": device.kind,
+           "source": device.source, "name": device.name, "created_at": now_text()}
+    # Registering again moves the device (a sensor carried to another plant room).
+    tx.execute("DELETE FROM devices WHERE id = ? OR (source = ? AND name IS NOT NULL AND name = ?)", (device.id, device.source, device.name))
+    tx.insert("devices", row)
+    return row
+
+
+def register_device(store: Store, actor: Actor, device: DeviceCreate) -> dict[str, Any]:
+    if actor.role not in ("supervisor", "admin"):
+        raise Forbidden("only supervisors and admins register devices", code="role_not_allowed")
+    if not actor.has_site(device.site_id):
+        raise NotFound(f"no site {device.site_id}", code="site_not_found")
+    return store.write(lambda tx: add_device(tx, device))
+
+
+def _site_filter(actor: Actor, column: str = "site_id") -> tuple[str, list[str]]:
+    if actor.is_admin:
+        return "1 = 1", []
+    sites = sorted(actor.site_ids)
+    return f"{column} IN ({','.join('?' for _ in sites) or 'NULL'})", sites
+
+
+def list_sites(store: Store, actor: Actor) -> list[dict[str, Any]]:
+    where, params = _site_filter(actor, "id")
+    return store.read(lambda tx: tx.query(f"SELECT id, name FROM sites WHERE {where} ORDER BY id", params))
+
+
+def list_users(store: Store, actor: Actor, role: str | None) -> list[dict[str, Any]]:
+    where, params = _site_filter(actor, "us.site_id")
+
+    def run(tx: Tx) -> list[dict[str, Any]]:
+        rows = tx.query(
+            f"SELECT u.id, u.name, u.role, group_concat(us.site_id) AS sites FROM users u JOIN user_sites us ON us.user_id = u.id"
+            f" WHERE u.active = 1 AND {where} {'AND u.role = ?' if role else ''} GROUP BY u.id ORDER BY u.name",
+            [*params, *([role] if role else [])])
+        return [{"id": r["id"], "name": r["name"], "role": r["role"], "site_ids": sorted(r["sites"].split(","))} for r in rows]
+
+    return store.read(run)
+
+
+def list_devices(store: Store, actor: Actor, site_id: str | None) -> list[dict[str, Any]]:
+    where, params = _site_filter(actor)
+    if site_id:
+        where, params = f"{where} AND site_id = ?", [*params, site_id]
+    return store.read(lambda tx: tx.query(f"SELECT * FROM devices WHERE {where} ORDER BY site_id, id", params))

@@ -1,0 +1,71 @@
+"""Who may see what: work orders by role, site and assignment; customer details only where work needs them.
+
+An object outside a user's view answers 404 (they may not know it exists); a visible one they may not change, 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.domain.actor import Actor
+from server.errors import Forbidden, NotFound
+from server.store import Tx
+
+OFFICE_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
+GUARD_CATEGORIES = ("emergency", "help")
+ACTIVE_STATUSES = frozenset({"new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"})
+
+
+def can_see_order(actor: Actor, wo: dict[str, Any]) -> bool:
+    if actor.is_admin:
+        return True
+    if not actor.has_site(wo["site_id"]):
+        # A technician keeps their assigned orders even if the site list changed meanwhile.
+        return actor.role == "technician" and wo.get("assignee_id") == actor.id
+    if actor.role in OFFICE_ROLES:
+        return True
+    if actor.role == "technician":
+        return wo.get("assignee_id") == actor.id or wo.get("created_by") == actor.id
+    if actor.role == "guard":
+        return wo["category"] in GUARD_CATEGORIES or wo.get("created_by") == actor.id
+    return False
+
+
+def may_see_customer(actor: Actor, wo: dict[str, Any]) -> bool:
+    """Names and phones: the office always; field staff only while the job is theirs and open."""
+    if actor.role in OFFICE_ROLES:
+        return True
+    return wo["status"] in ACTIVE_STATUSES and (wo.get("assignee_id") == actor.id or actor.role == "guard" or wo.get("created_by") == actor.id)
+
+
+def order_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
+    """A WHERE fragment over `work_orders` selecting what `actor` may see (mirrors can_see_order)."""
+    if actor.is_admin:
+        return "1 = 1", []
+    sites = sorted(actor.site_ids)
+    marks = ",".join("?" for _ in sites) or "NULL"
+    if actor.role in OFFICE_ROLES:
+        return f"site_id IN ({marks})", sites
+    if actor.role == "technician":
+        return "(assignee_id = ? OR (created_by = ? AND site_id IN (" + marks + ")))", [actor.id, actor.id, *sites]
+    if actor.role == "guard":
+        return f"site_id IN ({marks}) AND (category IN ('emergency', 'help') OR created_by = ?)", [*sites, actor.id]
+    return "0 = 1", []
+
+
+def load_order(tx: Tx, actor: Actor, work_order_id: str) -> dict[str, Any]:
+    """The order row if `actor` may see it, else 404."""
+    wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (work_order_id,))
+    if wo is None or not can_see_order(actor, wo):
+        raise NotFound(f"no work order {work_order_id}", code="work_order_not_found")
+    return wo
+
+
+def require_assignee(actor: Actor, wo: dict[str, Any], doing: str) -> None:
+    if actor.role == "technician" and wo.get("assignee_id") != actor.id:
+        raise Forbidden(f"only the assigned technician may {doing}", code="not_assignee")
+
+
+def require_site(actor: Actor, site_id: str) -> None:
+    if not actor.has_site(site_id):
+        raise NotFound(f"no site {site_id}", code="site_not_found")

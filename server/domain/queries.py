@@ -1,0 +1,50 @@
+"""Read side of work orders: one order or a filtered page, always through the caller's visibility scope.
+
+Filters are validated here so bad ones are a clear 422, never a silently empty list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.domain.access import load_order, order_scope_sql
+from server.domain.actor import Actor
+from server.domain.views import render_order
+from server.errors import Invalid
+
+STATUSES = ("new", "dispatched", "accepted", "on_site", "in_progress", "completed", "signed_off", "closed", "deferred", "disputed", "cancelled")
+
+
+def get_order(services: Any, actor: Actor, work_order_id: str) -> dict[str, Any]:
+    return services.store.read(lambda tx: render_order(tx, actor, load_order(tx, actor, work_order_id), services.sla_targets))
+
+
+def list_orders(services: Any, actor: Actor, site_id: str | None, status: str | None, assignee: str | None, limit: int, after: str | None) -> list[dict[str, Any]]:
+    where, params = order_scope_sql(actor)
+    clauses, args = [where], list(params)
+    if site_id:
+        clauses.append("site_id = ?")
+        args.append(site_id)
+    if status:
+        wanted = [s.strip() for s in status.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in STATUSES]
+        if unknown:
+            raise Invalid(f"unknown status {', '.join(unknown)}; one of {', '.join(STATUSES)}", code="invalid_filter")
+        clauses.append(f"status IN ({','.join('?' for _ in wanted)})")
+        args += wanted
+    if assignee:
+        clauses.append("assignee_id = ?")
+        args.append(actor.id if assignee == "me" else assignee)
+
+    def page(tx: Any) -> list[dict[str, Any]]:
+        local_clauses, local_args = list(clauses), list(args)
+        if after:
+            mark = tx.one("SELECT created_at FROM work_orders WHERE id = ?", (after,))
+            if mark is None:
+                raise Invalid("the paging cursor names no order", code="invalid_cursor")
+            local_clauses.append("(created_at < ? OR (created_at = ? AND id < ?))")
+            local_args += [mark["created_at"], mark["created_at"], after]
+        rows = tx.query(f"SELECT * FROM work_orders WHERE {' AND '.join(local_clauses)} ORDER BY created_at DESC, id DESC LIMIT ?", (*local_args, limit))
+        return [render_order(tx, actor, wo, services.sla_targets, with_events=False) for wo in rows]
+
+    return services.store.read(page)

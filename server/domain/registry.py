@@ -1,0 +1,105 @@
+"""The mutator registry: every write a client can make is a named function registered here.
+
+`apply_mutation` is the one write path, shared by `POST /api/v1/mutations/{name}` and sync push.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+import msgspec
+
+from server.domain.actor import Actor
+from server.errors import Forbidden, Invalid, NotFound
+from server.store import Tx
+
+
+class Ref(msgspec.Struct, frozen=True):
+    """What a mutator changed: the HTTP layer renders it for the caller after the write."""
+
+    type: str
+    id: str
+
+
+MutatorFn = Callable[[Tx, Actor, Any, datetime], Ref]
+Salvage = Callable[[Tx, Actor, Any, datetime], None]
+
+
+class Mutator(msgspec.Struct, frozen=True):
+    name: str
+    args_type: type
+    fn: MutatorFn
+    roles: frozenset[str]
+    doc: str
+    # Keeps the facts a refused mutation carried (notes, photos, signatures) so nothing from the field is lost.
+    salvage: Salvage | None = None
+    # Older argument shapes still sent by app versions in the field, converted to the current one.
+    upgrade: Callable[[dict], dict] | None = None
+
+
+REGISTRY: dict[str, Mutator] = {}
+
+
+def mutator(
+    name: str,
+    args: type,
+    roles: set[str] | frozenset[str],
+    salvage: Salvage | None = None,
+    upgrade: Callable[[dict], dict] | None = None,
+) -> Callable[[MutatorFn], MutatorFn]:
+    def register(fn: MutatorFn) -> MutatorFn:
+        if name in REGISTRY:
+            raise RuntimeError(f"mutator {name} registered twice")
+        REGISTRY[name] = Mutator(name, args, fn, frozenset(roles) | {"admin"}, (fn.__doc__ or "").strip(), salvage, upgrade)
+        return fn
+
+    return register
+
+
+def get_mutator(name: str) -> Mutator:
+    _load_all()
+    found = REGISTRY.get(name)
+    if found is None:
+        raise NotFound(f"there is no mutation named {name!r}", code="unknown_mutation")
+    return found
+
+
+def decode_args(m: Mutator, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise Invalid("mutation arguments must be a JSON object", code="invalid_arguments")
+    if m.upgrade is not None:
+        raw = m.upgrade(dict(raw))
+    try:
+        return msgspec.convert(raw, m.args_type)
+    except msgspec.ValidationError as exc:
+        raise Invalid(f"{m.name}: {exc}", code="invalid_arguments") from None
+
+
+def check_role(m: Mutator, actor: Actor) -> None:
+    if actor.role not in m.roles:
+        raise Forbidden(f"a {actor.role} may not {m.name.replace('_', ' ')}", code="role_not_allowed")
+
+
+def apply_mutation(tx: Tx, actor: Actor, name: str, raw_args: Any, occurred_at: datetime) -> Ref:
+    """Look up, authorize, decode and run one mutation inside the caller's transaction."""
+    m = get_mutator(name)
+    check_role(m, actor)
+    args = decode_args(m, raw_args)
+    return m.fn(tx, actor, args, occurred_at)
+
+
+def all_mutators() -> dict[str, Mutator]:
+    _load_all()
+    return dict(REGISTRY)
+
+
+_loaded = False
+
+
+def _load_all() -> None:
+    global _loaded
+    if not _loaded:
+        import server.domain.mutators  # noqa: F401  (registers every mutator module)
+
+        _loaded = True

@@ -1,0 +1,97 @@
+"""Wire types of the work-order mutators' arguments (CONTRACT.md "Writes are mutations").
+
+New fields get defaults; an existing field's type never changes (older apps in the field still sync).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+Category = Literal["repair", "complaint", "help", "emergency"]
+Priority = Literal["normal", "urgent", "emergency"]
+ComplaintLevel = Literal["minor", "important", "major"]
+PhotoKind = Literal["before", "after", "cleanup", "damage"]
+
+Text = Annotated[str, msgspec.Meta(max_length=4000)]
+Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
+Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+Time = Annotated[str, msgspec.Meta(min_length=10, max_length=40)]
+
+
+class Reporter(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
+
+
+class CreateWorkOrder(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    site_id: str
+    unit: Short
+    category: Category
+    priority: Priority
+    title: Short
+    description: Text = ""
+    reporter: Reporter = msgspec.field(default_factory=Reporter)
+    requested_at: Time | None = None
+    complaint_level: ComplaintLevel | None = None
+    rework_of: str | None = None
+
+
+class Dispatch(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    technician_id: str
+
+
+class OrderStep(msgspec.Struct, forbid_unknown_fields=True):
+    """accept, arrive: only the order."""
+
+    work_order_id: str
+
+
+class ConfirmScope(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    scope: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    labor_fee: Cents
+    material_fee: Cents
+    customer_name: Short
+    # The customer's consent drawn on the tablet (a blob); optional for free work.
+    consent_signature_sha256: Sha256 | None = None
+
+
+class AddNote(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    id: str
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class AttachPhoto(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    sha256: Sha256
+    kind: PhotoKind
+    taken_at: Time
+
+
+class Complete(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    summary: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class Defer(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    promised_at: Time
+
+
+class CallBack(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    reached: bool
+    satisfied: bool | None = None
+    comment: Text = ""
+
+
+class Cancel(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]

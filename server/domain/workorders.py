@@ -1,0 +1,254 @@
+"""The repair procedure (DOMAIN.md) as mutators: record, dispatch, accept, arrive, confirm scope,
+repair, complete, defer, call back, cancel. Sign-off lives in signoff.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from server.clock import now_text, parse_rfc3339, to_rfc3339
+from server.domain import workorder_args as a
+from server.domain.access import load_order, require_assignee, require_site
+from server.domain.actor import Actor
+from server.domain.audit import append_event
+from server.domain.changes import touch
+from server.domain.registry import Ref, mutator
+from server.errors import Conflict, Invalid, NotFound
+from server.ids import check_object_id
+from server.store import Tx
+
+OFFICE = {"dispatcher", "supervisor"}
+TERMINAL = {"closed", "cancelled"}
+
+
+def refuse_status(wo: dict[str, Any], doing: str) -> Conflict:
+    return Conflict(f"cannot {doing}: the order is {wo['status']}", code="invalid_status", status=wo["status"])
+
+
+def step_time(wo: dict[str, Any] | None, occurred_at: datetime) -> str:
+    """When a step happened: never before the order's previous step (device clocks drift)."""
+    text = to_rfc3339(occurred_at)
+    if wo is not None and text < wo["last_occurred_at"]:
+        return wo["last_occurred_at"]
+    return text
+
+
+def record(tx: Tx, actor: Actor, wo: dict[str, Any], name: str, occurred: str, changes: dict[str, Any], data: dict[str, Any]) -> Ref:
+    """Apply column changes to an order, append its audit event and log the change for sync."""
+    recorded = now_text()
+    changes = {**changes, "last_occurred_at": max(occurred, wo["last_occurred_at"]), "updated_at": recorded}
+    sets = ", ".join(f'"{col}" = ?' for col in changes)
+    tx.execute(f"UPDATE work_orders SET {sets} WHERE id = ?", (*changes.values(), wo["id"]))
+    append_event(tx, wo["id"], name, actor.id, occurred, recorded, data)
+    touch(tx, "work_order", wo["id"])
+    return Ref("work_order", wo["id"])
+
+
+def transition(tx: Tx, actor: Actor, wo: dict[str, Any], name: str, to: str, occurred_at: datetime, changes: dict[str, Any] | None = None, data: dict[str, Any] | None = None) -> Ref:
+    occurred = step_time(wo, occurred_at)
+    return record(tx, actor, wo, name, occurred, {"status": to, **(changes or {})}, {"from": wo["status"], "to": to, **(data or {})})
+
+
+def has_cleanup_photo(tx: Tx, work_order_id: str) -> bool:
+    return tx.one("SELECT 1 AS x FROM photos WHERE work_order_id = ? AND kind = 'cleanup'", (work_order_id,)) is not None
+
+
+@mutator("create_work_order", a.CreateWorkOrder, {"dispatcher", "supervisor", "technician", "guard"})
+def create_work_order(tx: Tx, actor: Actor, args: a.CreateWorkOrder, occurred_at: datetime) -> Ref:
+    """Record a report (any channel) as a new order; the service centre owns it from here."""
+    order_id = check_object_id(args.id)
+    require_site(actor, args.site_id)
+    if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (args.site_id,)) is None:
+        raise NotFound(f"no site {args.site_id}", code="site_not_found")
+    existing = tx.one("SELECT created_by FROM work_orders WHERE id = ?", (order_id,))
+    if existing is not None:
+        if existing["created_by"] == actor.id:
+            return Ref("work_order", order_id)  # a retried create: already recorded
+        raise Conflict(f"work order id {order_id} is taken", code="duplicate_id")
+    if args.category == "complaint" and args.complaint_level is None:
+        raise Invalid("a complaint needs a complaint_level (minor, important, major)", code="complaint_level_required")
+    if args.category != "complaint" and args.complaint_level is not None:
+        raise Invalid("complaint_level is only for complaints", code="invalid_arguments")
+    if args.rework_of is not None:
+        first = tx.one("SELECT site_id FROM work_orders WHERE id = ?", (args.rework_of,))
+        if first is None or first["site_id"] != args.site_id:
+            raise NotFound(f"no work order {args.rework_of} on this site to redo", code="rework_target_not_found")
+    requested = to_rfc3339(parse_rfc3339(args.requested_at, "requested_at")) if args.requested_at else None
+    priority = "emergency" if args.category == "emergency" else args.priority
+    occurred = step_time(None, occurred_at)
+    recorded = now_text()
+    tx.insert("work_orders", {
+        "id": order_id, "site_id": args.site_id, "unit": args.unit, "category": args.category,
+        "priority": priority, "status": "new", "title": args.title, "description": args.description,
+        "reporter_name": args.reporter.name, "reporter_phone": args.reporter.phone,
+        "complaint_level": args.complaint_level, "rework_of": args.rework_of, "requested_at": requested,
+        "created_by": actor.id, "created_at": occurred, "last_occurred_at": occurred, "updated_at": recorded,
+    })
+    append_event(tx, order_id, "create_work_order", actor.id, occurred, recorded, {
+        "to": "new", "category": args.category, "priority": priority, "complaint_level": args.complaint_level,
+        "rework_of": args.rework_of, "title": args.title, "unit": args.unit,
+    })
+    touch(tx, "work_order", order_id)
+    return Ref("work_order", order_id)
+
+
+@mutator("dispatch", a.Dispatch, OFFICE)
+def dispatch(tx: Tx, actor: Actor, args: a.Dispatch, occurred_at: datetime) -> Ref:
+    """Notify a technician of the order (or hand it to another before arrival)."""
+    wo = load_order(tx, actor, args.work_order_id)
+    if wo["status"] not in ("new", "deferred", "dispatched", "accepted"):
+        raise refuse_status(wo, "dispatch")
+    tech = tx.one("SELECT id, role, active FROM users WHERE id = ?", (args.technician_id,))
+    on_site = tx.one("SELECT 1 AS x FROM user_sites WHERE user_id = ? AND site_id = ?", (args.technician_id, wo["site_id"]))
+    if tech is None or tech["role"] != "technician" or not tech["active"] or on_site is None:
+        raise Invalid("technician_id is not an active technician of this site", code="invalid_technician")
+    occurred = step_time(wo, occurred_at)
+    changes: dict[str, Any] = {"assignee_id": tech["id"]}
+    if wo["dispatched_at"] is None:
+        changes["dispatched_at"] = occurred  # the SLA counts the first notification
+    if wo["status"] == "accepted" and wo["assignee_id"] != tech["id"]:
+        changes["accepted_at"] = None
+    return transition(tx, actor, wo, "dispatch", "dispatched", occurred_at, changes, {"technician_id": tech["id"], "previous_assignee": wo["assignee_id"]})
+
+
+@mutator("accept", a.OrderStep, {"technician"})
+def accept(tx: Tx, actor: Actor, args: a.OrderStep, occurred_at: datetime) -> Ref:
+    """The assigned technician takes the order (接单时间)."""
+    wo = load_order(tx, actor, args.work_order_id)
+    require_assignee(actor, wo, "accept this order")
+    if wo["status"] != "dispatched":
+        raise refuse_status(wo, "accept")
+    return transition(tx, actor, wo, "accept", "accepted", occurred_at, {"accepted_at": step_time(wo, occurred_at)})
+
+
+@mutator("arrive", a.OrderStep, {"technician"})
+def arrive(tx: Tx, actor: Actor, args: a.OrderStep, occurred_at: datetime) -> Ref:
+    """The technician is at the unit."""
+    wo = load_order(tx, actor, args.work_order_id)
+    require_assignee(actor, wo, "arrive")
+    if wo["status"] != "accepted":
+        raise refuse_status(wo, "arrive")
+    return transition(tx, actor, wo, "arrive", "on_site", occurred_at, {"arrived_at": step_time(wo, occurred_at)})
+
+
+@mutator("confirm_scope", a.ConfirmScope, {"technician"})
+def confirm_scope(tx: Tx, actor: Actor, args: a.ConfirmScope, occurred_at: datetime) -> Ref:
+    """The customer agreed to what will be done and what it costs; a new agreement replaces the old."""
+    wo = load_order(tx, actor, args.work_order_id)
+    require_assignee(actor, wo, "confirm the scope")
+    if wo["status"] not in ("on_site", "in_progress"):
+        raise refuse_status(wo, "confirm the scope")
+    occurred = step_time(wo, occurred_at)
+    consent = {
+        "customer_name": args.customer_name, "scope": args.scope, "labor_fee": args.labor_fee,
+        "material_fee": args.material_fee, "signature_sha256": args.consent_signature_sha256, "occurred_at": occurred,
+    }
+    changes = {"scope": args.scope, "labor_fee": args.labor_fee, "material_fee": args.material_fee,
+               "consent": json.dumps(consent, ensure_ascii=False), "scope_confirmed_at": occurred}
+    return transition(tx, actor, wo, "confirm_scope", "in_progress", occurred_at, changes, {"consent": consent})
+
+
+@mutator("add_note", a.AddNote, {"dispatcher", "supervisor", "technician", "guard"})
+def add_note(tx: Tx, actor: Actor, args: a.AddNote, occurred_at: datetime) -> Ref:
+    """Append a note; notes are never edited or removed."""
+    wo = load_order(tx, actor, args.work_order_id)
+    keep_note(tx, actor, wo, args, occurred_at)
+    return Ref("work_order", wo["id"])
+
+
+def keep_note(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AddNote, occurred_at: datetime) -> None:
+    note_id = check_object_id(args.id, "note id")
+    existing = tx.one("SELECT work_order_id FROM notes WHERE id = ?", (note_id,))
+    if existing is not None:
+        if existing["work_order_id"] != wo["id"]:
+            raise Conflict(f"note id {note_id} is taken", code="duplicate_id")
+        return
+    occurred = step_time(wo, occurred_at)
+    recorded = now_text()
+    tx.insert("notes", {"id": note_id, "work_order_id": wo["id"], "author_id": actor.id, "text": args.text, "occurred_at": occurred, "recorded_at": recorded})
+    record(tx, actor, wo, "add_note", occurred, {}, {"note_id": note_id, "text": args.text})
+
+
+@mutator("attach_photo", a.AttachPhoto, {"technician", "guard", "supervisor", "dispatcher"})
+def attach_photo(tx: Tx, actor: Actor, args: a.AttachPhoto, occurred_at: datetime) -> Ref:
+    """Attach a photo by hash; the bytes may arrive later (the order shows it pending)."""
+    wo = load_order(tx, actor, args.work_order_id)
+    if actor.role == "technician":
+        require_assignee(actor, wo, "attach photos")
+    keep_photo(tx, actor, wo, args, occurred_at)
+    return Ref("work_order", wo["id"])
+
+
+def keep_photo(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AttachPhoto, occurred_at: datetime) -> None:
+    if tx.one("SELECT 1 AS x FROM photos WHERE work_order_id = ? AND sha256 = ?", (wo["id"], args.sha256)) is not None:
+        return
+    taken = to_rfc3339(parse_rfc3339(args.taken_at, "taken_at"))
+    recorded = now_text()
+    tx.insert("photos", {"work_order_id": wo["id"], "sha256": args.sha256, "kind": args.kind, "taken_at": taken, "added_by": actor.id, "recorded_at": recorded})
+    record(tx, actor, wo, "attach_photo", step_time(wo, occurred_at), {}, {"sha256": args.sha256, "kind": args.kind, "taken_at": taken})
+
+
+def salvage_complete(tx: Tx, actor: Actor, args: a.Complete, occurred_at: datetime) -> None:
+    """A refused completion still keeps the technician's summary as a note on the order."""
+    wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (args.work_order_id,))
+    if wo is None:
+        return
+    record(tx, actor, wo, "complete_refused", step_time(wo, occurred_at), {"summary": wo["summary"] or args.summary}, {"summary": args.summary})
+
+
+@mutator("complete", a.Complete, {"technician"}, salvage=salvage_complete)
+def complete(tx: Tx, actor: Actor, args: a.Complete, occurred_at: datetime) -> Ref:
+    """Work done and the site cleaned: needs at least one `cleanup` photo."""
+    wo = load_order(tx, actor, args.work_order_id)
+    require_assignee(actor, wo, "complete this order")
+    if wo["status"] != "in_progress":
+        raise refuse_status(wo, "complete")
+    if not has_cleanup_photo(tx, wo["id"]):
+        raise Conflict("attach a photo of the cleaned-up site (kind cleanup) before completing", code="cleanup_photo_required")
+    occurred = step_time(wo, occurred_at)
+    return transition(tx, actor, wo, "complete", "completed", occurred_at,
+                      {"summary": args.summary, "completed_at": occurred, "completion_recorded_at": now_text()}, {"summary": args.summary})
+
+
+@mutator("defer", a.Defer, {"dispatcher", "supervisor", "technician"})
+def defer(tx: Tx, actor: Actor, args: a.Defer, occurred_at: datetime) -> Ref:
+    """Cannot fix now: record why and the time promised to the customer."""
+    wo = load_order(tx, actor, args.work_order_id)
+    require_assignee(actor, wo, "defer this order")
+    if wo["status"] not in ("new", "dispatched", "accepted", "on_site", "in_progress", "deferred"):
+        raise refuse_status(wo, "defer")
+    promised = to_rfc3339(parse_rfc3339(args.promised_at, "promised_at"))
+    return transition(tx, actor, wo, "defer", "deferred", occurred_at, {"defer_reason": args.reason, "promised_at": promised}, {"reason": args.reason, "promised_at": promised})
+
+
+@mutator("call_back", a.CallBack, {"dispatcher", "supervisor"})
+def call_back(tx: Tx, actor: Actor, args: a.CallBack, occurred_at: datetime) -> Ref:
+    """Record a call-back (回访) attempt; a reached customer closes a signed-off order."""
+    wo = load_order(tx, actor, args.work_order_id)
+    if wo["status"] not in ("signed_off", "disputed", "closed", "completed"):
+        raise refuse_status(wo, "call back")
+    occurred = step_time(wo, occurred_at)
+    tx.insert("call_backs", {"work_order_id": wo["id"], "actor_id": actor.id, "reached": int(args.reached),
+                             "satisfied": None if args.satisfied is None else int(args.satisfied),
+                             "comment": args.comment, "occurred_at": occurred, "recorded_at": now_text()})
+    changes: dict[str, Any] = {}
+    to = wo["status"]
+    if args.reached:
+        if wo["called_back_at"] is None:
+            changes["called_back_at"] = occurred
+        if wo["status"] == "signed_off":
+            to, changes["closed_at"] = "closed", occurred
+    data = {"reached": args.reached, "satisfied": args.satisfied, "comment": args.comment}
+    return record(tx, actor, wo, "call_back", occurred, {"status": to, **changes}, {"from": wo["status"], "to": to, **data})
+
+
+@mutator("cancel", a.Cancel, OFFICE)
+def cancel(tx: Tx, actor: Actor, args: a.Cancel, occurred_at: datetime) -> Ref:
+    """Withdraw the order (duplicate report, customer no longer needs it)."""
+    wo = load_order(tx, actor, args.work_order_id)
+    if wo["status"] in TERMINAL or wo["status"] == "signed_off":
+        raise refuse_status(wo, "cancel")
+    occurred = step_time(wo, occurred_at)
+    return transition(tx, actor, wo, "cancel", "cancelled", occurred_at, {"cancel_reason": args.reason, "cancelled_at": occurred}, {"reason": args.reason})

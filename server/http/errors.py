@@ -1,0 +1,53 @@
+"""Every error leaves as `{"error": {"code", "message"}}` with a fitting 4xx; anything else is a logged 500.
+
+Domain AppErrors carry their own status and code; Litestar's own exceptions are translated here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+
+from server.errors import AppError
+
+log = logging.getLogger("fieldops.http")
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_arguments", 429: "too_many_requests"}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def app_error(_: Request, exc: AppError) -> Response:
+    headers = {"Retry-After": str(exc.detail["retry_after"])} if "retry_after" in exc.detail else None
+    return error_response(exc.status, exc.code, exc.message, headers)
+
+
+def validation_error(_: Request, exc: ValidationException) -> Response:
+    detail = exc.detail or "the request could not be read"
+    code = "malformed_json" if "json" in detail.lower() or "decode" in detail.lower() else "invalid_request"
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    message = detail + ("".join(f"; {e.get('key', '')}: {e.get('message', '')}" for e in extra if isinstance(e, dict)))
+    return error_response(400, code, message)
+
+
+def http_error(_: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if status >= 500:
+        log.error("http error %s: %s", status, exc.detail)
+    code = "route_not_found" if isinstance(exc, NotFoundException) else _CODES.get(status, "error")
+    if status == 400 and "malformed" in str(exc.detail).lower():
+        code = "malformed_json"
+    return error_response(status, code, exc.detail or code.replace("_", " "), exc.headers)
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
+
+
+EXCEPTION_HANDLERS = {AppError: app_error, ValidationException: validation_error, HTTPException: http_error, Exception: unexpected_error}

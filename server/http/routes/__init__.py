@@ -1,0 +1,12 @@
+"""Every route handler of the app, listed once; create_app() registers this list.
+
+Each area adds its controller here (one line), so the app factory never grows.
+"""
+
+from server.http.routes.auth import AuthController
+from server.http.routes.health import HealthController
+from server.http.routes.mutations import MutationController
+from server.http.routes.sites import DeviceController, DirectoryController
+from server.http.routes.workorders import WorkOrderController
+
+ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController]

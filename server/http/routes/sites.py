@@ -1,0 +1,46 @@
+"""Sites, users (name and role) and the sensor device registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.status_codes import HTTP_201_CREATED
+
+from server.directory import DeviceCreate, list_devices, list_sites, list_users, register_device
+from server.domain.actor import Actor
+from server.http.deps import AUTHENTICATED
+from server.services import Services
+
+
+class DirectoryController(Controller):
+    path = "/api/v1"
+    tags = ["directory"]
+    dependencies = AUTHENTICATED
+
+    @get("/sites", operation_id="listSites", sync_to_thread=True)
+    def sites(self, services: Services, actor: Actor) -> list[dict[str, Any]]:
+        """The sites the caller works on."""
+        return list_sites(services.store, actor)
+
+    @get("/users", operation_id="listUsers", sync_to_thread=True)
+    def users(self, services: Services, actor: Actor, role: str | None = None) -> list[dict[str, Any]]:
+        """Colleagues on the caller's sites: id, name, role and sites (no credentials)."""
+        return list_users(services.store, actor, role)
+
+
+class DeviceController(Controller):
+    path = "/api/v1/devices"
+    tags = ["sensors"]
+    dependencies = AUTHENTICATED
+
+    @post("/", operation_id="registerDevice", status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def register(self, data: DeviceCreate, services: Services, actor: Actor) -> dict[str, Any]:
+        """Map a sensor (device id, Zigbee2MQTT friendly name or Shelly id) to a site and zone (supervisor, admin)."""
+        return register_device(services.store, actor, data)
+
+    @get("/", operation_id="listDevices", sync_to_thread=True)
+    def list_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
+        """Registered devices of the caller's sites."""
+        return list_devices(services.store, actor, site_id)
+

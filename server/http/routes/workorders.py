@@ -1,0 +1,42 @@
+"""Reading work orders: one order with its audit trail and SLA state, and filtered lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get
+from litestar.params import Parameter
+
+from server.domain.actor import Actor
+from server.http.deps import AUTHENTICATED
+from server.services import Services
+from server.domain.queries import get_order, list_orders
+
+
+class WorkOrderController(Controller):
+    path = "/api/v1/work-orders"
+    tags = ["work orders"]
+    dependencies = AUTHENTICATED
+
+    @get("/{work_order_id:str}", operation_id="getWorkOrder", sync_to_thread=True)
+    def get_one(self, work_order_id: str, services: Services, actor: Actor) -> dict[str, Any]:
+        """One order as the caller may see it, with `events` (audit trail) and `sla`."""
+        return get_order(services, actor, work_order_id)
+
+    @get("/", operation_id="listWorkOrders", sync_to_thread=True)
+    def list_(
+        self, services: Services, actor: Actor,
+        site_id: str | None = None, status: str | None = None, assignee: str | None = None,
+        limit: int = Parameter(default=100, ge=1, le=500),
+        after: str | None = Parameter(default=None, description="paging cursor: the `id` of the last order of the previous page"),
+    ) -> Response[list[dict[str, Any]]]:
+        """Orders the caller may see, newest first, filtered by site, status (comma-separated) and assignee.
+
+        A full page carries `Link: <...>; rel="next"` to the following page.
+        """
+        items = list_orders(services, actor, site_id, status, assignee, limit, after)
+        headers = {}
+        if len(items) == limit:
+            query = "&".join(f"{k}={v}" for k, v in (("site_id", site_id), ("status", status), ("assignee", assignee)) if v)
+            headers["Link"] = f'</api/v1/work-orders?{query}&limit={limit}&after={items[-1]["id"]}>; rel="next"'
+        return Response(items, headers=headers)

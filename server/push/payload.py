@@ -1,0 +1,72 @@
+"""What a push message carries to the service worker: a tagged union on `type` (CONTRACT.md "Web Push").
+
+Wire rules: new fields get defaults, existing field names and types never change, new kinds get a new tag.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import msgspec
+
+# 32 is the limit RFC 8030 sets on the Topic header; base64url characters only.
+TOPIC_MAX_CHARS = 32
+
+
+class AlarmPush(msgspec.Struct, tag="alarm", tag_field="type", frozen=True, kw_only=True):
+    """A new alarm, to the guards on duty (CONTRACT.md: exactly these fields)."""
+
+    alarm_id: str
+    work_order_id: str | None
+    site_id: str
+    kind: str
+    zone: str | None
+    ts: str
+    """RFC 3339 UTC, ending in Z: when the alarm was first seen."""
+
+
+class EscalationPush(msgspec.Struct, tag="escalation", tag_field="type", frozen=True, kw_only=True):
+    """An alarm nobody acknowledged in time, to the site's supervisors; the alarm fields plus the wait."""
+
+    alarm_id: str
+    work_order_id: str | None
+    site_id: str
+    kind: str
+    zone: str | None
+    ts: str
+    unacknowledged_s: float
+
+
+class ComplaintPush(msgspec.Struct, tag="complaint", tag_field="type", frozen=True, kw_only=True):
+    """A complaint work order, to the site's supervisors."""
+
+    work_order_id: str
+    site_id: str
+    level: str
+    title: str
+    ts: str
+
+
+PushMessage = AlarmPush | EscalationPush | ComplaintPush
+
+_push_message_decoder = msgspec.json.Decoder(PushMessage)
+
+
+def encode_push_message(message: PushMessage) -> bytes:
+    """The JSON bytes that get encrypted into the push body."""
+    return msgspec.json.encode(message)
+
+
+def decode_push_message(raw: bytes | str) -> PushMessage:
+    return _push_message_decoder.decode(raw)
+
+
+def incident_topic(incident_id: str) -> str:
+    """The push `Topic` for one incident: same id, same topic, so a phone replaces, not piles up.
+
+    A hash rather than the id itself: ids may be longer than 32 characters or hold characters
+    outside base64url, and the topic is visible to the push service, which needs no ids of ours.
+    """
+    digest = hashlib.sha256(b"fieldops-incident:" + incident_id.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")[:TOPIC_MAX_CHARS]

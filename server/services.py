@@ -1,0 +1,64 @@
+"""The process's parts wired together: settings, store, sessions, and the mutation entry point.
+
+Route handlers, the sync engine and the MQTT bridge all reach the domain through one Services object.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from server.auth import LoginThrottle, Session
+from server.clock import now
+from server.domain.actor import Actor
+from server.domain.registry import Ref, apply_mutation, get_mutator
+from server.domain.sla import DEFAULT_TARGETS
+from server.domain.views import render_order
+from server.errors import AppError, NotFound
+from server.metrics import MUTATIONS
+from server.settings import Settings
+from server.store import Store, Tx, open_store
+
+
+class Services:
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = store or open_store(str(settings.db_path))
+        self.sla_targets = dict(DEFAULT_TARGETS)
+        self.session = Session(self.store, settings.token_ttl_s,
+                               LoginThrottle(settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
+        # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.
+        self.background: list[Any] = []
+
+    def render(self, tx: Tx, actor: Actor, ref: Ref) -> dict[str, Any]:
+        renderer = RENDERERS.get(ref.type)
+        if renderer is None:
+            raise NotFound(f"nothing to show for {ref.type}")
+        return renderer(self, tx, actor, ref.id)
+
+    def mutate(self, actor: Actor, name: str, args: Any, occurred_at: datetime | None = None) -> dict[str, Any]:
+        """An online mutation: applied and rendered in one transaction, the time it happened being now."""
+        get_mutator(name)  # unknown names are 404 before anything else
+        try:
+            result = self.store.write(lambda tx: self.render(tx, actor, apply_mutation(tx, actor, name, args, occurred_at or now())))
+        except AppError:
+            MUTATIONS.labels(name, "refused").inc()
+            raise
+        MUTATIONS.labels(name, "applied").inc()
+        return result
+
+    def close(self) -> None:
+        for part in reversed(self.background):
+            part.stop()
+        self.store.close()
+
+
+def _render_work_order(services: Services, tx: Tx, actor: Actor, obj_id: str) -> dict[str, Any]:
+    from server.domain.access import load_order
+
+    return render_order(tx, actor, load_order(tx, actor, obj_id), services.sla_targets)
+
+
+# How each mutated object type is shown to the caller; areas add theirs (alarm, shift, ...).
+RENDERERS: dict[str, Any] = {"work_order": _render_work_order}

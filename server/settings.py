@@ -1,0 +1,91 @@
+"""Settings: one frozen object built once from the environment.
+
+Every field has a default from DOMAIN.md/CONTRACT.md and a docstring; tests/test_docs.py checks the README names them all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+ENV_PREFIX = "FIELDOPS_"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    data_dir: Path = Path("./var")
+    """FIELDOPS_DATA_DIR: the SQLite database, blobs and VAPID keys."""
+    host: str = "127.0.0.1"
+    """FIELDOPS_HOST: the HTTP listener's address."""
+    port: int = 8000
+    """FIELDOPS_PORT: the HTTP listener's port."""
+    mqtt_url: str = ""
+    """FIELDOPS_MQTT_URL: mqtt[s]://[user:password@]host:port of the broker; empty starts an embedded broker; `off` disables the bridge."""
+    mqtt_client_id: str = "fieldops-server"
+    """FIELDOPS_MQTT_CLIENT_ID: fixed MQTT client id, so the broker keeps our persistent session across restarts."""
+    mqtt_share_group: str = ""
+    """FIELDOPS_MQTT_SHARE_GROUP: when set, subscribe through `$share/{group}/...` so several instances split the stream."""
+    escalate_after_s: float = 60.0
+    """FIELDOPS_ESCALATE_AFTER_S: an unacknowledged alarm is pushed to the site's supervisors after this many seconds."""
+    push_insecure_hosts: tuple[str, ...] = ()
+    """FIELDOPS_PUSH_INSECURE_HOSTS: comma-separated hosts to which plain-http, private push endpoints are allowed (tests)."""
+    push_contact: str = "mailto:ops@fieldops.invalid"
+    """FIELDOPS_PUSH_CONTACT: the VAPID `sub` claim, a contact for push services."""
+    push_ttl_s: int = 3600
+    """FIELDOPS_PUSH_TTL_S: how long a push service keeps an undelivered alarm for an offline phone."""
+    token_ttl_s: int = 72 * 3600
+    """FIELDOPS_TOKEN_TTL_S: lifetime of a login token; long enough for a device to work a shift offline and sync the next morning."""
+    max_body_bytes: int = 2 * 1024 * 1024
+    """FIELDOPS_MAX_BODY_BYTES: largest JSON request body (sync pushes included); larger is 413."""
+    max_blob_bytes: int = 25 * 1024 * 1024
+    """FIELDOPS_MAX_BLOB_BYTES: largest photo or signature image; larger is 413."""
+    login_max_failures: int = 5
+    """FIELDOPS_LOGIN_MAX_FAILURES: failed logins for one username from one address within the window before 429."""
+    login_max_failures_per_address: int = 20
+    """FIELDOPS_LOGIN_MAX_FAILURES_PER_ADDRESS: failed logins from one address (any username) within the window before 429."""
+    login_window_s: int = 900
+    """FIELDOPS_LOGIN_WINDOW_S: the sliding window of the login throttle."""
+    demo: bool = True
+    """FIELDOPS_DEMO: create demo sites, users and orders when the database is new (`make run`)."""
+    log_level: str = "INFO"
+    """FIELDOPS_LOG_LEVEL: Python logging level of the JSON logs."""
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "fieldops.db"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from FIELDOPS_* variables; `overrides` win (tests)."""
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, object] = {}
+    for field in Settings.__struct_fields__:
+        value = environ.get(env_name(field))
+        if value is None:
+            continue
+        if field == "push_insecure_hosts":
+            raw[field] = [h.strip() for h in value.split(",") if h.strip()]
+        else:
+            raw[field] = value
+    raw.update(overrides)
+    if "data_dir" in raw:
+        raw["data_dir"] = str(raw["data_dir"])
+    try:
+        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+    except msgspec.ValidationError as exc:
+        raise SystemExit(f"invalid setting: {exc}") from None
+
+
+def _decode_path(type_: type, value: object) -> object:
+    if type_ is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError
