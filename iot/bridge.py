@@ -18,6 +18,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from iot.mqtt_url import BrokerAddress, parse_mqtt_url
+from server.errors import Invalid
 
 __all__ = ["ReceivedMessage", "MqttBridge", "BridgeState", "MessageHandler", "ErrorRecorder"]
 
@@ -82,7 +83,10 @@ class MqttBridge:
         self.client_id = client_id
         self._handler = handler
         self._on_error = on_error
+        if share_group and self.address.protocol != "5":
+            raise Invalid("shared subscriptions need MQTT 5", code="bad_mqtt_url")
         self._share_group = share_group
+        self._v5 = self.address.protocol == "5"
         self._filters: dict[str, int] = {}  # subscribed filter → reference count
         self._lock = threading.Lock()
         self._state: BridgeState = "disconnected"
@@ -106,7 +110,7 @@ class MqttBridge:
             self._filters[topic_filter] = self._filters.get(topic_filter, 0) + 1
             first = self._filters[topic_filter] == 1
         if first and self._state == "connected":
-            self._client.subscribe([(self._shared(topic_filter), _SUBSCRIBE_OPTIONS)])
+            self._client.subscribe([(self._shared(topic_filter), self._options)])
         done = False
 
         def unsubscribe() -> None:
@@ -152,7 +156,9 @@ class MqttBridge:
         client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
-            protocol=mqtt.MQTTv5,
+            protocol=mqtt.MQTTv5 if self._v5 else mqtt.MQTTv311,
+            # MQTT 3.1.1 spelling of a persistent session (MQTT 5 uses clean_start + expiry below).
+            clean_session=None if self._v5 else False,
             # paho would PUBACK as soon as on_message returns, even if it raised; we ack ourselves.
             manual_ack=True,
         )
@@ -176,16 +182,23 @@ class MqttBridge:
         # use to force redelivery of a message we could not record; then we connect again.
         while not self._stopping.is_set():
             self._redelivery_wanted = False
-            self._client.connect_async(
-                self.address.host,
-                self.address.port,
-                keepalive=KEEPALIVE_S,
-                clean_start=False,
-                properties=self._connect_properties(),
-            )
+            if self._v5:
+                self._client.connect_async(
+                    self.address.host,
+                    self.address.port,
+                    keepalive=KEEPALIVE_S,
+                    clean_start=False,
+                    properties=self._connect_properties(),
+                )
+            else:
+                self._client.connect_async(self.address.host, self.address.port, keepalive=KEEPALIVE_S)
             self._client.loop_forever(retry_first_connection=True)
             if self._stopping.wait(REDELIVERY_DELAY_S if self._redelivery_wanted else RECONNECT_MIN_DELAY_S):
                 break
+
+    @property
+    def _options(self) -> SubscribeOptions | int:
+        return _SUBSCRIBE_OPTIONS if self._v5 else 1
 
     def _shared(self, topic_filter: str) -> str:
         return f"$share/{self._share_group}/{topic_filter}" if self._share_group else topic_filter
@@ -204,7 +217,7 @@ class MqttBridge:
         with self._lock:
             filters = list(self._filters)
         if filters:
-            client.subscribe([(self._shared(f), _SUBSCRIBE_OPTIONS) for f in filters])
+            client.subscribe([(self._shared(f), self._options) for f in filters])
         log.info("MQTT connected to %r (session present: %s)", self.address, flags.session_present)
         self.connected_event.set()
 

@@ -1,10 +1,11 @@
-"""The broker address from `FIELDOPS_MQTT_URL`: `mqtt[s]://[user:password@]host[:port][?ca=/path]`.
+"""The broker address from `FIELDOPS_MQTT_URL`: `mqtt[s]://[user:password@]host[:port][?ca=/path&protocol=3.1.1]`.
 
 Parsed once into a frozen struct so the bridge never handles raw URL text.
 """
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgspec
@@ -22,6 +23,8 @@ class BrokerAddress(msgspec.Struct, frozen=True):
     password: str | None = None
     ca_file: str | None = None
     """TLS only: a CA bundle to trust instead of the system store (self-signed broker)."""
+    protocol: Literal["5", "3.1.1"] = "5"
+    """MQTT 5 unless the broker only speaks 3.1.1 (the amqtt embedded broker)."""
 
     def __repr__(self) -> str:  # never print the password into logs
         return f"BrokerAddress({'mqtts' if self.tls else 'mqtt'}://{self.username or ''}@{self.host}:{self.port})"
@@ -38,7 +41,11 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
         port = parts.port or (8883 if tls else 1883)
     except ValueError:
         raise Invalid("MQTT URL has an invalid port", code="bad_mqtt_url") from None
-    ca = parse_qs(parts.query).get("ca", [None])[0]
+    query = parse_qs(parts.query)
+    ca = query.get("ca", [None])[0]
+    protocol = query.get("protocol", ["5"])[0]
+    if protocol not in ("5", "3.1.1"):
+        raise Invalid(f"MQTT protocol must be 5 or 3.1.1, got {protocol!r}", code="bad_mqtt_url")
     return BrokerAddress(
         host=parts.hostname,
         port=port,
@@ -46,4 +53,5 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         ca_file=ca,
+        protocol=protocol,
     )
