@@ -74,7 +74,7 @@ def check_endpoint(url: str, insecure_hosts: frozenset[str] | tuple[str, ...] = 
     if not isinstance(url, str) or len(url) > MAX_ENDPOINT_LENGTH:
         raise PushEndpointNotAllowed("The push endpoint is missing or too long.")
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise PushEndpointNotAllowed(f"The push endpoint is not a valid URL: {exc}.") from None
@@ -101,7 +101,7 @@ def check_endpoint(url: str, insecure_hosts: frozenset[str] | tuple[str, ...] = 
                 )
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return CheckedEndpoint(
-        url=url.strip(),
+        url=url,
         scheme=scheme,
         host=host,
         port=port,
