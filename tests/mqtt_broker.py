@@ -37,7 +37,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def broker_config(directory: Path, port: int) -> str:
+def broker_config(directory: Path, port: int, tls_port: int | None = None) -> str:
     """The production config with its site-specific lines replaced by local test values."""
     kept: list[str] = []
     skip_next = False
@@ -60,15 +60,23 @@ def broker_config(directory: Path, port: int) -> str:
         f"log_dest file {directory / 'mosquitto.log'}",
         "log_type all",
     ]
+    if tls_port is not None:
+        kept += [
+            f"listener {tls_port} 127.0.0.1",
+            f"certfile {directory / 'server.crt'}",
+            f"keyfile {directory / 'server.key'}",
+            "tls_version tlsv1.2",
+        ]
     return "\n".join(kept) + "\n"
 
 
 class MosquittoBroker:
     """One Mosquitto process on 127.0.0.1; stop() and start() keep the port and persistence dir."""
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(self, directory: Path, port: int | None = None, tls: bool = False) -> None:
         self.directory = directory
         self.port = port or free_port()
+        self.tls_port = free_port() if tls else None
         self.host = "127.0.0.1"
         self._process: subprocess.Popen | None = None
         self._write_files()
@@ -82,7 +90,23 @@ class MosquittoBroker:
         for user, password in USERS.items():
             subprocess.run(["mosquitto_passwd", "-b", str(passwd), user, password], check=True)
         (self.directory / "acl").write_text(PRODUCTION_ACL.read_text() + _TEST_ONLY_ACL)
-        (self.directory / "mosquitto.conf").write_text(broker_config(self.directory, self.port))
+        if self.tls_port is not None:
+            self._write_self_signed_certificate()
+        (self.directory / "mosquitto.conf").write_text(broker_config(self.directory, self.port, self.tls_port))
+
+    def _write_self_signed_certificate(self) -> None:
+        """A certificate for 127.0.0.1 that is its own CA; clients trust it via `?ca=`."""
+        if shutil.which("openssl") is None:
+            raise RuntimeError("openssl not found: needed for the TLS listener test")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1",
+             "-keyout", str(self.directory / "server.key"), "-out", str(self.directory / "server.crt")],
+            check=True, capture_output=True,
+        )
+
+    def tls_url(self, user: str = "fieldops") -> str:
+        return f"mqtts://{user}:{USERS[user]}@{self.host}:{self.tls_port}?ca={self.directory / 'server.crt'}"
 
     def url(self, user: str = "fieldops") -> str:
         return f"mqtt://{user}:{USERS[user]}@{self.host}:{self.port}"
