@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
+import shutil
+import ssl
+import tempfile
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
 import msgspec
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from py_vapid import jwt as vapid_jwt
 
 MAX_VAPID_EXP_S = 24 * 3600
@@ -62,7 +69,8 @@ class _Subscriber(msgspec.Struct, kw_only=True):
 class LocalPushService:
     """Start with `with LocalPushService() as service:`; `service.subscribe()` gives PushSubscription JSON."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls_hostname: str | None = None) -> None:
+        """With `tls_hostname`, serve https with a fresh self-signed certificate for that name (see `ca_file`)."""
         self.received: list[ReceivedPush] = []
         self.attempts: list[Attempt] = []
         self._subscribers: dict[str, _Subscriber] = {}
@@ -70,9 +78,48 @@ class LocalPushService:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.host = f"127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-push-service", daemon=True)
+        self.ca_file: str | None = None
+        if tls_hostname is None:
+            self.origin = f"http://127.0.0.1:{self.port}"
+            self.host = f"127.0.0.1:{self.port}"
+        else:
+            self.origin = f"https://{tls_hostname}:{self.port}"
+            self.host = f"{tls_hostname}:{self.port}"
+            self._serve_tls(tls_hostname)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-push-service", daemon=True
+        )
+
+    def _serve_tls(self, hostname: str) -> None:
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+        now = datetime.now(timezone.utc)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        directory = tempfile.mkdtemp(prefix="local-push-tls-")
+        self.ca_file = os.path.join(directory, "cert.pem")
+        key_file = os.path.join(directory, "key.pem")
+        with open(self.ca_file, "wb") as out:
+            out.write(certificate.public_bytes(serialization.Encoding.PEM))
+        with open(key_file, "wb") as out:
+            out.write(
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.ca_file, key_file)
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
 
     def __enter__(self) -> LocalPushService:
         self._thread.start()
@@ -82,6 +129,8 @@ class LocalPushService:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+        if self.ca_file is not None:
+            shutil.rmtree(os.path.dirname(self.ca_file), ignore_errors=True)
 
     def subscribe(self, application_server_key: str | None = None) -> dict:
         """A new browser subscription; with `application_server_key`, only that VAPID key may push to it."""

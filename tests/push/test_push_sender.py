@@ -11,8 +11,6 @@ import pytest
 import server.push.retry_policy as retry_policy
 from server.push import (
     AlarmPush,
-    PushDispatcher,
-    PushJob,
     PushSender,
     PushSubscription,
     application_server_key,
@@ -20,6 +18,7 @@ from server.push import (
     retry_delay_s,
 )
 from server.push.delivery import DeliveryResult
+from tests.push_endpoint import LocalPushService
 
 
 def alarm(alarm_id: str = "01J9ALARM0000000000000001", work_order_id: str = "01J9WO00000000000000000001") -> AlarmPush:
@@ -128,3 +127,29 @@ def test_backoff_grows_with_jitter_and_gives_up(monkeypatch):
     slow_down = msgspec.structs.replace(failed, status=429, retry_after_s=3.0)
     assert retry_delay_s(slow_down, 1, lambda: 0.0) == 3.0
     assert retry_delay_s(msgspec.structs.replace(slow_down, retry_after_s=3600.0), 1) is None
+
+
+def test_https_endpoints_are_reached_at_the_checked_address_with_the_certificate_checked_for_the_host(vapid):
+    with LocalPushService(tls_hostname="localhost") as service:
+        raw = service.subscribe()
+        assert raw["endpoint"].startswith("https://localhost:")
+        sender = PushSender(vapid, contact="mailto:ops@fieldops.test", insecure_hosts=service.host, ca_certs=service.ca_file)
+        try:
+            result = sender.send(as_subscription(raw), alarm())
+            assert result.ok and result.address in ("127.0.0.1", "::ffff:127.0.0.1"), result
+            (push,) = service.wait_for(1)
+            assert push.claims["aud"] == service.origin and push.payload["type"] == "alarm"
+        finally:
+            sender.close()
+
+
+def test_a_certificate_for_another_host_fails_the_push(vapid):
+    with LocalPushService(tls_hostname="localhost") as service:
+        raw = service.subscribe()
+        sender = PushSender(vapid, contact="mailto:ops@fieldops.test", insecure_hosts=service.host)  # system CAs
+        try:
+            result = sender.send(as_subscription(raw), alarm())
+            assert not result.ok and result.error.startswith("push_tls_failed"), result
+            assert service.attempts == []
+        finally:
+            sender.close()
