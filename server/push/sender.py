@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 
 import certifi
 import urllib3
-from py_vapid import Vapid02
-from pywebpush import WebPusher
+from py_vapid import Vapid02, VapidException
+from pywebpush import WebPusher, WebPushException
 
 from server.push.delivery import DeliveryResult
 from server.push.endpoint_guard import (
@@ -114,10 +114,15 @@ class PushSender:
         except PushEndpointNotAllowed as exc:
             return failed(f"{exc.code}: {exc.message}")
 
-        body = self._encrypt(subscription, encode_push_message(message))
+        try:
+            body = self._encrypt(subscription, encode_push_message(message))
+            authorization = self._vapid_authorization(checked.origin)
+        except (VapidException, WebPushException, ValueError, TypeError) as exc:
+            # e.g. py_vapid refuses an IPv6-literal `aud`; a result, not an exception, for the worker
+            return failed(f"push_encoding_failed: {exc}")
         headers = {
             "Host": checked.host_header,
-            "Authorization": self._vapid_authorization(checked.origin),
+            "Authorization": authorization,
             "Content-Encoding": "aes128gcm",
             "Content-Type": "application/octet-stream",
             "TTL": str(ttl_s or self._ttl_s),

@@ -153,3 +153,12 @@ def test_a_certificate_for_another_host_fails_the_push(vapid):
             assert service.attempts == []
         finally:
             sender.close()
+
+
+def test_an_endpoint_py_vapid_cannot_sign_for_is_a_result_not_an_exception(vapid):
+    with LocalPushService() as service:
+        raw = service.subscribe()
+        ipv6 = dict(raw, endpoint="http://[::1]:9/push/x")
+        sender = PushSender(vapid, contact="mailto:ops@fieldops.test", insecure_hosts="[::1]:9")
+        result = sender.send(as_subscription(ipv6), alarm())
+        assert not result.ok and not result.retryable and result.error.startswith("push_encoding_failed")
