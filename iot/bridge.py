@@ -192,7 +192,12 @@ class MqttBridge:
                 )
             else:
                 self._client.connect_async(self.address.host, self.address.port, keepalive=KEEPALIVE_S)
-            self._client.loop_forever(retry_first_connection=True)
+            try:
+                self._client.loop_forever(retry_first_connection=True)
+            except Exception:
+                # Nothing may end this thread but stop(): log, drop the connection, start again.
+                log.exception("MQTT network loop failed; reconnecting")
+                self._client.disconnect()
             if self._stopping.wait(REDELIVERY_DELAY_S if self._redelivery_wanted else RECONNECT_MIN_DELAY_S):
                 break
 
@@ -233,8 +238,13 @@ class MqttBridge:
             # We are dropping the connection so the broker redelivers an unrecorded message;
             # leave later messages unacked too, they come back in order.
             return
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:
+            # Brokers reject such topics; if one slips through, the dead letter still shows it.
+            topic = bytes(message._topic).decode("utf-8", "replace")
         received = ReceivedMessage(
-            topic=message.topic,
+            topic=topic,
             payload=bytes(message.payload),
             qos=message.qos,
             retain=bool(message.retain),
