@@ -1,0 +1,46 @@
+/* Message catalogs (i18n/*.json): every visible string goes through t(); the browser language
+   picks the default (any zh → Simplified Chinese), and the choice is remembered per device. */
+export const LANGUAGES = ["zh-CN", "en"];
+let catalog = {};
+let current = "en";
+
+export function defaultLanguage(preferred = navigator.languages || [navigator.language]) {
+  for (const tag of preferred) {
+    if (/^zh/i.test(tag)) return "zh-CN";
+    if (/^en/i.test(tag)) return "en";
+  }
+  return "zh-CN";
+}
+
+export async function setLanguage(lang) {
+  if (!LANGUAGES.includes(lang)) lang = "en";
+  const res = await fetch(`i18n/${lang}.json`);
+  catalog = await res.json();
+  current = lang;
+  localStorage.setItem("fieldops.lang", lang);
+  document.documentElement.lang = lang;
+  translateTree(document);
+  return lang;
+}
+
+export function initialLanguage() {
+  return localStorage.getItem("fieldops.lang") || defaultLanguage();
+}
+
+export const language = () => current;
+
+export function t(key, params = {}) {
+  const text = catalog[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? `{${k}}`));
+}
+
+/* Static markup carries data-i18n="key" (text) or data-i18n-attr="attr:key". */
+export function translateTree(root) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-attr]")) {
+    for (const pair of el.dataset.i18nAttr.split(";")) {
+      const [attr, key] = pair.split(":");
+      el.setAttribute(attr, t(key));
+    }
+  }
+}
