@@ -287,3 +287,22 @@ def test_a_sensor_can_publish_only_its_own_topics(mosquitto_broker):
             received.get(timeout=0.5)
     finally:
         bridge.stop()
+
+
+def test_after_a_broker_loses_its_state_the_bridge_subscribes_again_on_reconnect(mosquitto_broker):
+    bridge, received = collecting_bridge(mosquitto_broker)
+    started(bridge)
+    try:
+        mosquitto_broker.stop()
+        deadline = time.monotonic() + WAIT_S
+        while bridge.state == "connected" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (mosquitto_broker.directory / "mosquitto.db").unlink()  # a new broker: no session of ours
+        mosquitto_broker.start()
+        assert bridge.wait_connected(WAIT_S + bridge_module.RECONNECT_MAX_DELAY_S)
+        time.sleep(0.2)  # SUBACK of the resubscription
+        with Publisher(mosquitto_broker.url("tester")) as sensor:
+            sensor.publish("fieldops/site-3/leak-1/event", LEAK)
+        assert received.get(timeout=WAIT_S).topic == "fieldops/site-3/leak-1/event"
+    finally:
+        bridge.stop()
