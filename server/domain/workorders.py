@@ -8,9 +8,11 @@ import json
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from server.clock import now_text, parse_rfc3339, to_rfc3339
 from server.domain import workorder_args as a
-from server.domain.access import load_order, require_assignee, require_site
+from server.domain.access import can_see_order, load_order, require_assignee, require_site
 from server.domain.actor import Actor
 from server.domain.audit import append_event
 from server.domain.changes import touch
@@ -55,6 +57,40 @@ def has_cleanup_photo(tx: Tx, work_order_id: str) -> bool:
     return tx.one("SELECT 1 AS x FROM photos WHERE work_order_id = ? AND kind = 'cleanup'", (work_order_id,)) is not None
 
 
+def salvage_target(tx: Tx, actor: Actor, work_order_id: str) -> dict[str, Any] | None:
+    """The order a refused mutation's facts may be kept on: one the actor sees, created, or was ever sent to.
+
+    A technician reassigned away while offline still gets their notes and photos onto the order; a
+    stranger's refused mutation keeps nothing on an order that was never theirs.
+    """
+    wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (work_order_id,))
+    if wo is None:
+        return None
+    if can_see_order(actor, wo) or wo["created_by"] == actor.id:
+        return wo
+    sent = tx.one("SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND json_extract(data, '$.technician_id') = ?",
+                  (work_order_id, actor.id))
+    return wo if sent else None
+
+
+def keep_refused_step(name: str) -> Any:
+    """A salvage that keeps a refused step's time and arguments as an audit event (`{name}_refused`)."""
+
+    def salvage(tx: Tx, actor: Actor, args: Any, occurred_at: datetime) -> None:
+        wo = salvage_target(tx, actor, args.work_order_id)
+        if wo is not None:
+            record(tx, actor, wo, f"{name}_refused", step_time(wo, occurred_at), {}, {"args": msgspec.to_builtins(args)})
+
+    return salvage
+
+
+def wo_alias(raw: dict[str, Any]) -> dict[str, Any]:
+    """Early app builds sent the order as `wo` (CONTRACT.md's shorthand); it is `work_order_id`."""
+    if "wo" in raw and "work_order_id" not in raw:
+        raw["work_order_id"] = raw.pop("wo")
+    return raw
+
+
 @mutator("create_work_order", a.CreateWorkOrder, {"dispatcher", "supervisor", "technician", "guard"})
 def create_work_order(tx: Tx, actor: Actor, args: a.CreateWorkOrder, occurred_at: datetime) -> Ref:
     """Record a report (any channel) as a new order; the service centre owns it from here."""
@@ -94,7 +130,7 @@ def create_work_order(tx: Tx, actor: Actor, args: a.CreateWorkOrder, occurred_at
     return Ref("work_order", order_id)
 
 
-@mutator("dispatch", a.Dispatch, OFFICE)
+@mutator("dispatch", a.Dispatch, OFFICE, upgrade=wo_alias)
 def dispatch(tx: Tx, actor: Actor, args: a.Dispatch, occurred_at: datetime) -> Ref:
     """Notify a technician of the order (or hand it to another before arrival)."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -113,7 +149,7 @@ def dispatch(tx: Tx, actor: Actor, args: a.Dispatch, occurred_at: datetime) -> R
     return transition(tx, actor, wo, "dispatch", "dispatched", occurred_at, changes, {"technician_id": tech["id"], "previous_assignee": wo["assignee_id"]})
 
 
-@mutator("accept", a.OrderStep, {"technician"})
+@mutator("accept", a.OrderStep, {"technician"}, salvage=keep_refused_step("accept"), upgrade=wo_alias)
 def accept(tx: Tx, actor: Actor, args: a.OrderStep, occurred_at: datetime) -> Ref:
     """The assigned technician takes the order (接单时间)."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -123,7 +159,7 @@ def accept(tx: Tx, actor: Actor, args: a.OrderStep, occurred_at: datetime) -> Re
     return transition(tx, actor, wo, "accept", "accepted", occurred_at, {"accepted_at": step_time(wo, occurred_at)})
 
 
-@mutator("arrive", a.OrderStep, {"technician"})
+@mutator("arrive", a.OrderStep, {"technician"}, salvage=keep_refused_step("arrive"), upgrade=wo_alias)
 def arrive(tx: Tx, actor: Actor, args: a.OrderStep, occurred_at: datetime) -> Ref:
     """The technician is at the unit."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -133,7 +169,7 @@ def arrive(tx: Tx, actor: Actor, args: a.OrderStep, occurred_at: datetime) -> Re
     return transition(tx, actor, wo, "arrive", "on_site", occurred_at, {"arrived_at": step_time(wo, occurred_at)})
 
 
-@mutator("confirm_scope", a.ConfirmScope, {"technician"})
+@mutator("confirm_scope", a.ConfirmScope, {"technician"}, salvage=keep_refused_step("confirm_scope"), upgrade=wo_alias)
 def confirm_scope(tx: Tx, actor: Actor, args: a.ConfirmScope, occurred_at: datetime) -> Ref:
     """The customer agreed to what will be done and what it costs; a new agreement replaces the old."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -150,7 +186,21 @@ def confirm_scope(tx: Tx, actor: Actor, args: a.ConfirmScope, occurred_at: datet
     return transition(tx, actor, wo, "confirm_scope", "in_progress", occurred_at, changes, {"consent": consent})
 
 
-@mutator("add_note", a.AddNote, {"dispatcher", "supervisor", "technician", "guard"})
+def salvage_note(tx: Tx, actor: Actor, args: a.AddNote, occurred_at: datetime) -> None:
+    """A refused note (order reassigned away meanwhile) is still kept on the order."""
+    wo = salvage_target(tx, actor, args.work_order_id)
+    if wo is not None:
+        keep_note(tx, actor, wo, args, occurred_at)
+
+
+def salvage_photo(tx: Tx, actor: Actor, args: a.AttachPhoto, occurred_at: datetime) -> None:
+    """A refused photo (no longer the assignee) is still kept on the order as evidence."""
+    wo = salvage_target(tx, actor, args.work_order_id)
+    if wo is not None:
+        keep_photo(tx, actor, wo, args, occurred_at)
+
+
+@mutator("add_note", a.AddNote, {"dispatcher", "supervisor", "technician", "guard"}, salvage=salvage_note, upgrade=wo_alias)
 def add_note(tx: Tx, actor: Actor, args: a.AddNote, occurred_at: datetime) -> Ref:
     """Append a note; notes are never edited or removed."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -171,7 +221,7 @@ def keep_note(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AddNote, occurre
     record(tx, actor, wo, "add_note", occurred, {}, {"note_id": note_id, "text": args.text})
 
 
-@mutator("attach_photo", a.AttachPhoto, {"technician", "guard", "supervisor", "dispatcher"})
+@mutator("attach_photo", a.AttachPhoto, {"technician", "guard", "supervisor", "dispatcher"}, salvage=salvage_photo, upgrade=wo_alias)
 def attach_photo(tx: Tx, actor: Actor, args: a.AttachPhoto, occurred_at: datetime) -> Ref:
     """Attach a photo by hash; the bytes may arrive later (the order shows it pending)."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -192,13 +242,13 @@ def keep_photo(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AttachPhoto, oc
 
 def salvage_complete(tx: Tx, actor: Actor, args: a.Complete, occurred_at: datetime) -> None:
     """A refused completion still keeps the technician's summary as a note on the order."""
-    wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (args.work_order_id,))
+    wo = salvage_target(tx, actor, args.work_order_id)
     if wo is None:
         return
     record(tx, actor, wo, "complete_refused", step_time(wo, occurred_at), {"summary": wo["summary"] or args.summary}, {"summary": args.summary})
 
 
-@mutator("complete", a.Complete, {"technician"}, salvage=salvage_complete)
+@mutator("complete", a.Complete, {"technician"}, salvage=salvage_complete, upgrade=wo_alias)
 def complete(tx: Tx, actor: Actor, args: a.Complete, occurred_at: datetime) -> Ref:
     """Work done and the site cleaned: needs at least one `cleanup` photo."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -212,7 +262,7 @@ def complete(tx: Tx, actor: Actor, args: a.Complete, occurred_at: datetime) -> R
                       {"summary": args.summary, "completed_at": occurred, "completion_recorded_at": now_text()}, {"summary": args.summary})
 
 
-@mutator("defer", a.Defer, {"dispatcher", "supervisor", "technician"})
+@mutator("defer", a.Defer, {"dispatcher", "supervisor", "technician"}, salvage=keep_refused_step("defer"), upgrade=wo_alias)
 def defer(tx: Tx, actor: Actor, args: a.Defer, occurred_at: datetime) -> Ref:
     """Cannot fix now: record why and the time promised to the customer."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -223,7 +273,7 @@ def defer(tx: Tx, actor: Actor, args: a.Defer, occurred_at: datetime) -> Ref:
     return transition(tx, actor, wo, "defer", "deferred", occurred_at, {"defer_reason": args.reason, "promised_at": promised}, {"reason": args.reason, "promised_at": promised})
 
 
-@mutator("call_back", a.CallBack, {"dispatcher", "supervisor"})
+@mutator("call_back", a.CallBack, {"dispatcher", "supervisor"}, upgrade=wo_alias)
 def call_back(tx: Tx, actor: Actor, args: a.CallBack, occurred_at: datetime) -> Ref:
     """Record a call-back (回访) attempt; a reached customer closes a signed-off order."""
     wo = load_order(tx, actor, args.work_order_id)
@@ -244,7 +294,7 @@ def call_back(tx: Tx, actor: Actor, args: a.CallBack, occurred_at: datetime) -> 
     return record(tx, actor, wo, "call_back", occurred, {"status": to, **changes}, {"from": wo["status"], "to": to, **data})
 
 
-@mutator("cancel", a.Cancel, OFFICE)
+@mutator("cancel", a.Cancel, OFFICE, upgrade=wo_alias)
 def cancel(tx: Tx, actor: Actor, args: a.Cancel, occurred_at: datetime) -> Ref:
     """Withdraw the order (duplicate report, customer no longer needs it)."""
     wo = load_order(tx, actor, args.work_order_id)

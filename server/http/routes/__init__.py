@@ -7,6 +7,7 @@ from server.http.routes.auth import AuthController
 from server.http.routes.health import HealthController
 from server.http.routes.mutations import MutationController
 from server.http.routes.sites import DeviceController, DirectoryController
+from server.http.routes.sync import SyncController
 from server.http.routes.workorders import WorkOrderController
 
-ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController]
+ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController, SyncController]

@@ -1,0 +1,27 @@
+"""`POST /api/v1/sync/push` and `/pull`: the HTTP door to the offline sync engine (sync/)."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.status_codes import HTTP_200_OK
+
+from server.domain.actor import Actor
+from server.http.deps import AUTHENTICATED
+from server.services import Services
+from sync import PullRequest, PullResult, PushRequest, PushResult, apply_push, pull_changes
+
+
+class SyncController(Controller):
+    path = "/api/v1/sync"
+    tags = ["sync"]
+    dependencies = AUTHENTICATED
+
+    @post("/push", operation_id="syncPush", status_code=HTTP_200_OK, sync_to_thread=True)
+    def push(self, data: PushRequest, services: Services, actor: Actor) -> PushResult:
+        """Apply a device's queued mutations in order, exactly once (409 mutation_gap); 200 once they are durable."""
+        return apply_push(services.store, actor, data)
+
+    @post("/pull", operation_id="syncPull", status_code=HTTP_200_OK, sync_to_thread=True)
+    def pull(self, data: PullRequest, services: Services, actor: Actor) -> PullResult:
+        """Everything the caller may see (cookie null) or what changed since the cookie, with rejections (422 invalid_cookie)."""
+        return pull_changes(services.store, actor, data, services.sla_targets)

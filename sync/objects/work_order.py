@@ -1,0 +1,54 @@
+"""Work orders in a pull: the same visibility as the online API (access.py) and the same rendering
+(views.render_order) without the audit trail, which stays one GET away to keep pulls lean.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from server.domain.access import can_see_order, order_scope_sql
+from server.domain.actor import Actor
+from server.domain.views import render_order
+from server.store import Tx
+from sync.wire import Del, Put
+
+TYPE = "work_order"
+# SQLite's default limit on host parameters is far above this; it keeps each IN (...) list modest.
+ID_BATCH = 500
+
+
+def visible_ids(tx: Tx, actor: Actor) -> set[str]:
+    where, params = order_scope_sql(actor)
+    return {r["id"] for r in tx.query(f"SELECT id FROM work_orders WHERE {where}", params)}
+
+
+def full(tx: Tx, actor: Actor, targets: Mapping[str, int]) -> list[Put]:
+    where, params = order_scope_sql(actor)
+    rows = tx.query(f"SELECT * FROM work_orders WHERE {where} ORDER BY id", params)
+    return [Put(TYPE, r["id"], render_order(tx, actor, r, targets, with_events=False)) for r in rows]
+
+
+def changed(tx: Tx, actor: Actor, ids: Iterable[str], targets: Mapping[str, int]) -> list[Put | Del]:
+    ids = sorted(ids)
+    rows: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), ID_BATCH):
+        batch = ids[start:start + ID_BATCH]
+        for r in tx.query(f"SELECT * FROM work_orders WHERE id IN ({','.join('?' for _ in batch)})", batch):
+            rows[r["id"]] = r
+    patch: list[Put | Del] = []
+    for obj_id in ids:
+        row = rows.get(obj_id)
+        if row is not None and can_see_order(actor, row):
+            patch.append(Put(TYPE, obj_id, render_order(tx, actor, row, targets, with_events=False)))
+        elif row is None or _may_have_seen(tx, actor, row):
+            patch.append(Del(TYPE, obj_id))
+    return patch
+
+
+def _may_have_seen(tx: Tx, actor: Actor, row: dict[str, Any]) -> bool:
+    """Whether a now-hidden order could be on the device (so a delete is owed) without telling strangers it exists."""
+    if actor.has_site(row["site_id"]) or row["created_by"] == actor.id:
+        return True
+    return tx.one("SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch'"
+                  " AND (json_extract(data, '$.technician_id') = ? OR json_extract(data, '$.previous_assignee') = ?)",
+                  (row["id"], actor.id, actor.id)) is not None

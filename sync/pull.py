@@ -1,0 +1,70 @@
+"""Sync pull: everything the user may see (cookie null) or what changed since the cookie's version,
+with the client's `last_mutation_id` and rejections, all from one read snapshot.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Mapping
+
+from server.clock import now_text
+from server.domain.actor import Actor
+from server.metrics import SYNC_PULLS
+from server.store import Store, Tx
+from sync.cookie import Cookie, decode_cookie, encode_cookie
+from sync.objects import SYNCED_TYPES
+from sync.push import last_mutation_id
+from sync.wire import Del, PullRequest, PullResult, Put, Rejection
+
+
+def pull_changes(store: Store, actor: Actor, request: PullRequest, targets: Mapping[str, int]) -> PullResult:
+    return store.read(lambda tx: _pull(tx, actor, request, targets))
+
+
+def _pull(tx: Tx, actor: Actor, request: PullRequest, targets: Mapping[str, int]) -> PullResult:
+    # The first statement fixes the snapshot: the version, the patch and the rejections all agree.
+    version = tx.one("SELECT coalesce(max(version), 0) AS v FROM changes")["v"]
+    rejection_seq = tx.one("SELECT coalesce(max(seq), 0) AS r FROM sync_rejections")["r"]
+    cookie = decode_cookie(request.cookie, actor, version) if request.cookie is not None else None
+    if cookie is None:
+        SYNC_PULLS.labels("full").inc()
+        patch: list[Put | Del] = [put for kind in SYNCED_TYPES.values() for put in kind.full(tx, actor, targets)]
+    elif not cookie.same_scope(actor):
+        SYNC_PULLS.labels("rescope").inc()
+        patch = _rescoped(tx, actor, cookie, targets)
+    else:
+        SYNC_PULLS.labels("delta").inc()
+        patch = _delta(tx, actor, cookie.v, targets)
+    rejections = tx.query(
+        "SELECT mutation_id, name, code, message FROM sync_rejections WHERE user_id = ? AND client_id = ? AND seq > ? ORDER BY mutation_id",
+        (actor.id, request.client_id, cookie.r if cookie else 0))
+    return PullResult(
+        cookie=encode_cookie(version, rejection_seq, actor),
+        last_mutation_id=last_mutation_id(tx, actor.id, request.client_id),
+        patch=patch,
+        rejections=[Rejection(**r) for r in rejections],
+        server_time=now_text(),
+    )
+
+
+def _delta(tx: Tx, actor: Actor, since: int, targets: Mapping[str, int]) -> list[Put | Del]:
+    touched: dict[str, set[str]] = defaultdict(set)
+    for row in tx.query("SELECT DISTINCT type, obj_id FROM changes WHERE version > ?", (since,)):
+        touched[row["type"]].add(row["obj_id"])
+    patch: list[Put | Del] = []
+    for type_, kind in SYNCED_TYPES.items():
+        if touched.get(type_):
+            patch += kind.changed(tx, actor, touched[type_], targets)
+    return patch
+
+
+def _rescoped(tx: Tx, actor: Actor, cookie: Cookie, targets: Mapping[str, int]) -> list[Put | Del]:
+    """The user's role or sites changed since the cookie: send the whole new view, and delete what the old one held."""
+    before = Actor(actor.id, actor.name, cookie.role, frozenset(cookie.sites))
+    patch: list[Put | Del] = []
+    for type_, kind in SYNCED_TYPES.items():
+        puts = kind.full(tx, actor, targets)
+        shown = {p.id for p in puts}
+        patch += puts
+        patch += [Del(type_, obj_id) for obj_id in sorted(kind.visible_ids(tx, before) - shown)]
+    return patch
