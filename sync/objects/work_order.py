@@ -46,9 +46,12 @@ def changed(tx: Tx, actor: Actor, ids: Iterable[str], targets: Mapping[str, int]
 
 
 def _may_have_seen(tx: Tx, actor: Actor, row: dict[str, Any]) -> bool:
-    """Whether a now-hidden order could be on the device (so a delete is owed) without telling strangers it exists."""
-    if actor.has_site(row["site_id"]) or row["created_by"] == actor.id:
+    """Whether a now-hidden order could be on the device, so a delete is owed (without telling strangers it exists).
+
+    Office roles and guards see by site and category, which only change with the user's own scope (pull
+    handles that as a new scope); what comes and goes is a technician's assignment.
+    """
+    if row["created_by"] == actor.id:
         return True
-    return tx.one("SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch'"
-                  " AND (json_extract(data, '$.technician_id') = ? OR json_extract(data, '$.previous_assignee') = ?)",
-                  (row["id"], actor.id, actor.id)) is not None
+    return tx.one("SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND json_extract(data, '$.technician_id') = ?",
+                  (row["id"], actor.id)) is not None
