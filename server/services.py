@@ -5,16 +5,17 @@ Route handlers, the sync engine and the MQTT bridge all reach the domain through
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from server.auth import LoginThrottle, Session
 from server.clock import now
 from server.domain.actor import Actor
-from server.domain.registry import Ref, apply_mutation, get_mutator
+from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
 from server.domain.sla import DEFAULT_TARGETS
 from server.domain.views import render_order
-from server.errors import AppError, NotFound
+from server.errors import AppError, Conflict, NotFound
 from server.metrics import MUTATIONS
 from server.settings import Settings
 from server.store import Store, Tx, open_store
@@ -38,15 +39,28 @@ class Services:
         return renderer(self, tx, actor, ref.id)
 
     def mutate(self, actor: Actor, name: str, args: Any, occurred_at: datetime | None = None) -> dict[str, Any]:
-        """An online mutation: applied and rendered in one transaction, the time it happened being now."""
-        get_mutator(name)  # unknown names are 404 before anything else
+        """An online mutation: applied and rendered in one transaction, the time it happened being now.
+
+        A refusal by a rule of the procedure (Conflict) rolls the transaction back; the mutator's `salvage` then keeps
+        its facts (signature, summary) in a transaction of its own, as the sync engine does for offline pushes.
+        """
+        m = get_mutator(name)  # unknown names are 404 before anything else
+        occurred = occurred_at or now()
         try:
-            result = self.store.write(lambda tx: self.render(tx, actor, apply_mutation(tx, actor, name, args, occurred_at or now())))
-        except AppError:
+            result = self.store.write(lambda tx: self.render(tx, actor, apply_mutation(tx, actor, name, args, occurred)))
+        except AppError as exc:
             MUTATIONS.labels(name, "refused").inc()
+            if isinstance(exc, Conflict) and m.salvage is not None:
+                self._salvage(m, actor, args, occurred)
             raise
         MUTATIONS.labels(name, "applied").inc()
         return result
+
+    def _salvage(self, m: Any, actor: Actor, args: Any, occurred: datetime) -> None:
+        try:
+            self.store.write(lambda tx: m.salvage(tx, actor, decode_args(m, args), occurred))
+        except Exception:  # the refusal is what the caller must hear about; a failed salvage is logged
+            logging.getLogger("fieldops").exception("salvage of a refused %s failed", m.name)
 
     def close(self) -> None:
         for part in reversed(self.background):

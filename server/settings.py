@@ -40,6 +40,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_MAX_BODY_BYTES: largest JSON request body (sync pushes included); larger is 413."""
     max_blob_bytes: int = 25 * 1024 * 1024
     """FIELDOPS_MAX_BLOB_BYTES: largest photo or signature image; larger is 413."""
+    upload_expire_s: int = 24 * 3600
+    """FIELDOPS_UPLOAD_EXPIRE_S: an unfinished resumable (tus) upload is deleted this long after its last PATCH."""
     login_max_failures: int = 5
     """FIELDOPS_LOGIN_MAX_FAILURES: failed logins for one username from one address within the window before 429."""
     login_max_failures_per_address: int = 20

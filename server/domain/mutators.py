@@ -4,3 +4,4 @@ Add a module here when a new area brings its own mutators.
 """
 
 from server.domain import workorders  # noqa: F401  create_work_order, dispatch, accept, ... call_back
+from server.domain import signoff  # noqa: F401  sign_off (evidence)

@@ -4,10 +4,14 @@ Each area adds its controller here (one line), so the app factory never grows.
 """
 
 from server.http.routes.auth import AuthController
+from server.http.routes.blobs import BlobController
+from server.http.routes.evidence import EvidenceController
 from server.http.routes.health import HealthController
 from server.http.routes.mutations import MutationController
 from server.http.routes.sites import DeviceController, DirectoryController
 from server.http.routes.sync import SyncController
+from server.http.routes.uploads import UploadController
 from server.http.routes.workorders import WorkOrderController
 
 ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController, SyncController]
+ROUTES += [BlobController, UploadController, EvidenceController]  # evidence: blobs, tus uploads, receipt and verify

@@ -1,0 +1,143 @@
+"""Content-addressed files under the blob directory: `<root>/<aa>/<sha256>`, written only whole.
+
+Bytes stream into a temp file while hashed and sniffed; fsync, rename and a directory fsync make a blob appear atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import msgspec
+from PIL import Image, UnidentifiedImageError
+
+from server.blobs.sniff import SNIFF_BYTES, media_type_of
+from server.errors import BadRequest, Invalid, PayloadTooLarge, UnsupportedMediaType
+
+SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
+# Read size when hashing a finished file (tus): large enough to be fast, small enough to keep memory flat.
+READ_CHUNK = 1024 * 1024
+
+
+class Landed(msgspec.Struct, frozen=True):
+    """A blob that is now stored whole, with what its bytes are."""
+
+    sha256: str
+    size: int
+    media_type: str
+    width: int | None
+    height: int | None
+
+
+def check_name(sha256: str) -> str:
+    """A blob name is 64 lower-case hex digits; anything else (`..`, slashes, upper case) is 400."""
+    if not isinstance(sha256, str) or not SHA256_NAME.match(sha256):
+        raise BadRequest("a blob is named by the lower-case hex SHA-256 of its bytes (64 characters)", code="invalid_blob_name")
+    return sha256
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self.tmp_dir = root / "tmp"
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        check_name(sha256)
+        return self.root / sha256[:2] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def writer(self, expected_sha256: str) -> "BlobWriter":
+        return BlobWriter(self, check_name(expected_sha256))
+
+    def adopt(self, src: Path, expected_sha256: str) -> Landed:
+        """Make a finished file (a completed tus upload) the blob it claims to be, after checking it."""
+        with self.writer(expected_sha256) as w, open(src, "rb") as f:
+            while chunk := f.read(READ_CHUNK):
+                w.write(chunk)
+            landed = w.finish()
+        src.unlink(missing_ok=True)
+        return landed
+
+    def place(self, tmp: Path, sha256: str) -> None:
+        final = self.path(sha256)
+        final.parent.mkdir(exist_ok=True)
+        os.replace(tmp, final)
+        fsync_dir(final.parent)
+
+
+class BlobWriter:
+    """Receives one blob's bytes in chunks; `finish` checks hash and type and stores it, anything else discards it."""
+
+    def __init__(self, store: BlobStore, expected_sha256: str) -> None:
+        self.store = store
+        self.expected = expected_sha256
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+        self.media_type: str | None = None
+        fd, name = tempfile.mkstemp(dir=store.tmp_dir, prefix="in-")
+        self.tmp = Path(name)
+        self.file = os.fdopen(fd, "wb")
+
+    def __enter__(self) -> "BlobWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.store.max_bytes:
+            raise PayloadTooLarge(f"a blob may be at most {self.store.max_bytes} bytes", code="blob_too_large")
+        if self.media_type is None:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+            if len(self.head) >= SNIFF_BYTES:
+                self.media_type = media_type_of(self.head)  # refuse a wrong type before storing 25 MB of it
+        self.digest.update(chunk)
+        self.file.write(chunk)
+
+    def finish(self) -> Landed:
+        if self.media_type is None:
+            self.media_type = media_type_of(self.head)
+        actual = self.digest.hexdigest()
+        if actual != self.expected:
+            raise Invalid(f"the bytes hash to {actual}, not to the name {self.expected}", code="hash_mismatch")
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        width, height = image_size(self.tmp)
+        if self.store.exists(self.expected):
+            self.tmp.unlink(missing_ok=True)  # identical bytes are already stored
+        else:
+            self.store.place(self.tmp, self.expected)
+        return Landed(self.expected, self.size, self.media_type, width, height)
+
+    def discard(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """Width and height from the header; a file with a right signature but no readable image is 415."""
+    try:
+        with Image.open(path) as img:
+            img.verify()
+            return img.size
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
+        raise UnsupportedMediaType(f"the image cannot be read: {exc}", code="unreadable_image") from None

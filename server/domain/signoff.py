@@ -1,0 +1,152 @@
+"""The customer's sign-off: a signature over the canonical document of the order, checked by the server.
+
+A refused sign-off (wrong status, document changed) still keeps the signature; a changed document becomes a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from server.clock import now_text, parse_rfc3339, to_rfc3339
+from server.domain.access import load_order, require_assignee
+from server.domain.actor import Actor
+from server.domain.audit import canonical, load_events, origin, verify_chain
+from server.domain.registry import Ref, mutator
+from server.domain.workorder_args import Sha256, Short, Text, Time
+from server.domain.workorders import record, refuse_status, salvage_target, step_time, transition, wo_alias
+from server.errors import Conflict
+from server.store import Tx
+
+
+class SignOff(msgspec.Struct, forbid_unknown_fields=True):
+    work_order_id: str
+    signer_name: Short
+    signature_sha256: Sha256
+    accepted: bool
+    document_sha256: Sha256
+    signed_at: Time
+    comment: Text = ""
+
+
+def document_of(tx: Tx, wo: dict[str, Any], photos_recorded_by: str | None = None) -> dict[str, Any]:
+    """What the customer signs (CONTRACT.md "Sign-off"); `photos_recorded_by` limits photos to those known at signing."""
+    sql, params = "SELECT sha256 FROM photos WHERE work_order_id = ?", [wo["id"]]
+    if photos_recorded_by is not None:
+        sql, params = sql + " AND recorded_at <= ?", [*params, photos_recorded_by]
+    photos = sorted(r["sha256"] for r in tx.query(sql, params))
+    return {"work_order_id": wo["id"], "site_id": wo["site_id"], "unit": wo["unit"], "title": wo["title"],
+            "scope": wo["scope"], "labor_fee": wo["labor_fee"], "material_fee": wo["material_fee"],
+            "summary": wo["summary"], "photos": photos}
+
+
+def document_sha256(document: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON: keys sorted, no spaces, UTF-8 (the PWA computes the same bytes)."""
+    return hashlib.sha256(canonical(document)).hexdigest()
+
+
+def current_signature(wo: dict[str, Any]) -> dict[str, Any] | None:
+    return json.loads(wo["signature"]) if wo["signature"] else None
+
+
+def keep_signature(tx: Tx, actor: Actor, wo: dict[str, Any], args: SignOff, server_hash: str, outcome: str) -> bool:
+    """Store one sign-off attempt; False when this exact signature was stored before (a retried push)."""
+    signed = to_rfc3339(parse_rfc3339(args.signed_at, "signed_at"))
+    return tx.execute(
+        "INSERT OR IGNORE INTO signatures (work_order_id, signer_name, signature_sha256, accepted, comment, document_sha256,"
+        " server_document_sha256, signed_at, outcome, actor_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (wo["id"], args.signer_name, args.signature_sha256, int(args.accepted), args.comment, args.document_sha256,
+         server_hash, signed, outcome, actor.id, now_text())) == 1
+
+
+def signature_facts(args: SignOff) -> dict[str, Any]:
+    return {"signer_name": args.signer_name, "signature_sha256": args.signature_sha256, "accepted": args.accepted,
+            "comment": args.comment, "document_sha256": args.document_sha256,
+            "signed_at": to_rfc3339(parse_rfc3339(args.signed_at, "signed_at"))}
+
+
+def salvage_sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> None:
+    """A refused sign-off keeps the signature; online, a changed document also becomes a conflict for the dispatcher
+    (the sync engine raises its own conflict for every refused offline mutation, so it is not raised twice)."""
+    wo = salvage_target(tx, actor, args.work_order_id)
+    if wo is None:
+        return
+    server_hash = document_sha256(document_of(tx, wo))
+    if not keep_signature(tx, actor, wo, args, server_hash, "refused"):
+        return  # this very signature was kept before (a retried push)
+    record(tx, actor, wo, "sign_off_refused", step_time(wo, occurred_at), {}, {**signature_facts(args), "server_document_sha256": server_hash})
+    if server_hash != args.document_sha256 and origin.get() is None:
+        tx.insert("conflicts", {
+            "work_order_id": wo["id"], "site_id": wo["site_id"], "code": "document_changed",
+            "message": f"sign_off from {actor.name}'s device was refused: the customer signed a document that differs from "
+                       f"the order now on the server (signed {args.document_sha256[:12]}, server {server_hash[:12]})",
+            "mutation": "sign_off", "actor_id": actor.id, "created_at": now_text()})
+
+
+@mutator("sign_off", SignOff, {"technician"}, salvage=salvage_sign_off, upgrade=wo_alias)
+def sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> Ref:
+    """The customer signs the completed order on the technician's device: accepted → signed_off, refused → disputed."""
+    parse_rfc3339(args.signed_at, "signed_at")  # a bad time is 422 before any rule is checked
+    wo = load_order(tx, actor, args.work_order_id)
+    require_assignee(actor, wo, "take the customer's sign-off")
+    previous = current_signature(wo)
+    if previous and wo["status"] in ("signed_off", "disputed") and signature_facts(args).items() <= previous.items():
+        return Ref("work_order", wo["id"])  # the same sign-off again (a retried push): already recorded
+    if wo["status"] != "completed":
+        raise refuse_status(wo, "take a sign-off")
+    server_hash = document_sha256(document_of(tx, wo))
+    if server_hash != args.document_sha256:
+        raise Conflict("the customer signed a document that differs from the order on the server; show the current order and sign again",
+                       code="document_changed", server_document_sha256=server_hash)
+    outcome = "signed_off" if args.accepted else "disputed"
+    keep_signature(tx, actor, wo, args, server_hash, outcome)
+    occurred = step_time(wo, occurred_at)
+    facts = signature_facts(args)
+    signature = {**facts, "recorded_at": now_text()}
+    return transition(tx, actor, wo, "sign_off", outcome, occurred_at,
+                      {"signature": json.dumps(signature, ensure_ascii=False), "signed_off_at": occurred}, facts)
+
+
+def verify_order(tx: Tx, actor: Actor, work_order_id: str) -> dict[str, Any]:
+    """Recompute the signed document from stored data and check the audit chain and the columns against it."""
+    wo = load_order(tx, actor, work_order_id)
+    chain = verify_chain(tx, wo["id"])
+    events = load_events(tx, wo["id"])
+    signature = current_signature(wo)
+    recomputed = document_sha256(document_of(tx, wo, signature["recorded_at"] if signature else None))
+    problems = [f"audit chain broken at event {chain.broken_at}"] if not chain.valid else []
+    signed_hash = None
+    if signature is not None:
+        signed_hash = signature["document_sha256"]
+        if recomputed != signed_hash:
+            problems.append("the stored order no longer hashes to the signed document")
+        signed_events = [e for e in events if e.name == "sign_off"]
+        if not signed_events or signed_events[-1].data.get("document_sha256") != signed_hash:
+            problems.append("the stored signature differs from the sign-off in the audit trail")
+    problems += _columns_against_events(wo, events)
+    return {"valid": not problems, "document_sha256": recomputed, "signed_document_sha256": signed_hash,
+            "signed": signature is not None, "chain": {"valid": chain.valid, "events": chain.events, "broken_at": chain.broken_at},
+            "problems": problems}
+
+
+def _columns_against_events(wo: dict[str, Any], events: list[Any]) -> list[str]:
+    """The figures the customer agreed to and the summary are in the hash-chained events; the columns must agree."""
+    problems = []
+    consents = [e.data["consent"] for e in events if e.name == "confirm_scope"]
+    if consents:
+        last = consents[-1]
+        for field in ("scope", "labor_fee", "material_fee"):
+            if last.get(field) != wo[field]:
+                problems.append(f"{field} differs from the customer's consent in the audit trail")
+    summaries = [e.data.get("summary") for e in events if e.name == "complete"]
+    if summaries and summaries[-1] != wo["summary"]:
+        problems.append("summary differs from the completion in the audit trail")
+    for field in ("unit", "title"):
+        created = [e.data.get(field) for e in events if e.name == "create_work_order"]
+        if created and created[0] is not None and created[0] != wo[field]:
+            problems.append(f"{field} differs from the order's creation in the audit trail")
+    return problems

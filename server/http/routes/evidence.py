@@ -1,0 +1,39 @@
+"""Evidence of a work order: the printable receipt (HTML) and the integrity check of what was signed.
+
+`GET /api/v1/work-orders/{id}/receipt` (?lang=en|zh) and `GET /api/v1/work-orders/{id}/verify` (CONTRACT.md "Sign-off").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+
+from server.domain.actor import Actor
+from server.domain.signoff import verify_order
+from server.http.deps import AUTHENTICATED
+from server.receipt import choose_language, render_receipt
+from server.services import Services
+
+
+class EvidenceController(Controller):
+    path = "/api/v1/work-orders"
+    tags = ["evidence"]
+    dependencies = AUTHENTICATED
+
+    @get("/{work_order_id:str}/receipt", operation_id="getReceipt", sync_to_thread=True, media_type="text/html")
+    def receipt(self, work_order_id: str, request: Request, services: Services, actor: Actor,
+                lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[str]:
+        """The printable receipt (维修服务通知单): order, scope and fees, photos, signature, times and document hash."""
+        language = choose_language(lang, request.headers.get("accept-language"))
+        body = render_receipt(services, actor, work_order_id, language)
+        return Response(body, media_type="text/html; charset=utf-8", headers={
+            "Content-Language": "zh-CN" if language == "zh" else "en", "Vary": "Accept-Language",
+            "Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+            "Cache-Control": "private, no-store"})
+
+    @get("/{work_order_id:str}/verify", operation_id="verifyWorkOrder", sync_to_thread=True)
+    def verify(self, work_order_id: str, services: Services, actor: Actor) -> dict[str, Any]:
+        """Recompute the signed document's hash from stored data and check the audit chain: `{"valid", "document_sha256", ...}`."""
+        return services.store.read(lambda tx: verify_order(tx, actor, work_order_id))
