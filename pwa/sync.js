@@ -148,10 +148,11 @@ export function syncNow() {
         await pull();
         await setMeta("last_sync_ok", Date.now());
         const counts = await pendingCounts();
-        announce({ ok: true, ...counts });
+        announce({ ok: true, signedOut: false, ...counts });
         return { state: "ok", ...counts };
       } catch (err) {
-        announce({ ok: false, error: err.message, offline: !(err instanceof ApiError) });
+        // an expired token must not lock a technician out of offline work: keep going, ask to sign in
+        announce({ ok: false, error: err.message, offline: !(err instanceof ApiError), signedOut: err.status === 401 });
         return { state: "failed", error: err };
       }
     };

@@ -9,7 +9,10 @@ const screen = document.getElementById("screen");
 const syncStateEl = document.querySelector("[data-testid=sync-state]");
 let lastSync = {};
 
-export async function currentUser() { return (await getMeta("auth"))?.user ?? null; }
+export async function currentUser() {
+  const auth = await getMeta("auth");
+  return auth?.token ? auth.user : null;
+}
 
 /* Renders the route in the hash; #/ sends each role to its home screen. */
 export async function render() {
@@ -17,10 +20,11 @@ export async function render() {
   document.querySelector("[data-testid=logout]").hidden = !user;
   let path = location.hash.replace(/^#/, "") || "/";
   if (!user && !path.startsWith("/login")) path = "/login";
-  if (user && (path === "/" || path === "/login")) path = homeFor(user);
+  if (user && (path === "/" || (path === "/login" && !lastSync.signedOut))) path = homeFor(user);
   const [, name, ...rest] = path.split("/");
   const show = routes[name] || routes.login;
   screen.dataset.route = name;
+  document.body.dataset.route = name;
   await show(screen, { user, params: rest.map(decodeURIComponent) });
   translateTree(screen);
 }
@@ -31,11 +35,13 @@ async function showSyncState(state = lastSync) {
   const counts = await pendingCounts();
   const unsent = counts.total + counts.blobs;
   let text, kind;
-  if (lastSync.syncing && unsent) { text = t("sync.sending", { n: unsent }); kind = "busy"; }
+  if (lastSync.signedOut) { text = t("sync.sign_in_again", { n: unsent }); kind = "pending"; }
+  else if (lastSync.syncing && unsent) { text = t("sync.sending", { n: unsent }); kind = "busy"; }
   else if (unsent) { text = t(navigator.onLine ? "sync.pending" : "sync.pending_offline", { n: unsent }); kind = "pending"; }
   else if (lastSync.ok === false && !navigator.onLine) { text = t("sync.offline"); kind = "pending"; }
   else { text = t("sync.all_synced"); kind = "ok"; }
   syncStateEl.textContent = text;
+  syncStateEl.onclick = lastSync.signedOut ? () => { location.hash = "#/login"; } : null;
   syncStateEl.dataset.state = kind;
   syncStateEl.dataset.pending = String(unsent);
   document.dispatchEvent(new CustomEvent("fieldops:pending", { detail: counts }));

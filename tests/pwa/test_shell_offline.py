@@ -51,3 +51,12 @@ def test_the_manifest_makes_the_app_installable() -> None:
     for icon in manifest["icons"]:
         with Image.open(PWA_DIR / icon["src"]) as img:
             assert f"{img.width}x{img.height}" == icon["sizes"]
+
+
+def test_first_load_stays_under_150_kb_compressed_before_images() -> None:
+    import gzip
+
+    shell = [p for p in precache_list() if p != "/" and not p.endswith(".png") and p != "i18n/en.json"]
+    # what a first visit transfers: every shell file (one catalog) plus the worker itself
+    total = sum(len(gzip.compress((PWA_DIR / p).read_bytes(), 9)) for p in [*shell, "sw.js"])
+    assert total < 150 * 1024, total
