@@ -44,3 +44,11 @@ export function translateTree(root) {
     }
   }
 }
+
+/* Times travel as UTC (…Z); people read them in the device's zone and language. */
+export function localTime(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(current, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}

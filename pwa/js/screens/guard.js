@@ -1,7 +1,7 @@
 /* The guard's console: live alarm board (GET /alarms + the event stream), start/end shift,
    enable notifications, acknowledge and resolve with a note. Steps go through the outbox. */
 import { h, mount } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, localTime } from "../i18n.js";
 import { listObjects, getMeta, setMeta } from "../db.js";
 import { enqueue, syncNow } from "../../sync.js";
 import { fetchAlarms, followEvents } from "../alarm-feed.js";
@@ -23,7 +23,7 @@ export async function alarmBoard(root, { focusId, rerender }) {
       h("strong", {}, t(`alarm.kind.${a.kind}`)), " ", h("span", {}, `${a.site_id} · ${t("alarm.zone")} ${a.zone ?? "-"}`),
       h("span", { class: "chip", testid: "alarm-state" }, t(`alarm.state.${a.state}`)),
       a.count > 1 ? h("span", { class: "badge" }, `×${a.count}`) : null,
-      h("time", {}, (a.last_seen || a.first_seen || "").replace("T", " ").slice(0, 19)),
+      h("time", { datetime: a.last_seen || a.first_seen }, localTime(a.last_seen || a.first_seen)),
       a.acked_at ? h("span", { class: "chip ok", testid: "alarm-acked" }, t("alarm.acked"))
         : h("button", { class: "primary", testid: "alarm-ack", onclick: () => act("ack_alarm", { alarm_id: a.id }) }, t("alarm.ack")),
       a.resolved_note ? h("span", { class: "chip ok", testid: "alarm-resolved" }, t("alarm.resolved"))

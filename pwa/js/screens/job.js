@@ -1,7 +1,7 @@
 /* The job screen: accept, arrive, confirm scope and price with the customer, notes, photos,
    complete, then hand the tablet to the customer. Every step is queued durably before it shows. */
 import { h, mount } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, localTime } from "../i18n.js";
 import { getObject } from "../db.js";
 import { enqueue, pendingCounts } from "../../sync.js";
 import { uuid7 } from "../uuid7.js";
@@ -48,7 +48,7 @@ export async function showJob(root, { params, user }) {
   if (["dispatched", "accepted", "on_site", "in_progress"].includes(o.status)) sections.push(deferForm(step));
 
   const rejections = await rejectionsFor(id);
-  mount(root, h("section", { class: "job", testid: "job-screen", "data-status": o.status },
+  mount(root, h("section", { class: "job-screen", testid: "job-screen", "data-status": o.status },
     h("h1", {}, o.title),
     h("p", { class: "job-meta" }, statusChip(o.status), pendingBadge(counts.byOrder[id]),
       row.conflict ? h("span", { class: "badge conflict", testid: "local-conflict" }, t("job.local_conflict")) : null),
@@ -132,7 +132,7 @@ function deferForm(step) {
 function notesSection(o, step) {
   const text = h("textarea", { name: "note", rows: 2, required: true, testid: "note-text" });
   return h("section", { class: "notes" }, h("h2", {}, t("job.notes")),
-    h("ul", { testid: "note-list" }, (o.notes || []).map((n) => h("li", { testid: "note" }, h("time", {}, (n.occurred_at || "").slice(0, 16).replace("T", " ")), " ", n.text))),
+    h("ul", { testid: "note-list" }, (o.notes || []).map((n) => h("li", { testid: "note" }, h("time", { datetime: n.occurred_at }, localTime(n.occurred_at)), " ", n.text))),
     h("form", { onsubmit: (e) => { e.preventDefault(); step("add_note", { id: uuid7(), text: text.value.trim() }); } },
       h("label", {}, t("job.add_note"), text), h("button", { type: "submit", testid: "note-submit" }, t("job.save_note"))));
 }
