@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     device_add.add_argument("--name", help="Zigbee2MQTT friendly name (may contain /)")
     device_add.set_defaults(run=cmd_device_add)
 
+    import server.ops.commands  # noqa: F401  appends report, backup, restore, purge to COMMANDS
+
     for extend in COMMANDS:
         extend(sub)
     return parser

@@ -15,3 +15,4 @@ PUSHES = Counter("fieldops_push_deliveries_total", "Web Push delivery attempts b
 MQTT_CONNECTED = Gauge("fieldops_mqtt_connected", "1 while the MQTT bridge is connected.")
 OVERDUE_ORDERS = Gauge("fieldops_overdue_work_orders", "Open work orders past an SLA target, by step.", ["step"])
 ALARM_LATENCY = Histogram("fieldops_alarm_handling_seconds", "MQTT message to committed ticket.", buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1))
+ESCALATIONS = Counter("fieldops_escalations_total", "Escalations handed to the supervisors' notifier, by kind (complaint_received, resolve_overdue, call_back_overdue, ...).", ["kind"])

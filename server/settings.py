@@ -52,6 +52,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_DEMO: create demo sites, users and orders when the database is new (`make run`)."""
     log_level: str = "INFO"
     """FIELDOPS_LOG_LEVEL: Python logging level of the JSON logs."""
+    company_tz: str = "Asia/Shanghai"
+    """FIELDOPS_COMPANY_TZ: the company's time zone (IANA name): monthly report boundaries and a major complaint's "same day"."""
+    escalation_poll_s: float = 15.0
+    """FIELDOPS_ESCALATION_POLL_S: how often the escalation timer looks for due complaint, call-back and overdue-work escalations and refreshes the overdue gauges."""
+    complaint_handle_important_s: int = 3600
+    """FIELDOPS_COMPLAINT_HANDLE_IMPORTANT_S: an important complaint must be taken up (dispatched) within this many seconds of receipt, else supervisors are pushed again."""
+    retention_dead_letters_days: int = 90
+    """FIELDOPS_RETENTION_DEAD_LETTERS_DAYS: `fieldops purge` deletes sensor payloads kept as dead letters after this many days."""
+    retention_exports_days: int = 400
+    """FIELDOPS_RETENTION_EXPORTS_DAYS: `fieldops purge` deletes audit and report exports under FIELDOPS_DATA_DIR/exports older than this many days."""
 
     @property
     def db_path(self) -> Path:

@@ -7,7 +7,9 @@ from server.http.routes.auth import AuthController
 from server.http.routes.blobs import BlobController
 from server.http.routes.evidence import EvidenceController
 from server.http.routes.health import HealthController
+from server.http.routes.complaints import CallBackController, ComplaintController, EscalationController
 from server.http.routes.mutations import MutationController
+from server.http.routes.reports import ReportController
 from server.http.routes.sites import DeviceController, DirectoryController
 from server.http.routes.sync import SyncController
 from server.http.routes.uploads import UploadController
@@ -15,3 +17,4 @@ from server.http.routes.workorders import WorkOrderController
 
 ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController, SyncController]
 ROUTES += [BlobController, UploadController, EvidenceController]  # evidence: blobs, tus uploads, receipt and verify
+ROUTES += [ReportController, CallBackController, ComplaintController, EscalationController]  # reports, call-backs, complaints, escalations

@@ -1,0 +1,131 @@
+"""Escalation rules as data, and their timers kept as `escalations` rows with a `due_at`, so a
+restart loses none: complaints by level, harm still going on, overdue work and overdue call-backs.
+
+`plan` brings the rows in line with the orders; `due_now` lists what to push to supervisors.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+import msgspec
+
+from server.clock import to_rfc3339
+from server.domain.complaints import ComplaintPolicy, call_back_by, handle_by, needs_call_back, resolve_by
+from server.domain.sla import sla_states
+from server.store import Tx
+
+Order = Mapping[str, Any]
+
+
+class EscalationRule(msgspec.Struct, frozen=True):
+    """When `applies` to an order, supervisors are pushed at `due` unless the order is `settled` by then."""
+
+    kind: str
+    why: str
+    applies: Callable[[ComplaintPolicy, Order], bool]
+    due: Callable[[ComplaintPolicy, Order], str | None]
+    settled: Callable[[Order], bool]
+
+
+def _serious_complaint(policy: ComplaintPolicy, wo: Order) -> bool:
+    return wo["category"] == "complaint" and wo.get("complaint_level") in ("important", "major")
+
+
+RULES: tuple[EscalationRule, ...] = (
+    EscalationRule("harm_ongoing", "harm is still going on: stop it first",
+                   applies=lambda p, wo: True, due=lambda p, wo: wo.get("harm_ongoing_since"),
+                   settled=lambda wo: wo.get("harm_ongoing_since") is None),
+    # Important: the head of the management office handles it within 1 hour; major: management, the same day.
+    EscalationRule("complaint_received", "an important or major complaint was received",
+                   applies=_serious_complaint, due=lambda p, wo: wo["created_at"], settled=lambda wo: False),
+    EscalationRule("complaint_unhandled", "a serious complaint was not taken up in time",
+                   applies=_serious_complaint, due=handle_by,
+                   settled=lambda wo: wo.get("dispatched_at") is not None or wo.get("completed_at") is not None),
+    EscalationRule("resolve_overdue", "the work is past its resolve deadline",
+                   applies=lambda p, wo: True, due=lambda p, wo: resolve_by(p.targets, wo),
+                   settled=lambda wo: wo.get("completed_at") is not None),
+    EscalationRule("call_back_overdue", "the customer has not been called back in time",
+                   applies=lambda p, wo: needs_call_back(p.targets, wo), due=lambda p, wo: call_back_by(p.targets, wo),
+                   settled=lambda wo: wo.get("called_back_at") is not None),
+)
+
+FINISHED = ("closed", "cancelled")
+STEP_END = {"dispatch": "dispatched_at", "arrive": "arrived_at", "feedback": "completion_recorded_at",
+            "resolve": "completed_at", "call_back": "called_back_at"}
+
+
+def payload(rule: EscalationRule, wo: Order, due: str) -> dict[str, Any]:
+    """What supervisors are sent: enough to recognise the job, no customer details."""
+    return {"type": "escalation", "kind": rule.kind, "why": rule.why, "work_order_id": wo["id"], "site_id": wo["site_id"],
+            "title": wo["title"], "unit": wo["unit"], "category": wo["category"], "priority": wo["priority"],
+            "complaint_level": wo.get("complaint_level"), "due_at": due}
+
+
+def plan(tx: Tx, policy: ComplaintPolicy, now: datetime) -> None:
+    """Insert, move or drop escalation rows so they match the open orders. A row whose due time
+    moves (a new promise, harm flagged again) is re-armed even if it fired before."""
+    marks = ",".join("?" for _ in FINISHED)
+    stamp = to_rfc3339(now)
+    tx.execute(f"UPDATE escalations SET dropped_at = ? WHERE fired_at IS NULL AND dropped_at IS NULL"
+               f" AND work_order_id IN (SELECT id FROM work_orders WHERE status IN ({marks}))", (stamp, *FINISHED))
+    orders = tx.query(f"SELECT * FROM work_orders WHERE status NOT IN ({marks})", FINISHED)
+    existing = {(e["work_order_id"], e["kind"]): e for e in tx.query(
+        f"SELECT e.id, e.work_order_id, e.kind, e.due_at, e.fired_at, e.dropped_at FROM escalations e"
+        f" JOIN work_orders w ON w.id = e.work_order_id WHERE w.status NOT IN ({marks})", FINISHED)}
+    for wo in orders:
+        for rule in RULES:
+            row = existing.get((wo["id"], rule.kind))
+            due = rule.due(policy, wo) if rule.applies(policy, wo) else None
+            if due is None or rule.settled(wo):
+                if row is not None and row["fired_at"] is None and row["dropped_at"] is None:
+                    tx.execute("UPDATE escalations SET dropped_at = ? WHERE id = ?", (stamp, row["id"]))
+                continue
+            body = json.dumps(payload(rule, wo, due), ensure_ascii=False)
+            if row is None:
+                tx.insert("escalations", {"kind": rule.kind, "site_id": wo["site_id"], "work_order_id": wo["id"],
+                                          "due_at": due, "payload": body, "created_at": stamp})
+            elif row["due_at"] != due:
+                tx.execute("UPDATE escalations SET due_at = ?, payload = ?, fired_at = NULL, dropped_at = NULL WHERE id = ?", (due, body, row["id"]))
+
+
+def due_now(tx: Tx, now: datetime) -> list[dict[str, Any]]:
+    """Pending escalations whose time has come, oldest first."""
+    rows = tx.query("SELECT id, kind, site_id, work_order_id, due_at, payload FROM escalations"
+                    " WHERE fired_at IS NULL AND dropped_at IS NULL AND due_at <= ? ORDER BY due_at, id", (to_rfc3339(now),))
+    return [{**r, "payload": json.loads(r["payload"])} for r in rows]
+
+
+def mark_fired(tx: Tx, ids: list[int], now: datetime) -> None:
+    stamp = to_rfc3339(now)
+    for escalation_id in ids:
+        tx.execute("UPDATE escalations SET fired_at = ? WHERE id = ? AND fired_at IS NULL", (stamp, escalation_id))
+
+
+def list_escalations(tx: Tx, site_ids: frozenset[str] | None, site_id: str | None, state: str | None, limit: int) -> list[dict[str, Any]]:
+    """Escalations newest first; `state` is pending, fired or dropped. `site_ids` None means every site."""
+    clauses, params = ["1 = 1"], []
+    if site_ids is not None:
+        clauses.append(f"site_id IN ({','.join('?' for _ in site_ids) or 'NULL'})")
+        params += sorted(site_ids)
+    if site_id:
+        clauses.append("site_id = ?")
+        params.append(site_id)
+    clauses.append({"pending": "fired_at IS NULL AND dropped_at IS NULL", "fired": "fired_at IS NOT NULL",
+                    "dropped": "dropped_at IS NOT NULL AND fired_at IS NULL"}.get(state or "", "1 = 1"))
+    rows = tx.query(f"SELECT id, kind, site_id, work_order_id, due_at, fired_at, dropped_at, payload FROM escalations"
+                    f" WHERE {' AND '.join(clauses)} ORDER BY due_at DESC, id DESC LIMIT ?", (*params, limit))
+    return [{**r, "payload": json.loads(r["payload"])} for r in rows]
+
+
+def overdue_counts(tx: Tx, targets: Mapping[str, int], now: datetime) -> dict[str, int]:
+    """Open orders past an SLA target on a step not yet done, per step (the overdue-work gauge)."""
+    counts = dict.fromkeys(STEP_END, 0)
+    marks = ",".join("?" for _ in FINISHED)
+    for wo in tx.query(f"SELECT * FROM work_orders WHERE status NOT IN ({marks})", FINISHED):
+        for state in sla_states(targets, wo, now):
+            if state.met is False and wo.get(STEP_END[state.step]) is None:
+                counts[state.step] += 1
+    return counts

@@ -1,0 +1,92 @@
+"""The escalation timer: a thread that, every FIELDOPS_ESCALATION_POLL_S, plans escalation rows,
+hands due ones to `services.notify_supervisors(site_id, payload)` and refreshes the overdue gauges.
+
+Delivery is at-least-once: a row is marked fired only after the notifier took it, so a crash in
+between repeats a push rather than losing it. Started by `start_escalation_timer` (a STARTUP_HOOK).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any, Callable
+
+from server.clock import now as clock_now
+from server.domain.complaints import ComplaintPolicy
+from server.domain.escalations import due_now, mark_fired, overdue_counts, plan
+from server.metrics import ESCALATIONS, OVERDUE_ORDERS
+
+log = logging.getLogger(__name__)
+
+NotifySupervisors = Callable[[str, dict[str, Any]], None]
+
+
+def log_supervisors(site_id: str, payload: dict[str, Any]) -> None:
+    """The notifier until Web Push is wired: the escalation goes to the log."""
+    log.warning("escalation for supervisors of %s: %s", site_id, payload)
+
+
+def complaint_policy(services: Any) -> ComplaintPolicy:
+    settings = services.settings
+    return ComplaintPolicy(services.sla_targets, settings.company_tz, settings.complaint_handle_important_s)
+
+
+class EscalationTimer:
+    def __init__(self, services: Any, poll_s: float) -> None:
+        self.services = services
+        self.poll_s = poll_s
+        self.policy = complaint_policy(services)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="escalation-timer", daemon=True)
+
+    def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """One round: plan, notify what is due, mark it fired, refresh gauges. Returns what was sent."""
+        moment = now or clock_now()
+
+        def collect(tx: Any) -> list[dict[str, Any]]:
+            plan(tx, self.policy, moment)
+            return due_now(tx, moment)
+
+        due = self.services.store.write(collect)
+        notify: NotifySupervisors = getattr(self.services, "notify_supervisors", None) or log_supervisors
+        sent = []
+        for escalation in due:
+            try:
+                notify(escalation["site_id"], escalation["payload"])
+            except Exception:  # one failing notifier must not stop the others; the row stays due
+                log.exception("notify_supervisors failed for escalation %s", escalation["id"])
+                continue
+            ESCALATIONS.labels(escalation["kind"]).inc()
+            sent.append(escalation)
+        if sent:
+            self.services.store.write(lambda tx: mark_fired(tx, [e["id"] for e in sent], moment))
+        for step, count in self.services.store.read(lambda tx: overdue_counts(tx, self.services.sla_targets, moment)).items():
+            OVERDUE_ORDERS.labels(step).set(count)
+        return sent
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # a bad round is logged and retried next poll; the timer never dies
+                log.exception("escalation round failed")
+            self._stop.wait(self.poll_s)
+
+    def start(self) -> "EscalationTimer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+
+def start_escalation_timer(services: Any) -> EscalationTimer:
+    """STARTUP_HOOK: a default notifier unless another part registered one, then the timer thread."""
+    if getattr(services, "notify_supervisors", None) is None:
+        services.notify_supervisors = log_supervisors
+    timer = EscalationTimer(services, services.settings.escalation_poll_s).start()
+    services.background.append(timer)
+    return timer

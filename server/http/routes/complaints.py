@@ -1,0 +1,59 @@
+"""The service centre's queues: call-backs due (回访), open complaints with their deadlines, and the
+escalations sent to supervisors. Office roles only (dispatcher, supervisor, admin).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from server.clock import now
+from server.domain.actor import Actor
+from server.domain.complaints import call_back_queue, open_complaints, require_office
+from server.domain.escalations import list_escalations
+from server.errors import Invalid
+from server.escalation_timer import complaint_policy
+from server.http.deps import AUTHENTICATED
+from server.services import Services
+
+
+class CallBackController(Controller):
+    path = "/api/v1/call-backs"
+    tags = ["complaints"]
+    dependencies = AUTHENTICATED
+
+    @get("/", operation_id="listCallBacks", sync_to_thread=True)
+    def queue(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
+        """Orders waiting for a call-back that reaches the customer (every complaint, every urgent or emergency
+        job once fixed): due 7 days after the fix for major ones, 14 for other complaints; `attempts` so far, `overdue`."""
+        return services.store.read(lambda tx: call_back_queue(tx, actor, services.sla_targets, now(), site_id))
+
+
+class ComplaintController(Controller):
+    path = "/api/v1/complaints"
+    tags = ["complaints"]
+    dependencies = AUTHENTICATED
+
+    @get("/", operation_id="listComplaints", sync_to_thread=True)
+    def open_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
+        """Open complaints with `deadlines` per level (handle_by, answer_by, resolve_by, call_back_by); harm still going on first."""
+        return services.store.read(lambda tx: open_complaints(tx, actor, complaint_policy(services), now(), site_id))
+
+
+class EscalationController(Controller):
+    path = "/api/v1/escalations"
+    tags = ["complaints"]
+    dependencies = AUTHENTICATED
+
+    @get("/", operation_id="listEscalations", sync_to_thread=True)
+    def list_(self, services: Services, actor: Actor, site_id: str | None = None,
+              wanted: str | None = Parameter(query="state", default=None, description="pending, fired or dropped"),
+              limit: int = Parameter(default=100, ge=1, le=500)) -> list[dict[str, Any]]:
+        """Escalation timers (complaints, harm ongoing, overdue work and call-backs), newest due first."""
+        require_office(actor)
+        if wanted not in (None, "pending", "fired", "dropped"):
+            raise Invalid("state is pending, fired or dropped", code="invalid_filter")
+        sites = None if actor.is_admin else actor.site_ids
+        return services.store.read(lambda tx: list_escalations(tx, sites, site_id, wanted, limit))

@@ -1,0 +1,43 @@
+"""The monthly report (CONTRACT.md "Reports"): JSON or CSV, and a printable HTML page with SVG charts.
+
+Dispatchers, supervisors and admins; one site (`site_id`) or all the caller's sites.
+"""
+
+from __future__ import annotations
+
+from litestar import Controller, MediaType, Response, get
+from litestar.params import Parameter
+
+from server.domain.actor import Actor
+from server.errors import Invalid
+from server.http.deps import AUTHENTICATED
+from server.reports import build_report, report_csv, report_page
+from server.services import Services
+
+MONTH = Parameter(default=None, description="YYYY-MM, in the company's time zone (FIELDOPS_COMPANY_TZ)")
+SITE = Parameter(default=None, description="one site; all the caller's sites when omitted")
+
+
+class ReportController(Controller):
+    path = "/api/v1/reports"
+    tags = ["reports"]
+    dependencies = AUTHENTICATED
+
+    @get("/monthly", operation_id="monthlyReport", sync_to_thread=True)
+    def monthly(self, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE,
+                format: str = Parameter(default="json", description="json or csv")) -> Response:
+        """Counts, on-time rate per SLA step, rework and call-back rates, complaints, alarm acknowledgement
+        p50/p90, and `misses` (the orders behind each rate). Rates are fractions 0..1, null when nothing was due."""
+        if format not in ("json", "csv"):
+            raise Invalid("format is json or csv", code="invalid_format")
+        report = build_report(services, actor, month or "", site_id)
+        if format == "json":
+            return Response(report)
+        name = f"fieldops-{report['month']}-{site_id or 'all'}.csv"
+        return Response(report_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @get("/monthly.html", operation_id="monthlyReportPage", sync_to_thread=True, media_type=MediaType.HTML)
+    def page(self, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE) -> str:
+        """The same report as a printable page with inline SVG charts (fetch with the bearer token, show as a blob URL)."""
+        return report_page(build_report(services, actor, month or "", site_id))

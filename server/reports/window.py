@@ -1,0 +1,41 @@
+"""The month a report covers: `YYYY-MM` in the company's time zone (FIELDOPS_COMPANY_TZ), as a UTC interval.
+
+A job recorded at 00:30 on 1 March Beijing time is March's, though it is still February in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from server.clock import to_rfc3339
+from server.errors import Invalid
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class MonthWindow(msgspec.Struct, frozen=True):
+    month: str
+    time_zone: str
+    start: str  # RFC 3339 UTC, inclusive
+    end: str  # RFC 3339 UTC, exclusive
+
+    def contains(self, moment: str | None) -> bool:
+        return moment is not None and self.start <= moment < self.end
+
+
+def month_window(month: str, time_zone: str) -> MonthWindow:
+    found = _MONTH.match(month or "")
+    if found is None:
+        raise Invalid(f"month must be YYYY-MM, not {month!r}", code="invalid_month")
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"unknown time zone {time_zone!r} (FIELDOPS_COMPANY_TZ)", code="invalid_time_zone") from None
+    year, number = int(found.group(1)), int(found.group(2))
+    start = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
+    return MonthWindow(month, time_zone, to_rfc3339(start), to_rfc3339(end))
