@@ -17,7 +17,8 @@ def upload(client: ApiClient, data: bytes) -> str:
     return sha(data)
 
 
-def completed_order(disp: ApiClient, tech: ApiClient, tech_id: str, site_id: str = "north", **order: Any) -> dict[str, Any]:
+def completed_order(disp: ApiClient, tech: ApiClient, tech_id: str, site_id: str = "north", summary: str = "Cartridge replaced, no leak",
+                    **order: Any) -> dict[str, Any]:
     args = new_order_args(site_id, **order)
     disp.ok("create_work_order", **args)
     disp.ok("dispatch", work_order_id=args["id"], technician_id=tech_id)
@@ -26,7 +27,7 @@ def completed_order(disp: ApiClient, tech: ApiClient, tech_id: str, site_id: str
     tech.ok("confirm_scope", work_order_id=args["id"], scope="Replace tap cartridge", labor_fee=5000, material_fee=3500, customer_name="Ms Wang")
     photo = upload(tech, phone_photo(seed=args["id"].encode()))
     tech.ok("attach_photo", work_order_id=args["id"], sha256=photo, kind="cleanup", taken_at="2026-11-23T10:00:00Z")
-    return tech.ok("complete", work_order_id=args["id"], summary=order.get("summary", "Cartridge replaced, no leak"))
+    return tech.ok("complete", work_order_id=args["id"], summary=summary)
 
 
 def document_hash(order: dict[str, Any]) -> str:

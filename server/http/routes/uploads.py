@@ -50,7 +50,7 @@ class UploadController(Controller):
     tags = ["uploads (tus)"]
 
     @route("/", http_method=["OPTIONS"], operation_id="tusOptions", include_in_schema=False)
-    async def options(self) -> Response[None]:
+    async def capabilities(self) -> Response[None]:
         """What this tus server supports (no token needed)."""
         return Response(None, status_code=204, headers={
             "Tus-Resumable": TUS_VERSION, "Tus-Version": TUS_VERSION, "Tus-Extension": EXTENSIONS,

@@ -1,0 +1,106 @@
+"""The customer's sign-off over real HTTP: signed over the canonical document, refused when the office's
+order changed (and shown to the dispatcher), kept even when refused, and verifiable afterwards."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.evidence.flow import completed_order, document_hash, sign, upload
+from tests.evidence.photos import phone_photo, signature_png
+
+
+def test_an_accepted_sign_off_signs_the_order_and_a_call_back_closes_it(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    signature = upload(tech, signature_png(b"accepted"))
+    r = sign(tech, order, signature)
+    assert r.status_code == 200, r.text
+    signed = r.json()
+    assert signed["status"] == "signed_off" and signed["signed_off_at"]
+    assert signed["signature"]["signature_sha256"] == signature and signed["signature"]["document_sha256"] == document_hash(order)
+    assert signed["signature"]["accepted"] is True
+    assert signed["signature"]["signer_name"] == ""  # the job is done: the technician no longer sees the customer's name
+    assert disp.order(order["id"])["signature"]["signer_name"] == "王女士"
+    assert sign(tech, order, signature).status_code == 200  # a retried sign-off changes nothing
+    check = disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()
+    assert check["valid"] is True and check["document_sha256"] == document_hash(order) and check["chain"]["valid"]
+    assert disp.get(f"/api/v1/blobs/{signature}").status_code == 200  # staff of the site see the signature
+    assert as_user("tech_south").get(f"/api/v1/blobs/{signature}").status_code == 404
+    closed = disp.ok("call_back", work_order_id=order["id"], reached=True, satisfied=True, comment="满意")
+    assert closed["status"] == "closed"
+
+
+def test_a_refused_sign_off_puts_the_order_in_dispute_with_the_customers_comment(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    signature = upload(tech, signature_png(b"refused"))
+    r = sign(tech, order, signature, accepted=False, comment="Still dripping under the sink")
+    assert r.status_code == 200, r.text
+    disputed = r.json()
+    assert disputed["status"] == "disputed"
+    assert disputed["signature"]["accepted"] is False and disputed["signature"]["comment"] == "Still dripping under the sink"
+    assert disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()["valid"] is True
+
+
+def test_a_sign_off_over_a_changed_document_is_refused_kept_and_shown_to_the_dispatcher(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    shown_to_customer = document_hash(order)
+    # Meanwhile another photo reaches the order: the office's document is no longer what the customer sees.
+    extra = upload(tech, phone_photo(seed=b"late photo"))
+    tech.ok("attach_photo", work_order_id=order["id"], sha256=extra, kind="after", taken_at="2026-11-23T10:30:00Z")
+    signature = upload(tech, signature_png(b"changed"))
+    r = sign(tech, order, signature, document=shown_to_customer)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "document_changed"
+    now = disp.order(order["id"])
+    assert now["status"] == "completed" and now["signature"] is None
+    assert [c["code"] for c in now["conflicts"]] == ["document_changed"]
+    refused = [e for e in now["events"] if e["name"] == "sign_off_refused"]
+    assert len(refused) == 1 and refused[0]["data"]["signature_sha256"] == signature
+    assert refused[0]["data"]["document_sha256"] == shown_to_customer
+    assert disp.get(f"/api/v1/blobs/{signature}").status_code == 200  # the kept signature is evidence too
+    # Signed again over what the office has: accepted.
+    assert sign(tech, now, signature).json()["status"] == "signed_off"
+
+
+def test_new_figures_void_the_consent_and_a_sign_off_over_the_old_ones_is_refused(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    assert order["consent"]["labor_fee"] == 5000
+    signature = upload(tech, signature_png(b"old figures"))
+    old = {**order, "labor_fee": 3000}  # what a device showed before the price was raised
+    r = sign(tech, order, signature, document=document_hash(old))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "document_changed"
+
+
+def test_the_sign_off_belongs_to_the_assigned_technician_on_a_completed_order(as_user, world):
+    disp, tech, tech_b = as_user("disp"), as_user("tech"), as_user("tech_b")
+    order = completed_order(disp, tech, world.users["tech"])
+    signature = upload(tech, signature_png(b"rules"))
+    assert sign(disp, order, signature).status_code == 403
+    assert sign(tech_b, order, signature).status_code == 404
+    disp.ok("cancel", work_order_id=order["id"], reason="customer moved out")
+    r = sign(tech, order, signature)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_status"
+    assert [e["name"] for e in disp.order(order["id"])["events"]][-1] == "sign_off_refused"
+
+
+def test_verify_detects_a_field_edited_in_the_database(as_user, world, live):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    sign(tech, order, upload(tech, signature_png(b"tamper")))
+    assert disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()["valid"] is True
+    with sqlite3.connect(live.data_dir / "fieldops.db") as db:
+        db.execute("UPDATE work_orders SET material_fee = 350 WHERE id = ?", (order["id"],))
+    check = disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()
+    assert check["valid"] is False and check["document_sha256"] != check["signed_document_sha256"]
+    assert any("material_fee" in p for p in check["problems"])
+
+
+def test_verify_detects_an_edited_audit_event(as_user, world, live):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    with sqlite3.connect(live.data_dir / "fieldops.db") as db:
+        db.execute("UPDATE wo_events SET occurred_at = '2026-01-01T00:00:00.000000Z' WHERE work_order_id = ? AND name = 'complete'", (order["id"],))
+    check = disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()
+    assert check["valid"] is False and check["chain"]["valid"] is False and check["chain"]["broken_at"] is not None
