@@ -13,10 +13,12 @@ from server.auth import LoginThrottle, Session
 from server.clock import now
 from server.domain.actor import Actor
 from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
+from server.domain.duty import load_alarm, render_alarm, render_shift
 from server.domain.sla import DEFAULT_TARGETS
 from server.domain.views import render_order
 from server.errors import AppError, Conflict, NotFound
 from server.metrics import MUTATIONS
+from server.live import LiveFeed
 from server.settings import Settings
 from server.store import Store, Tx, open_store
 
@@ -31,6 +33,9 @@ class Services:
                                LoginThrottle(settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.
         self.background: list[Any] = []
+        self.feed = LiveFeed()
+        self.bridge: Any = None  # has .state for /health once the MQTT side started
+        self.pusher: Any = None
 
     def render(self, tx: Tx, actor: Actor, ref: Ref) -> dict[str, Any]:
         renderer = RENDERERS.get(ref.type)
@@ -74,5 +79,13 @@ def _render_work_order(services: Services, tx: Tx, actor: Actor, obj_id: str) ->
     return render_order(tx, actor, load_order(tx, actor, obj_id), services.sla_targets)
 
 
-# How each mutated object type is shown to the caller; areas add theirs (alarm, shift, ...).
-RENDERERS: dict[str, Any] = {"work_order": _render_work_order}
+def _render_alarm(services: Services, tx: Tx, actor: Actor, obj_id: str) -> dict[str, Any]:
+    return render_alarm(load_alarm(tx, actor, obj_id))
+
+
+# How each mutated object type is shown to the caller; areas add theirs.
+RENDERERS: dict[str, Any] = {
+    "work_order": _render_work_order,
+    "alarm": _render_alarm,
+    "shift": lambda services, tx, actor, obj_id: render_shift(tx, actor, obj_id),
+}

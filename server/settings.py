@@ -34,6 +34,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_PUSH_CONTACT: the VAPID `sub` claim, a contact for push services."""
     push_ttl_s: int = 3600
     """FIELDOPS_PUSH_TTL_S: how long a push service keeps an undelivered alarm for an offline phone."""
+    device_silent_after_s: float = 6 * 3600
+    """FIELDOPS_DEVICE_SILENT_AFTER_S: a sensor with no message (heartbeat or state) for this long gets a maintenance ticket."""
     token_ttl_s: int = 72 * 3600
     """FIELDOPS_TOKEN_TTL_S: lifetime of a login token; long enough for a device to work a shift offline and sync the next morning."""
     max_body_bytes: int = 2 * 1024 * 1024

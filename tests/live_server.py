@@ -54,6 +54,7 @@ class LiveServer:
                     "FIELDOPS_HOST": "127.0.0.1", "FIELDOPS_MQTT_URL": "off", "FIELDOPS_DEMO": "0", **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
+        self._clients: list[httpx.Client] = []  # closed at stop(), so tests need not close what they open
 
     def start(self, timeout_s: float = 20.0) -> "LiveServer":
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
@@ -80,6 +81,9 @@ class LiveServer:
             self.proc.wait(10)
 
     def stop(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -88,10 +92,17 @@ class LiveServer:
                 self.kill()
 
     def anonymous(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
+        client = httpx.Client(base_url=self.url, timeout=30)
+        self._clients.append(client)
+        return client
+
+    def health(self) -> dict[str, Any]:
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            return client.get("/health").json()
 
     def login(self, username: str, password: str = PASSWORD) -> ApiClient:
         client = ApiClient(base_url=self.url, timeout=30)
+        self._clients.append(client)
         r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
         assert r.status_code == 200, r.text
         body = r.json()

@@ -19,15 +19,16 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from server.http.errors import EXCEPTION_HANDLERS
 from server.http.routes import ROUTES
 from server.http.static import pwa_routes
-from server.escalation_timer import start_escalation_timer
 from server.logs import configure_logging
+from server.escalation_timer import start_escalation_timer
+from server.runtime import start_background
 from server.services import Services
 from server.settings import Settings, from_env
 
 PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 
 # Hooks that wire background parts into Services at start-up (bridge, push, escalation); areas append.
-STARTUP_HOOKS: list = [start_escalation_timer]
+STARTUP_HOOKS: list = [start_background, start_escalation_timer]
 
 
 class MetricsController(PrometheusController):

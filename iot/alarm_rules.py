@@ -1,0 +1,202 @@
+"""Alarm rules: sensor events become alarms, emergency tickets and owed pushes, in the caller's transaction.
+
+One alarm per device and kind while active; repeats count; alarms of one site within the incident window
+share one ticket (an alarm flood is one incident); a chattering sensor stays one alarm; restore clears the
+alarm, never the ticket.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+import msgspec
+
+from iot.events import SensorEvent
+from server.clock import to_rfc3339
+from server.domain.actor import SYSTEM
+from server.domain.changes import touch
+from server.domain.registry import apply_mutation
+from server.domain.workorders import keep_note
+from server.domain.workorder_args import AddNote
+from server.ids import new_id
+from server.push.payload import AlarmPush, incident_topic
+from server.store import Tx
+
+EMERGENCY_KINDS = frozenset({"fire", "smoke", "water_leak"})
+MAINTENANCE_KINDS = frozenset({"tamper", "low_battery", "panel_trouble", "offline", "silent"})
+# ISA-18.2 counts more than 10 alarms in 10 minutes as a flood for one operator: alarms of a site
+# within this window join one incident ticket instead of opening fifty.
+INCIDENT_WINDOW_S = 600
+# A sensor flipping 3 or more times a minute is chattering: it stays one alarm, marked, and is not re-pushed.
+CHATTER_WINDOW_S = 60
+CHATTER_TRANSITIONS = 3
+
+TITLES = {
+    "water_leak": "漏水报警 Water leak", "smoke": "烟感报警 Smoke alarm", "fire": "火警 Fire alarm",
+    "tamper": "设备被拆 Sensor tampered", "low_battery": "电量低 Sensor battery low",
+    "panel_trouble": "消防主机故障 Fire panel trouble", "offline": "设备离线 Sensor offline",
+    "silent": "设备无响应 Sensor silent",
+}
+
+
+class AlarmOutcome(msgspec.Struct):
+    outbox_ids: list[int] = msgspec.field(default_factory=list)
+    alarm_ids: list[str] = msgspec.field(default_factory=list)
+    duplicate: bool = False
+
+
+class Placement(msgspec.Struct, frozen=True):
+    site_id: str | None
+    zone: str | None
+    device_id: str
+
+
+def place(tx: Tx, event: SensorEvent) -> Placement:
+    """Where a device is: the registry first, then the site its topic names (if that site exists)."""
+    if event.source == "zigbee2mqtt":
+        row = tx.one("SELECT id, site_id, zone FROM devices WHERE source = 'zigbee2mqtt' AND name = ?", (event.device,))
+    else:
+        row = tx.one("SELECT id, site_id, zone FROM devices WHERE id = ?", (event.device,))
+    if row is not None:
+        return Placement(row["site_id"], event.zone or row["zone"], row["id"])
+    site = event.site_id if event.site_id and tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (event.site_id,)) else None
+    return Placement(site, event.zone, event.device)
+
+
+def apply_events(tx: Tx, events: list[SensorEvent], received: datetime, escalate_after_s: float) -> AlarmOutcome:
+    outcome = AlarmOutcome()
+    for event in events:
+        if _seen_before(tx, event, received):
+            outcome.duplicate = True
+            continue
+        where = place(tx, event)
+        _note_liveness(tx, event, where, received)
+        _clear(tx, "silent", where, received, outcome)  # any message proves the device is alive
+        if event.kind == "heartbeat":
+            continue
+        kind = event.kind
+        if kind == "availability":
+            kind, active = "offline", not event.active
+        else:
+            active = event.active
+        if active:
+            _raise(tx, kind, where, event, received, escalate_after_s, outcome)
+        else:
+            _clear(tx, kind, where, received, outcome)
+    return outcome
+
+
+def _seen_before(tx: Tx, event: SensorEvent, received: datetime) -> bool:
+    # Only identities a device numbered or timestamped are exact; content hashes of identical payloads
+    # ("true" again) are real repeats, which the state rules below already make harmless.
+    if ":seq:" not in event.message_id and ":ts:" not in event.message_id:
+        return False
+    if tx.one("SELECT 1 AS x FROM sensor_messages WHERE message_id = ?", (event.message_id,)):
+        return True
+    tx.insert("sensor_messages", {"message_id": event.message_id, "received_at": to_rfc3339(received)})
+    return False
+
+
+def _note_liveness(tx: Tx, event: SensorEvent, where: Placement, received: datetime) -> None:
+    online = 0 if (event.kind == "availability" and not event.active) else 1
+    tx.execute(
+        "INSERT INTO sensor_devices (source, device, site_id, last_seen, online, battery) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (source, device) DO UPDATE SET site_id = excluded.site_id, last_seen = excluded.last_seen,"
+        " online = excluded.online, battery = coalesce(excluded.battery, sensor_devices.battery), silent_reported_at = NULL",
+        (event.source, event.device, where.site_id, to_rfc3339(received), online, event.battery))
+
+
+def _recent(transitions: list[str], received: datetime) -> list[str]:
+    edge = to_rfc3339(received - timedelta(seconds=CHATTER_WINDOW_S))
+    return [t for t in transitions if t >= edge]
+
+
+def _raise(tx: Tx, kind: str, where: Placement, event: SensorEvent, received: datetime, escalate_after_s: float, outcome: AlarmOutcome) -> None:
+    at = to_rfc3339(received)
+    active = tx.one("SELECT * FROM alarms WHERE device_id = ? AND kind = ? AND state = 'active'", (where.device_id, kind))
+    if active is not None:
+        tx.execute("UPDATE alarms SET count = count + 1, last_seen = ? WHERE id = ?", (at, active["id"]))
+        _changed(tx, active["id"], outcome)
+        return
+    last = tx.one("SELECT * FROM alarms WHERE device_id = ? AND kind = ? ORDER BY first_seen DESC LIMIT 1", (where.device_id, kind))
+    if last is not None:
+        flips = _recent(json.loads(last["transitions"]), received) + [at]
+        if len(flips) >= CHATTER_TRANSITIONS:
+            tx.execute("UPDATE alarms SET state = 'active', count = count + 1, last_seen = ?, cleared_at = NULL, chattering = 1,"
+                       " transitions = ? WHERE id = ?", (at, json.dumps(flips), last["id"]))
+            _changed(tx, last["id"], outcome)
+            return
+    alarm_id = new_id()
+    emergency = kind in EMERGENCY_KINDS
+    order_id = _ticket(tx, kind, where, received, alarm_id) if where.site_id else None
+    tx.insert("alarms", {
+        "id": alarm_id, "site_id": where.site_id, "device_id": where.device_id, "source": event.source, "kind": kind,
+        "zone": where.zone, "state": "active", "first_seen": at, "last_seen": at, "count": 1, "transitions": json.dumps([at]),
+        "work_order_id": order_id,
+        "escalate_at": to_rfc3339(received + timedelta(seconds=escalate_after_s)) if emergency else None,
+    })
+    _changed(tx, alarm_id, outcome)
+    if emergency:
+        # Placed: the guards on duty there. Unplaced (unknown device, unknown site): supervisors place it.
+        push = AlarmPush(alarm_id=alarm_id, work_order_id=order_id, site_id=where.site_id or "", kind=kind, zone=where.zone, ts=at)
+        audience = "duty" if where.site_id else "supervisors"
+        outcome.outbox_ids.append(owe_push(tx, alarm_id, audience, where.site_id, push, order_id or alarm_id, received))
+
+
+def owe_push(tx: Tx, alarm_id: str | None, audience: str, site_id: str | None, push: AlarmPush, incident: str, at: datetime) -> int:
+    """Record a push to send after commit; the outbox row survives a crash before the send."""
+    tx.insert("push_outbox", {"alarm_id": alarm_id, "audience": audience, "site_id": site_id,
+                              "payload": msgspec.json.encode(push).decode(), "topic": incident_topic(incident), "created_at": to_rfc3339(at)})
+    return tx.one("SELECT last_insert_rowid() AS id")["id"]
+
+
+def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: str) -> str:
+    """Join the site's open incident of the window, or open a ticket (emergency or maintenance)."""
+    emergency = kind in EMERGENCY_KINDS
+    title = f"{TITLES.get(kind, kind)} — {where.zone or where.device_id}"
+    if emergency:
+        since = to_rfc3339(received - timedelta(seconds=INCIDENT_WINDOW_S))
+        open_incident = tx.one(
+            "SELECT a.work_order_id FROM alarms a JOIN work_orders w ON w.id = a.work_order_id"
+            " WHERE a.site_id = ? AND a.kind IN ('fire', 'smoke', 'water_leak') AND a.first_seen >= ?"
+            " AND w.status NOT IN ('closed', 'cancelled', 'signed_off') ORDER BY a.first_seen DESC LIMIT 1", (where.site_id, since))
+        if open_incident is not None:
+            wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (open_incident["work_order_id"],))
+            keep_note(tx, SYSTEM, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=f"{title} (alarm {alarm_id}) joined this incident"), received)
+            return wo["id"]
+    order_id = new_id()
+    apply_mutation(tx, SYSTEM, "create_work_order", {
+        "id": order_id, "site_id": where.site_id, "unit": where.zone or where.device_id,
+        "category": "emergency" if emergency else "repair", "priority": "emergency" if emergency else "normal",
+        "title": title, "description": f"Raised by sensor {where.device_id} ({kind}) at {to_rfc3339(received)}; alarm {alarm_id}.",
+    }, received)
+    return order_id
+
+
+def _clear(tx: Tx, kind: str, where: Placement, received: datetime, outcome: AlarmOutcome) -> None:
+    active = tx.one("SELECT id, transitions FROM alarms WHERE device_id = ? AND kind = ? AND state = 'active'", (where.device_id, kind))
+    if active is None:
+        return
+    at = to_rfc3339(received)
+    flips = _recent(json.loads(active["transitions"]), received) + [at]
+    chattering = 1 if len(flips) >= CHATTER_TRANSITIONS else 0
+    tx.execute("UPDATE alarms SET state = 'cleared', cleared_at = ?, last_seen = ?, transitions = ?, chattering = max(chattering, ?) WHERE id = ?",
+               (at, at, json.dumps(flips), chattering, active["id"]))
+    _changed(tx, active["id"], outcome)
+
+
+def _changed(tx: Tx, alarm_id: str, outcome: AlarmOutcome) -> None:
+    touch(tx, "alarm", alarm_id)
+    if alarm_id not in outcome.alarm_ids:
+        outcome.alarm_ids.append(alarm_id)
+
+
+def silent_devices(tx: Tx, now: datetime, silent_after_s: float, escalate_after_s: float) -> AlarmOutcome:
+    """Registered or known devices with no message for `silent_after_s` get one maintenance ticket each."""
+    outcome = AlarmOutcome()
+    edge = to_rfc3339(now - timedelta(seconds=silent_after_s))
+    for row in tx.query("SELECT * FROM sensor_devices WHERE last_seen < ? AND silent_reported_at IS NULL", (edge,)):
+        event = SensorEvent(source=row["source"], device=row["device"], kind="heartbeat", active=True, message_id=f"silent:{row['device']}:{row['last_seen']}", site_id=row["site_id"])
+        _raise(tx, "silent", place(tx, event), event, now, escalate_after_s, outcome)
+        tx.execute("UPDATE sensor_devices SET silent_reported_at = ? WHERE source = ? AND device = ?", (to_rfc3339(now), row["source"], row["device"]))
+    return outcome

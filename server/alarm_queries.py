@@ -1,0 +1,50 @@
+"""Read side of alarms: lists and details through the caller's scope, dead letters, live-event visibility.
+
+Kept out of the route layer so handlers hold no SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.domain.access import load_order
+from server.domain.actor import Actor
+from server.domain.duty import list_alarms, load_alarm, render_alarm
+from server.errors import Forbidden, NotFound
+from server.store import Store, Tx
+
+
+def list_for(store: Store, actor: Actor, site_id: str | None, state: str | None, limit: int) -> list[dict[str, Any]]:
+    return store.read(lambda tx: list_alarms(tx, actor, site_id, state, limit))
+
+
+def alarm_of(store: Store, actor: Actor, alarm_id: str) -> dict[str, Any]:
+    def run(tx: Tx) -> dict[str, Any]:
+        view = render_alarm(load_alarm(tx, actor, alarm_id))
+        view["deliveries"] = tx.query("SELECT user_id, status, ok, error, attempted_at FROM push_deliveries WHERE alarm_id = ? ORDER BY id", (alarm_id,))
+        return view
+
+    return store.read(run)
+
+
+def dead_letters(store: Store, actor: Actor, limit: int) -> list[dict[str, Any]]:
+    if actor.role not in ("supervisor", "admin"):
+        raise Forbidden("dead letters are for supervisors", code="role_not_allowed")
+    rows = store.read(lambda tx: tx.query("SELECT id, topic, payload, reason, received_at FROM dead_letters ORDER BY id DESC LIMIT ?", (limit,)))
+    return [{**r, "payload": r["payload"][:2048].decode("utf-8", "replace") if isinstance(r["payload"], bytes) else str(r["payload"])[:2048]} for r in rows]
+
+
+def visible_event(services: Any, actor: Actor, event: dict[str, Any]) -> bool:
+    def check(tx: Tx) -> bool:
+        try:
+            if event["type"] == "alarm":
+                load_alarm(tx, actor, event["id"])
+            elif event["type"] == "work_order":
+                load_order(tx, actor, event["id"])
+            else:
+                return False
+        except NotFound:
+            return False
+        return True
+
+    return services.store.read(check)

@@ -1,0 +1,143 @@
+"""The monitoring room's mutators: shifts (who is on duty where), acknowledging and resolving alarms.
+
+Acknowledging stops escalation and stores the latency the monthly report measures.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from server.clock import to_rfc3339
+from server.domain.access import require_site
+from server.domain.actor import Actor
+from server.domain.changes import touch
+from server.domain.registry import Ref, mutator
+from server.domain.workorder_args import AddNote
+from server.domain.workorders import keep_note
+from server.errors import Conflict, NotFound
+from server.ids import new_id
+from server.store import Tx
+
+ALARM_ROLES = {"guard", "supervisor"}
+
+
+class AlarmRef(msgspec.Struct, forbid_unknown_fields=True):
+    alarm_id: str
+
+
+class ResolveAlarm(msgspec.Struct, forbid_unknown_fields=True):
+    alarm_id: str
+    note: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class ShiftSite(msgspec.Struct, forbid_unknown_fields=True):
+    site_id: str
+
+
+def can_see_alarm(actor: Actor, alarm: dict[str, Any]) -> bool:
+    if alarm["site_id"] is None:  # not yet placed: the people who place it
+        return actor.role in ("supervisor", "admin")
+    return actor.has_site(alarm["site_id"]) and actor.role in ("guard", "supervisor", "dispatcher", "admin")
+
+
+def load_alarm(tx: Tx, actor: Actor, alarm_id: str) -> dict[str, Any]:
+    alarm = tx.one("SELECT * FROM alarms WHERE id = ?", (alarm_id,))
+    if alarm is None or not can_see_alarm(actor, alarm):
+        raise NotFound(f"no alarm {alarm_id}", code="alarm_not_found")
+    return alarm
+
+
+def render_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": alarm["id"], "site_id": alarm["site_id"], "device_id": alarm["device_id"], "kind": alarm["kind"], "zone": alarm["zone"],
+        "state": alarm["state"], "acked_by": alarm["acked_by"], "acked_at": alarm["acked_at"], "first_seen": alarm["first_seen"],
+        "last_seen": alarm["last_seen"], "count": alarm["count"], "work_order_id": alarm["work_order_id"],
+        "source": alarm["source"], "cleared_at": alarm["cleared_at"], "chattering": bool(alarm["chattering"]),
+        "escalated_at": alarm["escalated_at"], "resolved_at": alarm["resolved_at"], "resolved_by": alarm["resolved_by"],
+        "resolution": alarm["resolution"],
+    }
+
+
+@mutator("ack_alarm", AlarmRef, ALARM_ROLES)
+def ack_alarm(tx: Tx, actor: Actor, args: AlarmRef, occurred_at: datetime) -> Ref:
+    """Acknowledge an alarm: someone is on it; escalation stops. Acknowledging twice keeps the first."""
+    alarm = load_alarm(tx, actor, args.alarm_id)
+    if alarm["acked_at"] is None:
+        acked = max(to_rfc3339(occurred_at), alarm["first_seen"])
+        tx.execute("UPDATE alarms SET acked_by = ?, acked_at = ? WHERE id = ?", (actor.id, acked, alarm["id"]))
+        touch(tx, "alarm", alarm["id"])
+        _note_on_ticket(tx, actor, alarm, f"Alarm acknowledged by {actor.name}", occurred_at)
+    return Ref("alarm", alarm["id"])
+
+
+@mutator("resolve_alarm", ResolveAlarm, ALARM_ROLES)
+def resolve_alarm(tx: Tx, actor: Actor, args: ResolveAlarm, occurred_at: datetime) -> Ref:
+    """The incident is dealt with on site; the note goes on the ticket too. Resolving acknowledges."""
+    alarm = load_alarm(tx, actor, args.alarm_id)
+    if alarm["resolved_at"] is not None:
+        raise Conflict("this alarm is already resolved", code="alarm_resolved")
+    at = max(to_rfc3339(occurred_at), alarm["first_seen"])
+    tx.execute("UPDATE alarms SET resolved_at = ?, resolved_by = ?, resolution = ?, acked_by = coalesce(acked_by, ?), acked_at = coalesce(acked_at, ?)"
+               " WHERE id = ?", (at, actor.id, args.note, actor.id, at, alarm["id"]))
+    touch(tx, "alarm", alarm["id"])
+    _note_on_ticket(tx, actor, alarm, f"Alarm resolved: {args.note}", occurred_at)
+    return Ref("alarm", alarm["id"])
+
+
+def _note_on_ticket(tx: Tx, actor: Actor, alarm: dict[str, Any], text: str, occurred_at: datetime) -> None:
+    if alarm["work_order_id"]:
+        wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (alarm["work_order_id"],))
+        keep_note(tx, actor, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=text), occurred_at)
+
+
+@mutator("start_shift", ShiftSite, {"guard"})
+def start_shift(tx: Tx, actor: Actor, args: ShiftSite, occurred_at: datetime) -> Ref:
+    """Go on duty at a site: its alarms are pushed to this guard until end_shift."""
+    require_site(actor, args.site_id)
+    if tx.one("SELECT 1 AS x FROM shifts WHERE user_id = ? AND site_id = ? AND ended_at IS NULL", (actor.id, args.site_id)) is None:
+        tx.insert("shifts", {"user_id": actor.id, "site_id": args.site_id, "started_at": to_rfc3339(occurred_at), "ended_at": None})
+        touch(tx, "site", args.site_id)
+    return Ref("shift", f"{actor.id}:{args.site_id}")
+
+
+@mutator("end_shift", ShiftSite, {"guard"})
+def end_shift(tx: Tx, actor: Actor, args: ShiftSite, occurred_at: datetime) -> Ref:
+    """Hand over: off duty at the site."""
+    require_site(actor, args.site_id)
+    tx.execute("UPDATE shifts SET ended_at = ? WHERE user_id = ? AND site_id = ? AND ended_at IS NULL", (to_rfc3339(occurred_at), actor.id, args.site_id))
+    touch(tx, "site", args.site_id)
+    return Ref("shift", f"{actor.id}:{args.site_id}")
+
+
+def render_shift(tx: Tx, actor: Actor, ref_id: str) -> dict[str, Any]:
+    user_id, _, site_id = ref_id.partition(":")
+    on = tx.one("SELECT started_at FROM shifts WHERE user_id = ? AND site_id = ? AND ended_at IS NULL", (user_id, site_id))
+    return {"user_id": user_id, "site_id": site_id, "on_duty": on is not None, "started_at": on["started_at"] if on else None,
+            "on_duty_user_ids": [r["user_id"] for r in tx.query("SELECT user_id FROM shifts WHERE site_id = ? AND ended_at IS NULL", (site_id,))]}
+
+
+def alarm_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
+    """A WHERE fragment over `alarms` mirroring can_see_alarm."""
+    if actor.is_admin:
+        return "1 = 1", []
+    if actor.role not in ("guard", "supervisor", "dispatcher"):
+        return "0 = 1", []
+    sites = sorted(actor.site_ids)
+    placed = f"site_id IN ({','.join('?' for _ in sites) or 'NULL'})"
+    return (f"({placed} OR site_id IS NULL)" if actor.role == "supervisor" else placed), sites
+
+
+def list_alarms(tx: Tx, actor: Actor, site_id: str | None, state: str | None, limit: int = 500) -> list[dict[str, Any]]:
+    where, params = alarm_scope_sql(actor)
+    clauses = [where]
+    if site_id:
+        clauses.append("site_id = ?")
+        params.append(site_id)
+    if state:
+        clauses.append("state = ?")
+        params.append(state)
+    rows = tx.query(f"SELECT * FROM alarms WHERE {' AND '.join(clauses)} ORDER BY first_seen DESC LIMIT ?", (*params, limit))
+    return [render_alarm(a) for a in rows]
