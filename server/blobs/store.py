@@ -65,13 +65,27 @@ class BlobStore:
         return BlobWriter(self, check_name(expected_sha256))
 
     def adopt(self, src: Path, expected_sha256: str) -> Landed:
-        """Make a finished file (a completed tus upload) the blob it claims to be, after checking it."""
-        with self.writer(expected_sha256) as w, open(src, "rb") as f:
+        """Make a finished file (a completed tus upload) the blob it claims to be: hashed in place, then renamed."""
+        check_name(expected_sha256)
+        digest, size, head = hashlib.sha256(), 0, b""
+        with open(src, "rb") as f:
             while chunk := f.read(READ_CHUNK):
-                w.write(chunk)
-            landed = w.finish()
-        src.unlink(missing_ok=True)
-        return landed
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+                digest.update(chunk)
+                size += len(chunk)
+            os.fsync(f.fileno())
+        if size > self.max_bytes:
+            raise PayloadTooLarge(f"a blob may be at most {self.max_bytes} bytes", code="blob_too_large")
+        media_type = media_type_of(head)
+        if digest.hexdigest() != expected_sha256:
+            raise Invalid(f"the bytes hash to {digest.hexdigest()}, not to the name {expected_sha256}", code="hash_mismatch")
+        width, height = image_size(src)
+        if self.exists(expected_sha256):
+            src.unlink(missing_ok=True)
+        else:
+            self.place(src, expected_sha256)
+        return Landed(expected_sha256, size, media_type, width, height)
 
     def place(self, tmp: Path, sha256: str) -> None:
         final = self.path(sha256)
