@@ -36,7 +36,7 @@ def render_order(tx: Tx, actor: Actor, wo: dict[str, Any], targets: Mapping[str,
         "consent": _consent(wo["consent"], customer), "summary": wo["summary"],
         "photos": [{"sha256": p["sha256"], "kind": p["kind"], "taken_at": p["taken_at"], "pending": bool(p["pending"])} for p in photos],
         "notes": notes,
-        "signature": _signature(wo["signature"], customer),
+        "signature": _signature(tx, wo["signature"], customer),
         "defer_reason": wo["defer_reason"], "promised_at": wo["promised_at"], "cancel_reason": wo["cancel_reason"],
         "created_by": wo["created_by"], "created_at": wo["created_at"], "dispatched_at": wo["dispatched_at"],
         "accepted_at": wo["accepted_at"], "arrived_at": wo["arrived_at"], "completed_at": wo["completed_at"],
@@ -64,12 +64,14 @@ def _consent(raw: str | None, customer: bool) -> dict[str, Any] | None:
     return consent
 
 
-def _signature(raw: str | None, customer: bool) -> dict[str, Any] | None:
+def _signature(tx: Tx, raw: str | None, customer: bool) -> dict[str, Any] | None:
     if not raw:
         return None
     signature = json.loads(raw)
     if not customer:
         signature["signer_name"] = ""
+    # Signed on an offline device, the image may land after the sign-off: shown pending like a photo.
+    signature["pending"] = tx.one("SELECT 1 AS x FROM blobs WHERE sha256 = ?", (signature["signature_sha256"],)) is None
     return signature
 
 

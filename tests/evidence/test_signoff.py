@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from server.ids import new_id
 from tests.evidence.flow import completed_order, document_hash, sign, upload
-from tests.evidence.photos import phone_photo, signature_png
+from tests.evidence.photos import phone_photo, sha, signature_png
 
 
 def test_an_accepted_sign_off_signs_the_order_and_a_call_back_closes_it(as_user, world):
@@ -104,3 +105,37 @@ def test_verify_detects_an_edited_audit_event(as_user, world, live):
         db.execute("UPDATE wo_events SET occurred_at = '2026-01-01T00:00:00.000000Z' WHERE work_order_id = ? AND name = 'complete'", (order["id"],))
     check = disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()
     assert check["valid"] is False and check["chain"]["valid"] is False and check["chain"]["broken_at"] is not None
+
+
+def test_an_offline_sign_off_over_a_changed_document_is_one_conflict_and_its_signature_lands_later(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    shown_to_customer = document_hash(order)
+    disp.ok("add_note", work_order_id=order["id"], id=new_id(), text="customer called: also check the shower")  # notes are not signed
+    extra = upload(tech, phone_photo(seed=b"office photo"))
+    tech.ok("attach_photo", work_order_id=order["id"], sha256=extra, kind="damage", taken_at="2026-11-23T10:40:00Z")
+    signature_bytes = signature_png(b"offline")
+    signature = sha(signature_bytes)  # still on the tablet: not uploaded yet
+    now = "2026-11-23T11:05:00Z"
+    r = tech.post("/api/v1/sync/push", json={"client_id": f"tablet-{new_id()}", "client_time": now, "mutations": [
+        {"id": 1, "name": "sign_off", "client_ts": now, "args": {
+            "work_order_id": order["id"], "signer_name": "王女士", "signature_sha256": signature, "accepted": True,
+            "document_sha256": shown_to_customer, "signed_at": now}}]})
+    assert r.status_code == 200, r.text
+    seen = disp.order(order["id"])
+    assert seen["status"] == "completed"
+    assert [c["code"] for c in seen["conflicts"]] == ["document_changed"]  # raised once, by the sync engine
+    assert [e["data"]["signature_sha256"] for e in seen["events"] if e["name"] == "sign_off_refused"] == [signature]
+    assert disp.head(f"/api/v1/blobs/{signature}").status_code == 404
+    upload(tech, signature_bytes)
+    assert disp.get(f"/api/v1/blobs/{signature}").content == signature_bytes
+
+
+def test_an_offline_signature_shows_pending_until_its_image_lands(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    signature_bytes = signature_png(b"pending signature")
+    signed = sign(tech, order, sha(signature_bytes)).json()
+    assert signed["status"] == "signed_off" and signed["signature"]["pending"] is True
+    upload(tech, signature_bytes)
+    assert disp.order(order["id"])["signature"]["pending"] is False
