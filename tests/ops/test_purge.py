@@ -1,0 +1,47 @@
+"""`fieldops purge`: dead letters, expired uploads and old exports past their retention go; records stay."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from server.blobs import upload_area
+from server.settings import from_env
+from server.store import open_store
+from tests.ops.test_backup import fieldops
+
+SHA = "a" * 64
+
+
+def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path):
+    store = open_store(str(tmp_path / "fieldops.db"))
+    has_dead_letters = store.read(lambda tx: tx.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'dead_letters'")) is not None
+    if has_dead_letters:
+        store.write(lambda tx: [tx.insert("dead_letters", {"topic": "fieldops/north/x/event", "payload": b"garbage", "reason": "bad json", "received_at": when})
+                                for when in ("2020-01-01T00:00:00.000000Z", "2099-01-01T00:00:00.000000Z")])
+    store.close()
+
+    settings = from_env({}, data_dir=tmp_path)
+    fresh = upload_area(settings).create("u1", 10, {"sha256": SHA})
+    stale = upload_area(from_env({}, data_dir=tmp_path, upload_expire_s=0)).create("u1", 10, {"sha256": SHA})  # (creating sweeps: last)
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    old, new = exports / "report-2024-01-all.csv", exports / "report-2026-10-all.csv"
+    old.write_text("x")
+    new.write_text("y")
+    long_ago = time.time() - 500 * 86400
+    os.utime(old, (long_ago, long_ago))
+
+    r = fieldops(tmp_path, "purge")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"dead_letters: {1 if has_dead_letters else 0} removed, uploads: 1 removed, exports: 1 removed"
+    assert not old.exists() and new.exists()
+    area = upload_area(settings)
+    assert not area.data_path(stale.id).exists() and area.data_path(fresh.id).exists()
+    if has_dead_letters:
+        store = open_store(str(tmp_path / "fieldops.db"))
+        left = store.read(lambda tx: [r["received_at"] for r in tx.query("SELECT received_at FROM dead_letters")])
+        store.close()
+        assert left == ["2099-01-01T00:00:00.000000Z"]
