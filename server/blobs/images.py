@@ -23,6 +23,7 @@ def thumbnail(store: BlobStore, sha256: str) -> Path:
     cached = store.root / "thumbs" / f"{sha256}.jpg"
     if not cached.is_file():
         with Image.open(store.path(sha256)) as img:
+            img.draft("RGB", (THUMB_PX * 2, THUMB_PX * 2))  # JPEG: decode at a reduced scale, a fraction of the memory
             small = _upright(img)
             small.thumbnail((THUMB_PX, THUMB_PX))
             _save(small.convert("RGB") if small.mode != "RGBA" else _on_white(small), cached, "JPEG", quality=82)

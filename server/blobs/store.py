@@ -5,10 +5,12 @@ Bytes stream into a temp file while hashed and sniffed; fsync, rename and a dire
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 import msgspec
@@ -20,6 +22,8 @@ from server.errors import BadRequest, Invalid, PayloadTooLarge, UnsupportedMedia
 SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
 # Read size when hashing a finished file (tus): large enough to be fast, small enough to keep memory flat.
 READ_CHUNK = 1024 * 1024
+# A temp file untouched this long belongs to no live upload (a PUT streams continuously) and is removed at start.
+STALE_TMP_S = 3600.0
 
 
 class Landed(msgspec.Struct, frozen=True):
@@ -53,6 +57,15 @@ class BlobStore:
         self.max_bytes = max_bytes
         self.tmp_dir = root / "tmp"
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self.sweep_tmp()
+
+    def sweep_tmp(self, older_than_s: float = STALE_TMP_S) -> None:
+        """Remove temp files a crashed upload left behind (they never became blobs)."""
+        cutoff = time.time() - older_than_s
+        for leftover in self.tmp_dir.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
     def path(self, sha256: str) -> Path:
         check_name(sha256)

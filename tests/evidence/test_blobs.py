@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 import os
+import threading
+import time
 from pathlib import Path
 
 import httpx
 from PIL import Image, ExifTags
 
 from tests.evidence.flow import upload
-from tests.evidence.photos import HEIC, PDF, phone_photo, sha, signature_png
+from tests.evidence.photos import HEIC, PDF, big_photo, phone_photo, sha, signature_png
 from tests.live_server import new_order_args
 
 
@@ -140,3 +142,36 @@ def test_an_upload_over_the_size_limit_is_413_and_leaves_nothing(start_server):
         assert not any((server.data_dir / "blobs" / "tmp").iterdir())
     finally:
         tech.close()
+
+
+def test_a_25_mb_upload_keeps_the_servers_memory_flat(as_user, live):
+    tech = as_user("tech")
+    data = big_photo(24.5)
+    assert 20 * 2**20 < len(data) <= 25 * 2**20
+    pid = live.proc.pid
+    before = rss(pid)
+    peak, done = [before], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak.append(rss(pid))
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        chunks = (data[i:i + 65536] for i in range(0, len(data), 65536))
+        r = tech.put(f"/api/v1/blobs/{sha(data)}", content=chunks, headers={"Content-Length": str(len(data))})
+    finally:
+        done.set()
+        sampler.join()
+    assert r.status_code == 201, r.text
+    assert max(peak) - before < 12 * 2**20, f"server RSS grew by {(max(peak) - before) / 2**20:.1f} MiB for a {len(data) / 2**20:.1f} MiB body"
+    assert tech.get(f"/api/v1/blobs/{sha(data)}?thumb=1").status_code == 200
+
+
+def rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise KeyError("VmRSS")

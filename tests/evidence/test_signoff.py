@@ -8,6 +8,7 @@ import sqlite3
 from server.ids import new_id
 from tests.evidence.flow import completed_order, document_hash, sign, upload
 from tests.evidence.photos import phone_photo, sha, signature_png
+from tests.live_server import new_order_args
 
 
 def test_an_accepted_sign_off_signs_the_order_and_a_call_back_closes_it(as_user, world):
@@ -139,3 +140,25 @@ def test_an_offline_signature_shows_pending_until_its_image_lands(as_user, world
     assert signed["status"] == "signed_off" and signed["signature"]["pending"] is True
     upload(tech, signature_bytes)
     assert disp.order(order["id"])["signature"]["pending"] is False
+
+
+def test_the_customers_consent_is_signed_and_a_new_price_replaces_it(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    args = new_order_args()
+    disp.ok("create_work_order", **args)
+    disp.ok("dispatch", work_order_id=args["id"], technician_id=world.users["tech"])
+    tech.ok("accept", work_order_id=args["id"])
+    tech.ok("arrive", work_order_id=args["id"])
+    first = upload(tech, signature_png(b"consent 1"))
+    tech.ok("confirm_scope", work_order_id=args["id"], scope="Replace cartridge", labor_fee=5000, material_fee=3500,
+            customer_name="Ms Wang", consent_signature_sha256=first)
+    second = upload(tech, signature_png(b"consent 2"))
+    order = tech.ok("confirm_scope", work_order_id=args["id"], scope="Replace whole tap", labor_fee=8000, material_fee=21000,
+                    customer_name="Ms Wang", consent_signature_sha256=second)
+    assert order["consent"]["signature_sha256"] == second and order["consent"]["labor_fee"] == 8000
+    consents = [e["data"]["consent"] for e in disp.order(args["id"])["events"] if e["name"] == "confirm_scope"]
+    assert [c["signature_sha256"] for c in consents] == [first, second]  # the void consent stays in the audit trail
+    assert disp.get(f"/api/v1/blobs/{first}").status_code == 200 and disp.get(f"/api/v1/blobs/{second}").status_code == 200
+    assert as_user("disp_south").get(f"/api/v1/blobs/{second}").status_code == 404
+    receipt = disp.get(f"/api/v1/work-orders/{args['id']}/receipt?lang=en").text
+    assert "Replace whole tap" in receipt and "¥290.00" in receipt and "signed" in receipt

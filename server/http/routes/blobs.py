@@ -20,6 +20,7 @@ from server.blobs.images import thumbnail, without_metadata
 from server.blobs.intake import receive_blob
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
+from server.errors import NotFound
 from server.services import Services
 
 # Content-addressed bytes never change: caches may keep them, but only for this user (access is per user).
@@ -42,6 +43,8 @@ def blob_file(services: Services, actor: Actor, sha256: str, thumb: bool) -> Fil
         path, media_type = without_metadata(store, sha256, blob["media_type"]), blob["media_type"]
     else:
         path, media_type = store.path(sha256), blob["media_type"]
+    if not path.is_file():
+        raise NotFound(f"the bytes of blob {sha256} are missing from the store", code="blob_not_found")
     return File(path, media_type=media_type, content_disposition_type="inline", filename=path.name,
                 etag=ETag(value=f"{sha256}{'-thumb' if thumb else ''}{'-clean' if version != 'original' else ''}"), headers=CACHE)
 
