@@ -58,9 +58,10 @@ STEP_END = {"dispatch": "dispatched_at", "arrive": "arrived_at", "feedback": "co
 
 
 def payload(rule: EscalationRule, wo: Order, due: str) -> dict[str, Any]:
-    """What supervisors are sent: enough to recognise the job, no customer details."""
-    return {"type": "escalation", "kind": rule.kind, "why": rule.why, "work_order_id": wo["id"], "site_id": wo["site_id"],
-            "title": wo["title"], "unit": wo["unit"], "category": wo["category"], "priority": wo["priority"],
+    """What supervisors are sent: enough to recognise the job, no customer details (name, phone, unit).
+    The type differs from the alarm escalation push (`escalation`), so a service worker tells them apart."""
+    return {"type": "work_order_escalation", "kind": rule.kind, "why": rule.why, "work_order_id": wo["id"], "site_id": wo["site_id"],
+            "title": wo["title"], "category": wo["category"], "priority": wo["priority"],
             "complaint_level": wo.get("complaint_level"), "due_at": due}
 
 

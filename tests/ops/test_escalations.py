@@ -67,7 +67,9 @@ def test_an_important_complaint_goes_to_supervisors_at_once_and_again_when_not_t
 
         timer.tick(T0 + timedelta(minutes=1))
         assert {site for site, _ in inbox.sent} == {"north"}
-        assert inbox.sent[0][1]["title"] in ("Rude guard", "Lift dirty") and "reporter" not in inbox.sent[0][1]
+        first = inbox.sent[0][1]
+        assert first["type"] == "work_order_escalation" and first["title"] in ("Rude guard", "Lift dirty") and first["complaint_level"] == "important"
+        assert not {"reporter", "unit", "reporter_phone"} & set(first)  # no customer details in a push
         assert sorted(inbox.take()) == sorted([("complaint_received", ignored), ("complaint_received", handled)])
         timer.tick(T0 + timedelta(minutes=59))
         assert inbox.take() == []
