@@ -6,6 +6,7 @@ The handler commits each message's effect before it returns; only then is the me
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
@@ -57,6 +58,12 @@ class ReceivedMessage(msgspec.Struct, frozen=True):
 
 MessageHandler = Callable[[ReceivedMessage], None]
 ErrorRecorder = Callable[[ReceivedMessage, BaseException], None]
+# Handles several messages in one durable commit (recording unreadable ones itself); acks follow the commit.
+BatchHandler = Callable[[list[ReceivedMessage]], None]
+
+# One commit (one fsync) per batch instead of per message is what lets an alarm storm through; the cap
+# bounds how long the first message of a batch waits and how much one failed commit sends back for redelivery.
+MAX_BATCH = 256
 
 
 class MqttBridge:
@@ -68,6 +75,8 @@ class MqttBridge:
       when it returns we ack, so a bad payload is kept once and never blocks the stream.
     - If on_error raises too (e.g. the database is down), nothing is acked: we reconnect and the
       broker redelivers. Handlers must therefore be idempotent (dedupe by message identity).
+    - With `batch_handler`, messages queue to a thread that hands over up to MAX_BATCH at a time; it
+      commits them (dead letters included) in one transaction, then each is acked in arrival order.
     """
 
     def __init__(
@@ -78,6 +87,7 @@ class MqttBridge:
         *,
         client_id: str = "fieldops-server",
         share_group: str = "",
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self.address = url if isinstance(url, BrokerAddress) else parse_mqtt_url(url)
         self.client_id = client_id
@@ -95,6 +105,11 @@ class MqttBridge:
         self._thread: threading.Thread | None = None
         self.connected_event = threading.Event()
         self.last_connect_reason: str | None = None
+        self._batch_handler = batch_handler
+        # (connection generation, message): a packet id is only meaningful on the connection that delivered it.
+        self._inbox: queue.Queue[tuple[int, ReceivedMessage] | None] = queue.Queue()
+        self._generation = 0
+        self._batcher: threading.Thread | None = None
         self._client = self._make_client()
 
     # --- public surface ----------------------------------------------------------------------
@@ -133,6 +148,9 @@ class MqttBridge:
         if self._thread is not None:
             return
         self._stopping.clear()
+        if self._batch_handler is not None:
+            self._batcher = threading.Thread(target=self._drain_batches, name=f"mqtt-batches-{self.client_id}", daemon=True)
+            self._batcher.start()
         self._thread = threading.Thread(target=self._run, name=f"mqtt-bridge-{self.client_id}", daemon=True)
         self._thread.start()
 
@@ -143,6 +161,10 @@ class MqttBridge:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._batcher is not None:
+            self._inbox.put(None)
+            self._batcher.join(timeout=10)
+            self._batcher = None
         if self._state != "disabled":
             self._state = "disconnected"
         self.connected_event.clear()
@@ -219,6 +241,7 @@ class MqttBridge:
                 client.disconnect()
             return
         self._state = "connected"
+        self._generation += 1
         with self._lock:
             filters = list(self._filters)
         if filters:
@@ -251,6 +274,10 @@ class MqttBridge:
             mid=message.mid,
             properties=message.properties.json() if message.properties is not None else {},
         )
+        if self._batch_handler is not None:
+            # Off the network thread: it keeps reading (and pinging) while the batch commits.
+            self._inbox.put((self._generation, received))
+            return
         try:
             self._handler(received)
         except Exception as exc:  # a bad payload must never stop the bridge
@@ -267,6 +294,34 @@ class MqttBridge:
                 return
         if received.qos > 0:
             client.ack(received.mid, received.qos)
+
+
+    def _drain_batches(self) -> None:
+        while (first := self._inbox.get()) is not None:
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._inbox.put(None)
+                    break
+                batch.append(item)
+            current = [(gen, msg) for gen, msg in batch if gen == self._generation and not self._redelivery_wanted]
+            if not current:
+                continue  # delivered on a connection that is gone: the broker sends them again
+            try:
+                assert self._batch_handler is not None
+                self._batch_handler([msg for _, msg in current])
+            except Exception:
+                log.exception("a batch of %d MQTT messages could not be recorded; reconnecting for redelivery", len(current))
+                self._redelivery_wanted = True
+                self._client.disconnect()
+                continue
+            for gen, msg in current:
+                if msg.qos > 0 and gen == self._generation:
+                    self._client.ack(msg.mid, msg.qos)
 
 
 # QoS 1, not 2: with QoS 2 paho sends PUBREC before our callback runs. retainHandling=1: retained

@@ -1,6 +1,7 @@
-"""The bridge's handler: a sensor message becomes committed alarms, then owed pushes and live updates.
+"""The bridge's handler: sensor messages become committed alarms, then owed pushes and live updates.
 
-Unreadable payloads are kept as dead letters (topic, bytes, reason) and never stop the bridge.
+Messages arrive in batches committed together (one fsync); an unreadable payload becomes a dead letter
+(topic, bytes, reason) in the same transaction and never stops the bridge.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import time
 from typing import Any
 
 from iot.adapters import adapt
-from iot.alarm_rules import apply_events
+from iot.alarm_rules import AlarmOutcome, apply_events
 from iot.bridge import ReceivedMessage
+from iot.events import SensorEvent
 from server.clock import now, now_text
 from server.metrics import ALARM_LATENCY, ALARMS
 from server.store import Tx
@@ -29,26 +31,57 @@ class SensorIntake:
         self._last_log = 0.0
 
     def handle(self, msg: ReceivedMessage) -> None:
-        started = time.perf_counter()
-        events = adapt(msg.topic, msg.payload)  # PayloadRejected → on_error → dead letter
-        if not events:
-            return
-        received = now()
-        escalate = self.services.settings.escalate_after_s
-        outcome = self.services.store.write(lambda tx: apply_events(tx, events, received, escalate))
-        ALARM_LATENCY.observe(time.perf_counter() - started)
-        ALARMS.labels("duplicate" if outcome.duplicate else "raised" if outcome.outbox_ids else "updated").inc()
-        self.pusher.send(outcome.outbox_ids)
-        for alarm_id in outcome.alarm_ids:
-            self.feed.publish({"type": "alarm", "id": alarm_id})
+        """One message (the bridge's unbatched mode); PayloadRejected goes to dead_letter."""
+        self._commit([(msg, adapt(msg.topic, msg.payload))])
+
+    def handle_batch(self, msgs: list[ReceivedMessage]) -> None:
+        """Several messages in one transaction; unreadable ones are kept as dead letters in it."""
+        readable: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]] = []
+        for msg in msgs:
+            try:
+                readable.append((msg, adapt(msg.topic, msg.payload)))
+            except Exception as exc:  # every failure to read a payload is a dead letter, whatever raised
+                readable.append((msg, exc))
+        self._commit(readable)
 
     def dead_letter(self, msg: ReceivedMessage, exc: BaseException) -> None:
+        self.services.store.write(lambda tx: self._keep_dead_letter(tx, msg, exc))
+
+    def _commit(self, items: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]]) -> None:
+        started = time.perf_counter()
+        received = now()
+        escalate = self.services.settings.escalate_after_s
+
+        def work(tx: Tx) -> AlarmOutcome:
+            total = AlarmOutcome()
+            for n, (msg, events) in enumerate(items):
+                if isinstance(events, BaseException):
+                    self._keep_dead_letter(tx, msg, events)
+                    continue
+                tx.execute(f"SAVEPOINT m{n}")
+                try:
+                    outcome = apply_events(tx, events, received, escalate)
+                except Exception as exc:  # one message's bug must not cost the batch: keep it, go on
+                    tx.execute(f"ROLLBACK TO m{n}")
+                    log.exception("sensor message on %s could not be applied", msg.topic)
+                    self._keep_dead_letter(tx, msg, exc)
+                    continue
+                finally:
+                    tx.execute(f"RELEASE m{n}")
+                total.outbox_ids += outcome.outbox_ids
+                total.alarm_ids += [a for a in outcome.alarm_ids if a not in total.alarm_ids]
+                ALARMS.labels("duplicate" if outcome.duplicate else "raised" if outcome.outbox_ids else "updated").inc()
+            return total
+
+        total = self.services.store.write(work)
+        ALARM_LATENCY.observe(time.perf_counter() - started)
+        self.pusher.send(total.outbox_ids)
+        for alarm_id in total.alarm_ids:
+            self.feed.publish({"type": "alarm", "id": alarm_id})
+
+    def _keep_dead_letter(self, tx: Tx, msg: ReceivedMessage, exc: BaseException) -> None:
         reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-
-        def keep(tx: Tx) -> None:
-            tx.insert("dead_letters", {"topic": msg.topic, "payload": msg.payload, "reason": str(reason)[:1000], "received_at": now_text()})
-
-        self.services.store.write(keep)
+        tx.insert("dead_letters", {"topic": msg.topic, "payload": msg.payload, "reason": str(reason)[:1000], "received_at": now_text()})
         ALARMS.labels("dead_letter").inc()
         self._dead_since_log += 1
         if time.monotonic() - self._last_log > DEAD_LETTER_LOG_EVERY_S:

@@ -35,7 +35,7 @@ def start_background(services: Any) -> None:
     services.pusher = AlarmPusher(settings, services.store)
     services.background.append(services.pusher)
     intake = SensorIntake(services, services.pusher, services.feed)
-    services.bridge = _StateGauge(start_mqtt(settings, intake.handle, intake.dead_letter))
+    services.bridge = _StateGauge(start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch))
     services.background.append(services.bridge)
     services.pusher.resend_pending()
     services.background.append(Timers(services, services.pusher, services.feed, settings.device_silent_after_s).start())
