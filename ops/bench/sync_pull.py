@@ -1,0 +1,104 @@
+"""Benchmark: a technician's initial pull with 50,000 orders on the server (time, bytes), and a fleet of
+200 concurrent clients polling with no changes (pulls/s, p50/p99), against a real server on loopback.
+
+Run: .venv/bin/python ops/bench/sync_pull.py [ORDERS] [TECH_ORDERS] [CLIENTS] [SECONDS]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from ops.bench.sync_world import seed_world  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
+
+FLEET_USERS = ("tech", "tech_b", "tech_south", "guard", "disp", "boss")
+
+
+def initial_pull(server: LiveServer, username: str) -> tuple[float, int, int, int, str]:
+    """Time, objects, bytes on the wire (gzip) and bytes of JSON for a cookie-null pull."""
+    client = server.login(username)
+    try:
+        start = time.perf_counter()
+        r = client.post("/api/v1/sync/pull", json={"client_id": f"bench-{username}", "cookie": None}, timeout=600)
+        elapsed = time.perf_counter() - start
+        assert r.status_code == 200, r.text
+        return elapsed, len(r.json()["patch"]), r.num_bytes_downloaded, len(r.content), r.json()["cookie"]
+    finally:
+        client.close()
+
+
+async def _keep_alive_client(host: str, port: int, request: bytes, stop_at: float, latencies: list[float]) -> None:
+    """One polling device on one keep-alive connection; a bare HTTP/1.1 client so the load generator stays cheap."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < stop_at:
+            start = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")))
+            body = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - start)
+            assert head.startswith(b"HTTP/1.1 200") and b'"patch":[]' in body, head + body
+    finally:
+        writer.close()
+
+
+async def fleet(server: LiveServer, clients: int, seconds: float) -> tuple[int, list[float]]:
+    """`clients` devices each polling with its own client id and an up-to-date cookie, as fast as answers come."""
+    requests = []
+    for name in FLEET_USERS:
+        c = server.login(name)
+        cookie = c.post("/api/v1/sync/pull", json={"client_id": "warm", "cookie": None}, timeout=600).json()["cookie"]
+        requests.append((c.headers["Authorization"], cookie))
+        c.close()
+    latencies: list[float] = []
+    host, port = "127.0.0.1", server.port
+    start = time.perf_counter()
+    tasks = []
+    for i in range(clients):
+        auth, cookie = requests[i % len(requests)]
+        body = json.dumps({"client_id": f"fleet-{i}", "cookie": cookie}).encode()
+        request = (f"POST /api/v1/sync/pull HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {auth}\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+        tasks.append(_keep_alive_client(host, port, request, start + seconds, latencies))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    return int(len(latencies) / elapsed), latencies
+
+
+def main() -> None:
+    orders = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    tech_orders = int(sys.argv[2]) if len(sys.argv) > 2 else 500
+    clients = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+    seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 10.0
+    with tempfile.TemporaryDirectory(prefix="fieldops-bench-") as tmp:
+        directory = Path(tmp)
+        start = time.perf_counter()
+        seed_world(directory, tech_orders, others_share=(orders - tech_orders) / tech_orders)
+        print(f"seeded {orders} orders ({tech_orders} dispatched to tech, the rest to tech_b) in {time.perf_counter() - start:.0f} s")
+        server = LiveServer(directory).start()
+        try:
+            for who in ("tech", "tech_b"):
+                elapsed, objects, wire, body, _ = initial_pull(server, who)
+                print(f"initial pull as {who:<7} {elapsed:7.2f} s  {objects:6d} objects  {body / 1e6:7.2f} MB JSON  {wire / 1e6:6.2f} MB on the wire (gzip)  {body / max(objects, 1):5.0f} B/object")
+            per_s, latencies = asyncio.run(fleet(server, clients, seconds))
+            latencies.sort()
+            p50 = statistics.median(latencies) * 1000
+            p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+            print(f"no-change pulls, {clients} concurrent clients for {seconds:.0f} s: {per_s} pulls/s  p50 {p50:.1f} ms  p99 {p99:.1f} ms  ({len(latencies)} pulls)")
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
