@@ -39,7 +39,8 @@ class Upload(msgspec.Struct, frozen=True):
     sha256: str
     metadata: dict[str, str]
     created_at: float
-    expires_at: float
+    # Not stored: the data file's mtime (its last PATCH) + expire_s, so a PATCH never rewrites the info file.
+    expires_at: float = 0.0
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
@@ -92,10 +93,10 @@ class UploadArea:
         sha256 = check_name(metadata.get("sha256", ""))
         self.sweep()
         now = time.time()
-        upload = Upload(secrets.token_hex(16), owner_id, length, sha256, metadata, now, now + self.expire_s)
+        upload = Upload(secrets.token_hex(16), owner_id, length, sha256, metadata, now)
         self.data_path(upload.id).touch()
         self._save(upload)
-        return upload
+        return self._with_expiry(upload, now)
 
     def get(self, owner_id: str, upload_id: str) -> tuple[Upload, int]:
         """The upload and its offset; 404 for unknown, foreign or expired (which are removed)."""
@@ -103,23 +104,26 @@ class UploadArea:
             raise NotFound("no such upload", code="upload_not_found")
         try:
             upload = msgspec.json.decode(self._info_path(upload_id).read_bytes(), type=Upload)
+            data = self.data_path(upload_id).stat()
         except (FileNotFoundError, msgspec.DecodeError):
             raise NotFound("no such upload", code="upload_not_found") from None
         if upload.owner_id != owner_id:
             raise NotFound("no such upload", code="upload_not_found")
+        upload = self._with_expiry(upload, data.st_mtime)
         if upload.expires_at < time.time():
             self.remove(upload_id)
             raise NotFound("the upload expired; start a new one", code="upload_expired")
-        return upload, self.data_path(upload_id).stat().st_size
+        return upload, data.st_size
 
     def appender(self, upload: Upload, offset: int, checksum: tuple[str, bytes] | None) -> "Appender":
         return Appender(self, upload, offset, checksum)
 
-    def touch(self, upload: Upload) -> Upload:
-        """Activity keeps an upload alive: it expires `expire_s` after its last PATCH."""
-        fresh = msgspec.structs.replace(upload, expires_at=time.time() + self.expire_s)
-        self._save(fresh)
-        return fresh
+    def _with_expiry(self, upload: Upload, last_write: float) -> Upload:
+        """Activity keeps an upload alive: it expires `expire_s` after its last PATCH (or its creation)."""
+        return msgspec.structs.replace(upload, expires_at=max(last_write, upload.created_at) + self.expire_s)
+
+    def expiry_after_write(self, upload: Upload) -> Upload:
+        return self._with_expiry(upload, time.time())
 
     def remove(self, upload_id: str) -> None:
         self._info_path(upload_id).unlink(missing_ok=True)
@@ -130,7 +134,8 @@ class UploadArea:
         removed, now = 0, time.time()
         for info in self.root.glob("*.json"):
             try:
-                expired = msgspec.json.decode(info.read_bytes(), type=Upload).expires_at < now
+                upload = msgspec.json.decode(info.read_bytes(), type=Upload)
+                expired = self._with_expiry(upload, self.data_path(upload.id).stat().st_mtime).expires_at < now
             except (OSError, msgspec.DecodeError):
                 expired = True
             if expired:
@@ -144,7 +149,7 @@ class UploadArea:
     def _save(self, upload: Upload) -> None:
         tmp = self.root / f".{upload.id}.json.tmp"
         with open(tmp, "wb") as f:
-            f.write(msgspec.json.encode(upload))
+            f.write(msgspec.json.encode(msgspec.structs.replace(upload, expires_at=0.0)))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self._info_path(upload.id))

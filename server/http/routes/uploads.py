@@ -95,7 +95,7 @@ class UploadController(Controller):
             pass  # the client went away mid-body: what arrived is kept below, and it resumes with HEAD
         finally:
             offset = await anyio.to_thread.run_sync(appender.close, whole)
-        upload = await anyio.to_thread.run_sync(area.touch, upload)
+        upload = area.expiry_after_write(upload)
         headers = tus_headers(Upload_Offset=offset, Upload_Expires=formatdate(upload.expires_at, usegmt=True))
         if offset == upload.length:
             landed, _ = await anyio.to_thread.run_sync(finish_upload, services, actor, upload)
