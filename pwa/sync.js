@@ -136,7 +136,8 @@ let timer = null;
 /* One sync at a time across all tabs (Web Locks); a tab that finds the lock taken skips, since
    the leader's result reaches it through the BroadcastChannel. */
 export function syncNow() {
-  if (running) return running;
+  // a step queued while a sync runs must not wait for the timer: sync again right after
+  if (running) return running.then(() => syncNow());
   running = (async () => {
     if (!(await getMeta("auth"))?.token) return { state: "signed_out" };
     const work = async (lock) => {

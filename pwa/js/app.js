@@ -8,6 +8,7 @@ import { routes, homeFor } from "./routes.js";
 const screen = document.getElementById("screen");
 const syncStateEl = document.querySelector("[data-testid=sync-state]");
 let lastSync = {};
+let typing = false;
 
 export async function currentUser() {
   const auth = await getMeta("auth");
@@ -23,6 +24,7 @@ export async function render() {
   if (user && (path === "/" || (path === "/login" && !lastSync.signedOut))) path = homeFor(user);
   const [, name, ...rest] = path.split("/");
   const show = routes[name] || routes.login;
+  typing = false;
   screen.dataset.route = name;
   document.body.dataset.route = name;
   await show(screen, { user, params: rest.map(decodeURIComponent) });
@@ -105,7 +107,10 @@ async function boot() {
   addEventListener("hashchange", render);
   addEventListener("online", () => showSyncState());
   addEventListener("offline", () => showSyncState({ ok: false }));
-  onSyncChange(async (state) => { await showSyncState(state); if (state.ok) render(); });
+  // fresh data re-renders the screen, but never under someone typing (that would wipe the form)
+  // and never the sign-off: the customer signs exactly the document they were shown
+  screen.addEventListener("input", () => { typing = true; });
+  onSyncChange(async (state) => { await showSyncState(state); if (state.ok && !typing && screen.dataset.route !== "sign") render(); });
   document.addEventListener("fieldops:changed", () => showSyncState());
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").then(watchForUpdates).catch((e) => console.warn("sw", e));

@@ -35,6 +35,8 @@ export class SignaturePad {
   #down(e) {
     this.canvas.setPointerCapture?.(e.pointerId);
     this.current = [this.#point(e)];
+    // counts as typing: the app does not re-render a screen someone is writing on
+    this.canvas.dispatchEvent(new Event("input", { bubbles: true }));
     this.strokes.push(this.current);
     this.#redraw();
   }
