@@ -85,7 +85,8 @@ def _start_mosquitto(executable: str, directory: Path, port: int) -> EmbeddedBro
         "max_inflight_messages 100\n"
         f"log_dest file {directory / 'mosquitto.log'}\n"
     )
-    process = subprocess.Popen([executable, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([executable, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=_die_with_parent)
 
     def stop() -> None:
         process.terminate()
@@ -132,3 +133,14 @@ def _start_amqtt(port: int) -> EmbeddedBroker:
     # client that connects without sending CONNECT.
     # amqtt speaks MQTT 3.1.1 only; the bridge reads the protocol from the URL.
     return EmbeddedBroker(url=f"mqtt://127.0.0.1:{port}?protocol=3.1.1", kind="amqtt", port=port, _stop=stop)
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to stop the broker if the service dies (SIGKILL leaves no shutdown hook)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the broker outlives a killed service, as any daemon would

@@ -32,7 +32,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.demo:
         logins = create_demo(services.store)
         if logins:
-            print("Demo data created. Logins (username / password / role):")
+            print("Demo logins (username / password / role):")
             for username, password, role in logins:
                 print(f"  {username:<11} {password}  {role}")
     app = create_app(settings, services)

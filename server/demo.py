@@ -28,11 +28,12 @@ DEMO_PASSWORD = "fieldops-demo"
 
 
 def create_demo(store: Store) -> list[tuple[str, str, str]] | None:
-    """Fill an empty database; return the logins (username, password, role), or None if it had users."""
+    """Fill a database without sites; return the demo logins, or None when it holds someone else's data."""
 
     def fill(tx: Tx) -> list[tuple[str, str, str]] | None:
-        if tx.one("SELECT 1 AS x FROM users LIMIT 1"):
-            return None
+        if tx.one("SELECT 1 AS x FROM sites LIMIT 1"):
+            demo_users = tx.query(f"SELECT username FROM users WHERE username IN ({','.join('?' for _ in USERS)})", [u[0] for u in USERS])
+            return [(u, DEMO_PASSWORD, role) for u, role, _, _ in USERS] if len(demo_users) == len(USERS) else None
         for site_id, name in SITES.items():
             add_site(tx, site_id, name)
         ids = {u: add_user(tx, u, DEMO_PASSWORD, role, sites, name) for u, role, sites, name in USERS}
