@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -175,3 +176,20 @@ def rss(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise KeyError("VmRSS")
+
+
+def test_an_upload_cut_off_mid_body_is_not_a_blob(as_user, live):
+    tech = as_user("tech")
+    data = phone_photo(width=400, height=300, seed=b"cut")
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall((f"PUT /api/v1/blobs/{sha(data)} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {tech.headers['Authorization']}\r\n"
+                   f"Content-Length: {len(data)}\r\n\r\n").encode() + data[: len(data) // 2])
+        s.shutdown(socket.SHUT_WR)
+        time.sleep(0.3)
+    assert tech.head(f"/api/v1/blobs/{sha(data)}").status_code == 404
+    deadline = time.monotonic() + 5
+    while any((Path(live.data_dir) / "blobs" / "tmp").iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any((Path(live.data_dir) / "blobs" / "tmp").iterdir())
+    assert "Traceback" not in live.log()

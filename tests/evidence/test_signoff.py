@@ -162,3 +162,16 @@ def test_the_customers_consent_is_signed_and_a_new_price_replaces_it(as_user, wo
     assert as_user("disp_south").get(f"/api/v1/blobs/{second}").status_code == 404
     receipt = disp.get(f"/api/v1/work-orders/{args['id']}/receipt?lang=en").text
     assert "Replace whole tap" in receipt and "¥290.00" in receipt and "signed" in receipt
+
+
+def test_verify_detects_a_photo_swapped_on_disk(as_user, world, live):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    sign(tech, order, upload(tech, signature_png(b"swap")))
+    check = disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()
+    assert check["valid"] is True and check["blobs"] == {"checked": 2, "damaged": []}
+    photo = order["photos"][0]["sha256"]
+    (live.data_dir / "blobs" / photo[:2] / photo).write_bytes(phone_photo(seed=b"a nicer photo"))
+    check = disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()
+    assert check["valid"] is False and check["blobs"]["damaged"] == [photo]
+    assert check["document_sha256"] == check["signed_document_sha256"]  # the record is intact; the file is not

@@ -6,11 +6,12 @@ PUT streams the body (no whole-body buffering); reads answer only users allowed 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
 import msgspec
 from litestar import Controller, Request, Response, get, head, put
 from litestar.datastructures import ETag
+from litestar.exceptions import InternalServerException
 from litestar.params import Parameter
 from litestar.response import File
 
@@ -20,11 +21,21 @@ from server.blobs.images import thumbnail, without_metadata
 from server.blobs.intake import receive_blob
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
-from server.errors import NotFound
+from server.errors import BadRequest, NotFound
 from server.services import Services
 
 # Content-addressed bytes never change: caches may keep them, but only for this user (access is per user).
 CACHE = {"Cache-Control": "private, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
+
+
+async def body_of(request: Request) -> AsyncIterator[bytes]:
+    """The request body as it arrives; a connection cut mid-body is the client's 400, not a server error."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except InternalServerException:
+        raise BadRequest("the connection closed before the whole body arrived; send it again, or resume with /api/v1/uploads/",
+                         code="upload_incomplete") from None
 
 
 def announced_length(request: Request) -> int | None:
@@ -57,7 +68,7 @@ class BlobController(Controller):
     @put("/{sha256:str}", operation_id="putBlob", request_max_body_size=None, status_code=201)
     async def put_blob(self, sha256: str, request: Request, services: Services, actor: Actor) -> Response[dict[str, Any]]:
         """Store the body under its SHA-256: 201 new, 200 already stored, 422 hash_mismatch, 413 too large, 415 not JPEG/PNG/WebP."""
-        landed, created = await receive_blob(services, actor, sha256, request.stream(), announced_length(request))
+        landed, created = await receive_blob(services, actor, sha256, body_of(request), announced_length(request))
         return Response(msgspec.structs.asdict(landed), status_code=201 if created else 200)
 
     @head("/{sha256:str}", operation_id="headBlob", sync_to_thread=True)

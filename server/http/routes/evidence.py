@@ -10,8 +10,8 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
+from server.blobs.integrity import verify_evidence
 from server.domain.actor import Actor
-from server.domain.signoff import verify_order
 from server.http.deps import AUTHENTICATED
 from server.receipt import choose_language, render_receipt
 from server.services import Services
@@ -35,5 +35,6 @@ class EvidenceController(Controller):
 
     @get("/{work_order_id:str}/verify", operation_id="verifyWorkOrder", sync_to_thread=True)
     def verify(self, work_order_id: str, services: Services, actor: Actor) -> dict[str, Any]:
-        """Recompute the signed document's hash from stored data and check the audit chain: `{"valid", "document_sha256", ...}`."""
-        return services.store.read(lambda tx: verify_order(tx, actor, work_order_id))
+        """Recompute the signed document's hash from stored data, check the audit chain and re-hash the stored photos and
+        signatures: `{"valid", "document_sha256", "signed_document_sha256", "chain", "blobs", "problems"}`."""
+        return verify_evidence(services, actor, work_order_id)

@@ -1,0 +1,44 @@
+"""The full integrity check of a work order's evidence: the signed document and audit chain (domain), plus the
+stored bytes of every photo and signature, re-hashed from disk, so a swapped file is caught too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from server.blobs import blob_store
+from server.blobs.store import READ_CHUNK, BlobStore
+from server.domain.actor import Actor
+from server.domain.signoff import verify_order
+from server.services import Services
+
+
+def file_matches(store: BlobStore, sha256: str) -> bool | None:
+    """True/False whether the stored bytes still hash to their name; None when they never arrived."""
+    path = store.path(sha256)
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest() == sha256
+
+
+def verify_evidence(services: Services, actor: Actor, work_order_id: str) -> dict[str, Any]:
+    def read(tx: Any) -> tuple[dict[str, Any], list[str]]:
+        check = verify_order(tx, actor, work_order_id)
+        named = [r["sha256"] for r in tx.query("SELECT sha256 FROM photos WHERE work_order_id = ? ORDER BY sha256", (work_order_id,))]
+        named += [r["signature_sha256"] for r in tx.query("SELECT DISTINCT signature_sha256 FROM signatures WHERE work_order_id = ?", (work_order_id,))]
+        known = {r["sha256"] for r in tx.query(f"SELECT sha256 FROM blobs WHERE sha256 IN ({','.join('?' * len(named))})", named)} if named else set()
+        return check, [s for s in named if s in known]
+
+    check, stored = services.store.read(read)
+    store = blob_store(services.settings)
+    damaged = [sha for sha in stored if file_matches(store, sha) is not True]
+    check["blobs"] = {"checked": len(stored), "damaged": damaged}
+    if damaged:
+        check["problems"] = [*check["problems"], *(f"the stored bytes of {sha} no longer hash to their name" for sha in damaged)]
+        check["valid"] = False
+    return check
