@@ -66,6 +66,19 @@ def cmd_device_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from iot.simulate import simulate
+
+    settings = from_env()
+    url = settings.mqtt_url
+    if not url or url == "off":
+        saved = settings.data_dir / "mqtt-url"
+        url = saved.read_text().strip() if saved.exists() else "mqtt://127.0.0.1:1883"
+    report = simulate(url, args.scenario, devices=args.devices, messages=args.messages, rate=args.rate, site=args.site, seed=args.seed)
+    print(f"published {report.published} {args.scenario} messages to {url.split('@')[-1]} in {report.seconds:.2f} s ({report.rate:.0f}/s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldops", description="FieldOps: work orders, offline sync, sensor alarms. Settings come from FIELDOPS_* variables.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     device_add.set_defaults(run=cmd_device_add)
 
     import server.ops.commands  # noqa: F401  appends report, backup, restore, purge to COMMANDS
+
+    from iot.simulate import SCENARIOS
+
+    sim = sub.add_parser("simulate", help="publish simulated sensor messages (native, zigbee2mqtt, shelly, floods, garbage)")
+    sim.add_argument("scenario", choices=SCENARIOS)
+    sim.add_argument("--devices", type=int, default=10, help="how many devices")
+    sim.add_argument("--messages", type=int, default=100, help="how many messages in all")
+    sim.add_argument("--rate", type=float, default=0.0, help="messages per second; 0 = as fast as the broker takes them")
+    sim.add_argument("--site", default="garden", help="site id in native topics (demo sites: garden, tower)")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.set_defaults(run=cmd_simulate)
 
     for extend in COMMANDS:
         extend(sub)

@@ -35,7 +35,10 @@ def start_background(services: Any) -> None:
     services.pusher = AlarmPusher(settings, services.store)
     services.background.append(services.pusher)
     intake = SensorIntake(services, services.pusher, services.feed)
-    services.bridge = _StateGauge(start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch))
+    mqtt = start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch)
+    if mqtt.broker is not None:  # so `fieldops simulate` finds the embedded broker of `make run`
+        (settings.data_dir / "mqtt-url").write_text(mqtt.broker.url)
+    services.bridge = _StateGauge(mqtt)
     services.background.append(services.bridge)
     services.pusher.resend_pending()
     services.background.append(Timers(services, services.pusher, services.feed, settings.device_silent_after_s).start())

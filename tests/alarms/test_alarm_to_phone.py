@@ -178,3 +178,18 @@ def test_a_registered_zigbee_sensor_is_placed_by_the_registry(alarm_server, publ
                                                                "power_outage_count": 3, "voltage": 3005, "water_leak": True}))
     got = push_service.wait_for(1)[0]
     assert (got.payload["site_id"], got.payload["zone"], got.payload["kind"]) == ("north", "3F kitchen", "water_leak")
+
+
+def test_the_simulator_command_drives_the_bridge(alarm_server, mosquitto_broker, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    server = alarm_server()
+    env = {**os.environ, "FIELDOPS_DATA_DIR": str(tmp_path / "cli"), "FIELDOPS_MQTT_URL": mosquitto_broker.url("tester")}
+    done = subprocess.run([sys.executable, "-m", "server.cli", "simulate", "native", "--site", "north", "--devices", "4", "--messages", "8"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "published 8 native messages" in done.stdout, done.stderr
+    db = sqlite3.connect(server.data_dir / "fieldops.db")
+    wait_for(lambda: db.execute("SELECT count(*) FROM sensor_devices WHERE site_id = 'north'").fetchone()[0] == 4, what="4 devices seen")
+    assert db.execute("SELECT count(*) FROM dead_letters").fetchone()[0] == 0
