@@ -79,3 +79,52 @@ def test_a_technician_does_a_dispatched_job_and_the_server_verifies_the_signatur
     verify = office.get(f"/api/v1/work-orders/{order_id}/verify").json()
     assert verify["valid"] is True and verify["document_sha256"] == shown_hash
     assert not errors, errors
+
+
+def test_a_dispatcher_records_and_dispatches_a_report_and_a_guard_starts_a_shift(
+        browser: Browser, live: LiveServer, world: World, as_user) -> None:
+    ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(live.url + "/")
+        page.fill("[data-testid=login-username]", "disp")
+        page.fill("[data-testid=login-password]", PASSWORD)
+        page.click("[data-testid=login-submit]")
+        page.wait_for_selector("[data-testid=dispatcher-screen]")
+        page.wait_for_selector("[data-testid=sync-state][data-state=ok]")
+        page.click("[data-testid=new-report]")
+        page.wait_for_selector("[data-testid=report-form]")
+        page.keyboard.type("12-1203")
+        page.fill("[data-testid=report-title]", "Lift stuck on 12F")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_selector("[data-testid=dispatch-item]")
+        order_id = page.locator("[data-testid=dispatch-item]").first.get_attribute("data-order-id")
+        page.select_option("[data-testid=dispatch-technician]", world.users["tech"])
+        page.click("[data-testid=dispatch-submit]")
+        page.wait_for_function("window.fieldops.syncNow().then(() => window.fieldops.pendingCounts())"
+                               ".then((c) => c.total === 0)", timeout=20000)
+
+        dispatcher_client = page.evaluate("import('/js/db.js').then((db) => db.getMeta('client_id'))")
+        page.click("[data-testid=logout]")  # same device, next person
+        guard = page
+        guard.wait_for_selector("[data-testid=login-form]")
+        guard.fill("[data-testid=login-username]", "guard")
+        guard.fill("[data-testid=login-password]", PASSWORD)
+        guard.click("[data-testid=login-submit]")
+        guard.wait_for_selector("[data-testid=guard-screen]")
+        guard.click("[data-testid=start-shift]")
+        guard.wait_for_selector("[data-testid=shift-state]")
+        guard.wait_for_function("window.fieldops.syncNow().then(() => window.fieldops.pendingCounts())"
+                                ".then((c) => c.total === 0)", timeout=20000)
+        rejections = guard.evaluate("import('/js/db.js').then((db) => db.listRejections())")
+        guard_client = guard.evaluate("import('/js/db.js').then((db) => db.getMeta('client_id'))")
+    finally:
+        ctx.close()
+    order = as_user("disp").order(order_id)
+    assert (order["unit"], order["title"], order["status"]) == ("12-1203", "Lift stuck on 12F", "dispatched")
+    assert order["assignee_id"] == world.users["tech"]
+    assert rejections == []
+    assert guard_client and guard_client != dispatcher_client  # the next person syncs as a new client
+    assert not errors, errors

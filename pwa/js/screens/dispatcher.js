@@ -15,7 +15,7 @@ const OPEN = ["new", "dispatched", "accepted", "on_site", "in_progress", "comple
 
 /* The server marks refused offline steps on the order; take whichever shape it uses. */
 function conflictsOf(o) {
-  if (Array.isArray(o.conflicts)) return o.conflicts;
+  if (Array.isArray(o.conflicts)) return o.conflicts.filter((c) => !c.resolved_at);
   return (o.events || []).filter((e) => /reject|conflict/i.test(`${e.type ?? ""} ${e.kind ?? ""} ${e.step ?? ""}`));
 }
 

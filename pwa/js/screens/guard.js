@@ -41,9 +41,11 @@ export function followAlarms(rerender) {
   stopFeed?.(); clearInterval(refreshTimer);
   refresh();
   refreshTimer = setInterval(refresh, REFRESH_MS);
-  stopFeed = followEvents(({ data }) => {
-    if (data && typeof data === "object" && data.id && data.kind) { fresh.set(data.id, { ...fresh.get(data.id), ...data }); rerender(); }
-    else refresh();
+  // the stream says what changed ({"type": "alarm"|"work_order", "id"}); the data comes by the usual paths
+  stopFeed = followEvents(({ event, data }) => {
+    if (event === "work_order" || data?.type === "work_order") { syncNow(); return; }
+    refresh();
+    if (event === "alarm") syncNow();
   });
   addEventListener("hashchange", () => { stopFeed?.(); clearInterval(refreshTimer); stopFeed = null; }, { once: true });
 }

@@ -15,10 +15,12 @@ export async function showLogin(root) {
     error.textContent = "";
     try {
       const res = await api("/auth/login", { method: "POST", body: { username: username.value.trim(), password: password.value } });
-      const previous = (await getMeta("auth"))?.user;
-      if (previous && previous.id !== res.user.id) {
+      // the replica, outbox and client id belong to one user: the next person starts clean
+      const owner = await getMeta("data_owner");
+      if (owner && owner !== res.user.id) {
         try { await clearUserData(); } catch (_) { error.textContent = t("auth.other_user_unsent"); return; }
       }
+      await setMeta("data_owner", res.user.id);
       await setMeta("auth", { token: res.token, user: res.user, lang: language() });
       location.hash = "#/";
       syncNow();
