@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from server.clock import now as clock_now
 from server.domain.complaints import ComplaintPolicy
-from server.domain.escalations import due_now, mark_fired, overdue_counts, plan
+from server.domain.escalations import apply_changes, due_now, mark_fired, overdue_counts, plan
 from server.metrics import ESCALATIONS, OVERDUE_ORDERS
 
 log = logging.getLogger(__name__)
@@ -44,9 +44,11 @@ class EscalationTimer:
         """One round: plan, notify what is due, mark it fired, refresh gauges. Returns what was sent."""
         moment = now or clock_now()
 
+        changes = self.services.store.read(lambda tx: plan(tx, self.policy))
+
         def collect(tx: Any) -> list[dict[str, Any]]:
-            plan(tx, self.policy, moment)
-            return due_now(tx, moment)
+            apply_changes(tx, changes, moment)
+            return due_now(tx, self.policy, moment)
 
         due = self.services.store.write(collect)
         notify: NotifySupervisors = getattr(self.services, "notify_supervisors", None) or log_supervisors

@@ -53,6 +53,9 @@ RULES: tuple[EscalationRule, ...] = (
 )
 
 FINISHED = ("closed", "cancelled")
+# Escalations handed out per round: bounds how long a round holds the writer (alarms wait behind it)
+# after a long outage; the rest follow on the next polls.
+DUE_BATCH = 100
 STEP_END = {"dispatch": "dispatched_at", "arrive": "arrived_at", "feedback": "completion_recorded_at",
             "resolve": "completed_at", "call_back": "called_back_at"}
 
@@ -65,38 +68,85 @@ def payload(rule: EscalationRule, wo: Order, due: str) -> dict[str, Any]:
             "complaint_level": wo.get("complaint_level"), "due_at": due}
 
 
-def plan(tx: Tx, policy: ComplaintPolicy, now: datetime) -> None:
-    """Insert, move or drop escalation rows so they match the open orders. A row whose due time
-    moves (a new promise, harm flagged again) is re-armed even if it fired before."""
+class Change(msgspec.Struct, frozen=True):
+    """One write `plan` asks for: insert a timer, move one (re-arming it), or drop one no longer owed."""
+
+    op: str  # insert | move | drop
+    kind: str
+    work_order_id: str
+    site_id: str = ""
+    row_id: int | None = None
+    due_at: str | None = None
+    payload: str | None = None
+
+
+def _decide(policy: ComplaintPolicy, rule: EscalationRule, wo: Order | None, row: Mapping[str, Any] | None) -> Change | None:
+    """What one rule needs for one order (None: the order is finished) given its row, if any."""
+    due = None
+    if wo is not None and wo["status"] not in FINISHED and rule.applies(policy, wo) and not rule.settled(wo):
+        due = rule.due(policy, wo)
+    pending = row is not None and row["fired_at"] is None and row["dropped_at"] is None
+    if due is None:
+        return Change("drop", rule.kind, row["work_order_id"], row_id=row["id"]) if pending else None
+    assert wo is not None
+    body = json.dumps(payload(rule, wo, due), ensure_ascii=False)
+    if row is None:
+        return Change("insert", rule.kind, wo["id"], wo["site_id"], None, due, body)
+    if row["due_at"] != due or row["dropped_at"] is not None:
+        return Change("move", rule.kind, wo["id"], wo["site_id"], row["id"], due, body)
+    return None
+
+
+def plan(tx: Tx, policy: ComplaintPolicy) -> list[Change]:
+    """The writes that bring escalation rows in line with the orders. Read-only, so it runs on a
+    snapshot beside the writer: alarms never wait for it. A row whose due time moves (a new promise,
+    harm flagged again) is re-armed even if it fired before."""
     marks = ",".join("?" for _ in FINISHED)
-    stamp = to_rfc3339(now)
-    tx.execute(f"UPDATE escalations SET dropped_at = ? WHERE fired_at IS NULL AND dropped_at IS NULL"
-               f" AND work_order_id IN (SELECT id FROM work_orders WHERE status IN ({marks}))", (stamp, *FINISHED))
     orders = tx.query(f"SELECT * FROM work_orders WHERE status NOT IN ({marks})", FINISHED)
-    existing = {(e["work_order_id"], e["kind"]): e for e in tx.query(
-        f"SELECT e.id, e.work_order_id, e.kind, e.due_at, e.fired_at, e.dropped_at FROM escalations e"
-        f" JOIN work_orders w ON w.id = e.work_order_id WHERE w.status NOT IN ({marks})", FINISHED)}
+    columns = "e.id, e.work_order_id, e.kind, e.due_at, e.fired_at, e.dropped_at"
+    rows = {(e["work_order_id"], e["kind"]): e for e in tx.query(
+        f"SELECT {columns} FROM escalations e JOIN work_orders w ON w.id = e.work_order_id WHERE w.status NOT IN ({marks})", FINISHED)}
+    changes = []
     for wo in orders:
         for rule in RULES:
-            row = existing.get((wo["id"], rule.kind))
-            due = rule.due(policy, wo) if rule.applies(policy, wo) else None
-            if due is None or rule.settled(wo):
-                if row is not None and row["fired_at"] is None and row["dropped_at"] is None:
-                    tx.execute("UPDATE escalations SET dropped_at = ? WHERE id = ?", (stamp, row["id"]))
+            change = _decide(policy, rule, wo, rows.get((wo["id"], rule.kind)))
+            if change is not None:
+                changes.append(change)
+    # Closed or cancelled orders owe nothing more: their pending rows are dropped.
+    finished = tx.query(f"SELECT {columns} FROM escalations e JOIN work_orders w ON w.id = e.work_order_id"
+                        f" WHERE e.fired_at IS NULL AND e.dropped_at IS NULL AND w.status IN ({marks})", FINISHED)
+    return changes + [Change("drop", row["kind"], row["work_order_id"], row_id=row["id"]) for row in finished]
+
+
+def apply_changes(tx: Tx, changes: list[Change], now: datetime) -> None:
+    stamp = to_rfc3339(now)
+    for c in changes:
+        if c.op == "insert":
+            tx.execute("INSERT INTO escalations (kind, site_id, work_order_id, due_at, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                       " ON CONFLICT (work_order_id, kind) DO NOTHING", (c.kind, c.site_id, c.work_order_id, c.due_at, c.payload, stamp))
+        elif c.op == "move":
+            tx.execute("UPDATE escalations SET due_at = ?, payload = ?, fired_at = NULL, dropped_at = NULL WHERE id = ?", (c.due_at, c.payload, c.row_id))
+        else:
+            tx.execute("UPDATE escalations SET dropped_at = ? WHERE id = ? AND fired_at IS NULL", (stamp, c.row_id))
+
+
+def due_now(tx: Tx, policy: ComplaintPolicy, now: datetime) -> list[dict[str, Any]]:
+    """Pending escalations whose time has come, oldest first — each checked again against its order
+    as it is now (the plan was made on an older snapshot): settled ones are dropped, moved ones re-armed."""
+    stamp = to_rfc3339(now)
+    rules = {rule.kind: rule for rule in RULES}
+    due = []
+    for row in tx.query("SELECT id, kind, site_id, work_order_id, due_at, fired_at, dropped_at FROM escalations"
+                        " WHERE fired_at IS NULL AND dropped_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?", (stamp, DUE_BATCH)):
+        wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (row["work_order_id"],))
+        change = _decide(policy, rules[row["kind"]], wo, row) if row["kind"] in rules else Change("drop", row["kind"], row["work_order_id"], row_id=row["id"])
+        if change is not None:
+            apply_changes(tx, [change], now)
+            if change.op == "drop" or (change.due_at or "") > stamp:
                 continue
-            body = json.dumps(payload(rule, wo, due), ensure_ascii=False)
-            if row is None:
-                tx.insert("escalations", {"kind": rule.kind, "site_id": wo["site_id"], "work_order_id": wo["id"],
-                                          "due_at": due, "payload": body, "created_at": stamp})
-            elif row["due_at"] != due:
-                tx.execute("UPDATE escalations SET due_at = ?, payload = ?, fired_at = NULL, dropped_at = NULL WHERE id = ?", (due, body, row["id"]))
-
-
-def due_now(tx: Tx, now: datetime) -> list[dict[str, Any]]:
-    """Pending escalations whose time has come, oldest first."""
-    rows = tx.query("SELECT id, kind, site_id, work_order_id, due_at, payload FROM escalations"
-                    " WHERE fired_at IS NULL AND dropped_at IS NULL AND due_at <= ? ORDER BY due_at, id", (to_rfc3339(now),))
-    return [{**r, "payload": json.loads(r["payload"])} for r in rows]
+        current = tx.one("SELECT id, kind, site_id, work_order_id, due_at, payload FROM escalations WHERE id = ?", (row["id"],))
+        due.append({**current, "payload": json.loads(current["payload"])})
+    return due
 
 
 def mark_fired(tx: Tx, ids: list[int], now: datetime) -> None:

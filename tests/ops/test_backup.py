@@ -22,8 +22,8 @@ from tests.live_server import new_order_args
 FIELDOPS = str(Path(sys.executable).parent / "fieldops")
 
 
-def fieldops(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"FIELDOPS_DATA_DIR": str(data_dir), "PATH": str(Path(sys.executable).parent)}
+def fieldops(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"FIELDOPS_DATA_DIR": str(data_dir), "PATH": str(Path(sys.executable).parent), **(env or {})}
     return subprocess.run([FIELDOPS, *args], env=env, capture_output=True, text=True, timeout=120)
 
 

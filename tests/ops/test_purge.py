@@ -12,6 +12,7 @@ from server.store import open_store
 from tests.ops.test_backup import fieldops
 
 SHA = "a" * 64
+UPLOAD_EXPIRE_S = 3  # the CLI starts well within this, so the fresh upload is still alive
 
 
 def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path):
@@ -23,8 +24,10 @@ def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path)
     store.close()
 
     settings = from_env({}, data_dir=tmp_path)
-    fresh = upload_area(settings).create("u1", 10, {"sha256": SHA})
-    stale = upload_area(from_env({}, data_dir=tmp_path, upload_expire_s=0)).create("u1", 10, {"sha256": SHA})  # (creating sweeps: last)
+    area = upload_area(settings)
+    stale = area.create("u1", 10, {"sha256": SHA})
+    time.sleep(UPLOAD_EXPIRE_S + 1)  # idle longer than FIELDOPS_UPLOAD_EXPIRE_S (shortened below)
+    fresh = area.create("u1", 10, {"sha256": SHA})
 
     exports = tmp_path / "exports"
     exports.mkdir()
@@ -34,11 +37,10 @@ def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path)
     long_ago = time.time() - 500 * 86400
     os.utime(old, (long_ago, long_ago))
 
-    r = fieldops(tmp_path, "purge")
+    r = fieldops(tmp_path, "purge", env={"FIELDOPS_UPLOAD_EXPIRE_S": str(UPLOAD_EXPIRE_S)})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"dead_letters: {1 if has_dead_letters else 0} removed, uploads: 1 removed, exports: 1 removed"
     assert not old.exists() and new.exists()
-    area = upload_area(settings)
     assert not area.data_path(stale.id).exists() and area.data_path(fresh.id).exists()
     if has_dead_letters:
         store = open_store(str(tmp_path / "fieldops.db"))
