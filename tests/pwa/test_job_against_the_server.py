@@ -128,3 +128,42 @@ def test_a_dispatcher_records_and_dispatches_a_report_and_a_guard_starts_a_shift
     assert rejections == []
     assert guard_client and guard_client != dispatcher_client  # the next person syncs as a new client
     assert not errors, errors
+
+
+def test_steps_taken_offline_survive_a_reload_and_land_once_with_their_offline_times(
+        browser: Browser, live: LiveServer, world: World, as_user) -> None:
+    from datetime import datetime
+
+    office: ApiClient = as_user("disp")
+    order_id = str(uuid.uuid4())
+    office.ok("create_work_order", id=order_id, site_id="north", unit="B2", category="repair", priority="normal",
+              title="水泵房漏水", description="", reporter={"name": "物业", "phone": "0"})
+    office.ok("dispatch", work_order_id=order_id, technician_id=world.users["tech"])
+    ctx = browser.new_context(locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        page.goto(live.url + "/")
+        page.fill("[data-testid=login-username]", "tech")
+        page.fill("[data-testid=login-password]", PASSWORD)
+        page.click("[data-testid=login-submit]")
+        page.wait_for_selector(f"[data-testid=job-item][href='#/job/{order_id}']")
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+        ctx.set_offline(True)  # the basement
+        page.click(f"[data-testid=job-item][href='#/job/{order_id}']")
+        page.click("[data-testid=accept]")
+        page.click("[data-testid=arrive]")
+        page.wait_for_selector("[data-testid=job-screen][data-status=on_site]")
+        page.reload()
+        page.wait_for_selector("[data-testid=job-screen][data-status=on_site]")
+        assert page.locator("[data-testid=sync-state]").get_attribute("data-pending") == "2"
+        page.wait_for_timeout(2000)
+        ctx.set_offline(False)  # back upstairs: the `online` event syncs
+        page.wait_for_selector("[data-testid=sync-state][data-state=ok]", timeout=20000)
+    finally:
+        ctx.close()
+    order = office.order(order_id)
+    steps = [e for e in order["events"] if e["name"] in ("accept", "arrive")]
+    assert [e["name"] for e in steps] == ["accept", "arrive"] and order["status"] == "on_site"
+    for e in steps:
+        lag = (datetime.fromisoformat(e["recorded_at"]) - datetime.fromisoformat(e["occurred_at"])).total_seconds()
+        assert lag >= 1.5, e  # the step kept the time it happened, not the time it arrived
