@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from server.clock import now
 from server.domain.actor import Actor
@@ -49,7 +49,7 @@ class EscalationController(Controller):
 
     @get("/", operation_id="listEscalations", sync_to_thread=True)
     def list_(self, services: Services, actor: Actor, site_id: str | None = None,
-              wanted: str | None = Parameter(query="state", default=None, description="pending, fired or dropped"),
+              wanted: str | None = QueryParameter(name="state", default=None, description="pending, fired or dropped"),
               limit: int = Parameter(default=100, ge=1, le=500)) -> list[dict[str, Any]]:
         """Escalation timers (complaints, harm ongoing, overdue work and call-backs), newest due first."""
         require_office(actor)
