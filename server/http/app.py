@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         openapi_config=OpenAPIConfig(
             title="FieldOps API", version="1.0.0", path="/schema",
             description="Work orders, offline sync, evidence, sensor alarms and Web Push. See CONTRACT.md.",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ScalarRenderPlugin()], use_handler_docstrings=True,
         ),
         logging_config=None,
     )
