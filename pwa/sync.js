@@ -36,8 +36,9 @@ export async function enqueue(name, args) {
     const next = (await promised(s.meta.get("next_mutation_id"))) || 1;
     const mutation = { id: next, name, args, client_ts: nowIso() };
     const target = targetOf(mutation);
-    if (target) {
-      const current = await promised(s.replica.get(target));
+    const current = target ? await promised(s.replica.get(target)) : undefined;
+    // an object this device has not pulled (an alarm seen on the live board) is the server's to judge
+    if (target && (current || name === "create_work_order")) {
       const value = applyMutation(current?.value, mutation, actor); // throws LocalRuleError: nothing written
       if (value) s.replica.put({ type: target[0], id: target[1], value, pending: true });
     }

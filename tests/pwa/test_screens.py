@@ -133,7 +133,8 @@ def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
     assert not errors, errors
 
 
-def test_a_guard_sees_the_alarm_board_and_acknowledges_offline(context: BrowserContext, page: Page) -> None:
+def test_a_guard_sees_the_alarm_board_acknowledges_and_photographs_the_scene_offline(
+        context: BrowserContext, page: Page, tmp_path: Path) -> None:
     guard = {"id": "u-guard", "name": "张保安", "role": "guard", "site_ids": ["lotus"]}
     seed(page, guard, [("alarm", ALARM)])
     context.set_offline(True)
@@ -143,8 +144,16 @@ def test_a_guard_sees_the_alarm_board_and_acknowledges_offline(context: BrowserC
     page.click("[data-testid=alarm-ack]")
     page.wait_for_selector("[data-testid=alarm-acked]")
     page.screenshot(path=str(SHOTS / "guard-alarms.png"), full_page=True)
-    assert [(m["name"], m["args"]) for m in outbox(page)] == [
+    from PIL import Image
+
+    Image.new("RGB", (800, 600), (40, 60, 200)).save(tmp_path / "scene.png")
+    page.set_input_files("[data-testid=alarm-photo-input]", str(tmp_path / "scene.png"))
+    page.wait_for_function("import('/js/db.js').then((db) => db.listOutbox()).then((o) => o.length === 3)")
+    steps = outbox(page)
+    assert [(m["name"], m["args"]) for m in steps[:2]] == [
         ("start_shift", {"site_id": "lotus"}), ("ack_alarm", {"alarm_id": "al-1"})]
+    photo = steps[2]["args"]  # the emergency order is not on this device: queued for the server to judge
+    assert steps[2]["name"] == "attach_photo" and photo["work_order_id"] == "wo-em-1" and photo["kind"] == "damage"
 
 
 def test_a_dispatcher_records_a_report_from_the_keyboard_and_dispatches_it(context: BrowserContext, page: Page) -> None:

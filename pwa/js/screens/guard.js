@@ -6,6 +6,8 @@ import { listObjects, getMeta, setMeta } from "../db.js";
 import { enqueue, syncNow } from "../../sync.js";
 import { fetchAlarms, followEvents } from "../alarm-feed.js";
 import { enableNotifications, notificationsEnabled } from "../push-subscription.js";
+import { resizePhoto } from "../photo-resize.js";
+import { storeBlob } from "../tus-upload.js";
 
 const REFRESH_MS = 15_000; // without the stream, a board at most this stale
 
@@ -29,8 +31,22 @@ export async function alarmBoard(root, { focusId, rerender }) {
       a.resolved_note ? h("span", { class: "chip ok", testid: "alarm-resolved" }, t("alarm.resolved"))
         : h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); act("resolve_alarm", { alarm_id: a.id, note: note.value.trim() }); } },
           note, h("button", { type: "submit", testid: "alarm-resolve" }, t("alarm.resolve"))),
-      a.work_order_id ? h("a", { href: `#/job/${encodeURIComponent(a.work_order_id)}`, testid: "alarm-order" }, t("alarm.order")) : null);
+      a.work_order_id ? [h("a", { href: `#/job/${encodeURIComponent(a.work_order_id)}`, testid: "alarm-order" }, t("alarm.order")),
+        scenePhoto(a, act)] : null);
   }) : h("li", { class: "empty", testid: "alarms-empty" }, t("alarm.none")));
+}
+
+/* A photo of the scene, attached to the alarm's emergency order (guards may, on emergencies). */
+function scenePhoto(alarm, act) {
+  const input = h("input", { type: "file", accept: "image/*", capture: "environment", class: "file", testid: "alarm-photo-input",
+    onchange: async () => {
+      const file = input.files[0];
+      if (!file) return;
+      const sha256 = await storeBlob(await resizePhoto(file), alarm.work_order_id, "photo");
+      await act("attach_photo", { work_order_id: alarm.work_order_id, sha256, kind: "damage",
+        taken_at: new Date(file.lastModified || Date.now()).toISOString() });
+    } });
+  return h("label", { class: "button" }, t("alarm.photo"), input);
 }
 
 /* Keeps `fresh` up to date from the server while a board is on screen. */
