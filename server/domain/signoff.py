@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
@@ -30,7 +30,7 @@ class SignOff(msgspec.Struct, forbid_unknown_fields=True):
     accepted: bool
     document_sha256: Sha256
     signed_at: Time
-    comment: Text = ""
+    comment: Text | None = None  # the customer's words; expected when the sign-off is refused
 
 
 def document_of(tx: Tx, wo: dict[str, Any], photos_recorded_by: str | None = None) -> dict[str, Any]:
@@ -59,13 +59,13 @@ def keep_signature(tx: Tx, actor: Actor, wo: dict[str, Any], args: SignOff, serv
     return tx.execute(
         "INSERT OR IGNORE INTO signatures (work_order_id, signer_name, signature_sha256, accepted, comment, document_sha256,"
         " server_document_sha256, signed_at, outcome, actor_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (wo["id"], args.signer_name, args.signature_sha256, int(args.accepted), args.comment, args.document_sha256,
+        (wo["id"], args.signer_name, args.signature_sha256, int(args.accepted), args.comment or "", args.document_sha256,
          server_hash, signed, outcome, actor.id, now_text())) == 1
 
 
 def signature_facts(args: SignOff) -> dict[str, Any]:
     return {"signer_name": args.signer_name, "signature_sha256": args.signature_sha256, "accepted": args.accepted,
-            "comment": args.comment, "document_sha256": args.document_sha256,
+            "comment": args.comment or "", "document_sha256": args.document_sha256,
             "signed_at": to_rfc3339(parse_rfc3339(args.signed_at, "signed_at"))}
 
 
