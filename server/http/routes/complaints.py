@@ -26,8 +26,10 @@ class CallBackController(Controller):
 
     @get("/", operation_id="listCallBacks", sync_to_thread=True)
     def queue(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
-        """Orders waiting for a call-back that reaches the customer (every complaint, every urgent or emergency
-        job once fixed): due 7 days after the fix for major ones, 14 for other complaints; `attempts` so far, `overdue`."""
+        """Orders waiting for a call-back (回访) that reaches the customer, earliest due first.
+
+        Every complaint and every urgent or emergency job, once fixed: due 7 days after the fix for major
+        ones, 14 days for other complaints; with `attempts` so far, `last_attempt_at` and `overdue`."""
         return services.store.read(lambda tx: call_back_queue(tx, actor, services.sla_targets, now(), site_id))
 
 
@@ -38,7 +40,10 @@ class ComplaintController(Controller):
 
     @get("/", operation_id="listComplaints", sync_to_thread=True)
     def open_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
-        """Open complaints with `deadlines` per level (handle_by, answer_by, resolve_by, call_back_by); harm still going on first."""
+        """Open complaints with their deadlines per level; harm still going on first.
+
+        `deadlines`: handle_by (important: 1 hour, major: the same day), answer_by (major: 2 days),
+        resolve_by (minor 2, important 3, major 10 days), call_back_by (once fixed)."""
         return services.store.read(lambda tx: open_complaints(tx, actor, complaint_policy(services), now(), site_id))
 
 

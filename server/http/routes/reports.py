@@ -26,7 +26,9 @@ class ReportController(Controller):
     @get("/monthly", operation_id="monthlyReport", sync_to_thread=True)
     def monthly(self, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE,
                 format: str = Parameter(default="json", description="json or csv")) -> Response:
-        """Counts, on-time rate per SLA step, rework and call-back rates, complaints, alarm acknowledgement
+        """The monthly statistics (DOMAIN.md targets) as JSON or CSV (`format=csv`).
+
+        Counts, on-time rate per SLA step, rework and call-back rates, complaints, alarm acknowledgement
         p50/p90, and `misses` (the orders behind each rate). Rates are fractions 0..1, null when nothing was due."""
         if format not in ("json", "csv"):
             raise Invalid("format is json or csv", code="invalid_format")
