@@ -119,6 +119,7 @@ def test_creation_is_checked_before_any_byte_is_sent(as_user, live):
     with live.anonymous() as anon:
         options = anon.options("/api/v1/uploads/")
         assert options.status_code == 204 and "creation" in options.headers["Tus-Extension"]
+        assert options.headers["Tus-Max-Size"] == str(25 * 1024 * 1024)
         assert anon.post("/api/v1/uploads/", headers={**TUS, "Upload-Length": "1"}).status_code == 401
 
 

@@ -16,7 +16,7 @@ from server.blobs.intake import finish_upload
 from server.blobs.tus import CHECKSUM_ALGORITHMS, EXTENSIONS, TUS_VERSION, parse_checksum, parse_metadata
 from server.domain.actor import Actor
 from server.errors import AppError, BadRequest, UnsupportedMediaType
-from server.http.deps import AUTHENTICATED
+from server.http.deps import AUTHENTICATED, SERVICES
 from server.services import Services
 
 PATH = "/api/v1/uploads"
@@ -49,12 +49,12 @@ class UploadController(Controller):
     path = PATH
     tags = ["uploads (tus)"]
 
-    @route("/", http_method=["OPTIONS"], operation_id="tusOptions", include_in_schema=False)
-    async def capabilities(self) -> Response[None]:
+    @route("/", http_method=["OPTIONS"], operation_id="tusOptions", include_in_schema=False, dependencies=SERVICES)
+    async def capabilities(self, services: Services) -> Response[None]:
         """What this tus server supports (no token needed)."""
         return Response(None, status_code=204, headers={
             "Tus-Resumable": TUS_VERSION, "Tus-Version": TUS_VERSION, "Tus-Extension": EXTENSIONS,
-            "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS)})
+            "Tus-Max-Size": str(services.settings.max_blob_bytes), "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS)})
 
     @post("/", operation_id="tusCreate", dependencies=AUTHENTICATED, sync_to_thread=True, status_code=201)
     def create(self, request: Request, services: Services, actor: Actor) -> Response[None]:
