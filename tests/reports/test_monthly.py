@@ -53,7 +53,8 @@ def test_the_csv_carries_the_same_figures_as_the_json(live, as_user):
     r = disp.get("/api/v1/reports/monthly", params={"month": "2026-03", "site_id": "north", "format": "csv"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert 'filename="fieldops-2026-03-north.csv"' in r.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert r.content.startswith("\ufeff".encode())  # so Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     figures = {row["metric"]: row["value"] for row in rows if not row["metric"].startswith("miss.")}
     expected = {k: "" if v is None else str(v) for k, v in flatten({k: v for k, v in body.items() if k != "misses"}).items()}
     expected["generated_at"] = figures["generated_at"]  # two requests, two generation times

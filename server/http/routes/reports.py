@@ -36,7 +36,8 @@ class ReportController(Controller):
         if format == "json":
             return Response(report)
         name = f"fieldops-{report['month']}-{site_id or 'all'}.csv"
-        return Response(report_csv(report), media_type="text/csv; charset=utf-8",
+        # The BOM makes Excel read UTF-8 (Chinese titles and names) instead of the local code page.
+        return Response("\ufeff" + report_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @get("/monthly.html", operation_id="monthlyReportPage", sync_to_thread=True, media_type=MediaType.HTML)
