@@ -26,7 +26,8 @@ def thumbnail(store: BlobStore, sha256: str) -> Path:
             img.draft("RGB", (THUMB_PX * 2, THUMB_PX * 2))  # JPEG: decode at a reduced scale, a fraction of the memory
             small = _upright(img)
             small.thumbnail((THUMB_PX, THUMB_PX))
-            _save(small.convert("RGB") if small.mode != "RGBA" else _on_white(small), cached, "JPEG", quality=82)
+            flat = _on_white(small.convert("RGBA")) if "A" in small.getbands() else small.convert("RGB")
+            _save(flat, cached, "JPEG", quality=82)
     return cached
 
 
