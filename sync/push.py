@@ -31,12 +31,12 @@ CHUNK_SIZE = 500
 def apply_push(store: Store, actor: Actor, request: PushRequest) -> PushResult:
     """Apply the pending part of a push; returns once every applied mutation is committed (durable)."""
     clock = ClockOffset(now(), request.client_time)
-    _check_consecutive(request.mutations)
-    known = store.read(lambda tx: last_mutation_id(tx, actor.id, request.client_id))
-    pending = [m for m in request.mutations if m.id > known]
-    SYNC_MUTATIONS.labels("skipped").inc(len(request.mutations) - len(pending))
-    last = known
     try:
+        _check_consecutive(request.mutations)
+        known = store.read(lambda tx: last_mutation_id(tx, actor.id, request.client_id))
+        pending = [m for m in request.mutations if m.id > known]
+        SYNC_MUTATIONS.labels("skipped").inc(len(request.mutations) - len(pending))
+        last = known
         for start in range(0, len(pending), CHUNK_SIZE):
             chunk = pending[start:start + CHUNK_SIZE]
             last = store.write(lambda tx: _apply_chunk(tx, actor, request.client_id, chunk, clock))
