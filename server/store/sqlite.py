@@ -1,10 +1,12 @@
-"""SQLite store: WAL mode, one writer connection behind a lock, a read connection per thread.
+"""SQLite store: WAL mode, one writer connection with group commit, a read connection per thread.
 
-`synchronous=FULL` makes every commit fsync the WAL, so an acknowledged write survives power loss.
+`synchronous=FULL` makes every commit fsync the WAL, so an acknowledged write survives power loss;
+writes that queue up while one commits share the next transaction (each in its own savepoint) and its fsync.
 """
 
 from __future__ import annotations
 
+import contextvars
 import sqlite3
 import threading
 import time
@@ -19,6 +21,21 @@ T = TypeVar("T")
 
 # A writer waits this long for another process's lock (backup, CLI) before failing.
 BUSY_TIMEOUT_MS = 10_000
+# Writes sharing one commit at most: bounds how long the first of them waits for the rest.
+MAX_GROUP = 64
+
+
+class _Pending:
+    """One caller's write waiting for (or done by) the group commit; runs in the caller's context."""
+
+    __slots__ = ("work", "context", "done", "result", "error")
+
+    def __init__(self, work: Callable[..., Any]) -> None:
+        self.work = work
+        self.context = contextvars.copy_context()
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
 
 
 class SQLiteTx:
@@ -72,6 +89,8 @@ class SQLiteStore:
         db.enable_wal()
         self._writer = db.conn
         self._write_lock = threading.Lock()
+        self._pending: list[_Pending] = []
+        self._pending_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -83,16 +102,47 @@ class SQLiteStore:
         return sqlite_utils.Database(self._writer)
 
     def write(self, work: Callable[[SQLiteTx], T]) -> T:
+        item = _Pending(work)
+        with self._pending_lock:
+            self._pending.append(item)
         with self._write_lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(SQLiteTx(conn))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            # Whoever holds the writer commits every write queued so far; ours may already be done.
+            while not item.done:
+                with self._pending_lock:
+                    batch, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
+                self._commit_group(batch)
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    def _commit_group(self, batch: list[_Pending]) -> None:
+        conn, tx = self._writer, SQLiteTx(self._writer)
+        alone = len(batch) == 1
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in batch:
+                if not alone:
+                    conn.execute("SAVEPOINT write")
+                try:
+                    item.result = item.context.run(item.work, tx)
+                except BaseException as exc:
+                    item.error = exc
+                    if alone:
+                        raise
+                    conn.execute("ROLLBACK TO write")
+                if not alone:
+                    conn.execute("RELEASE write")
             conn.execute("COMMIT")
-            return result
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for item in batch:
+                if item.error is None:
+                    item.error = exc
+                    item.result = None
+        finally:
+            for item in batch:
+                item.done = True
 
     def read(self, work: Callable[[SQLiteTx], T]) -> T:
         conn = getattr(self._local, "conn", None)
