@@ -35,6 +35,8 @@ class EvidenceController(Controller):
 
     @get("/{work_order_id:str}/verify", operation_id="verifyWorkOrder", sync_to_thread=True)
     def verify(self, work_order_id: str, services: Services, actor: Actor) -> dict[str, Any]:
-        """Recompute the signed document's hash from stored data, check the audit chain and re-hash the stored photos and
-        signatures: `{"valid", "document_sha256", "signed_document_sha256", "chain", "blobs", "problems"}`."""
+        """Check the evidence: the signed document's hash recomputed, the audit chain, and the stored photo bytes.
+
+        Answers `{"valid", "document_sha256", "signed_document_sha256", "signed", "chain", "blobs", "problems"}`.
+        """
         return verify_evidence(services, actor, work_order_id)
