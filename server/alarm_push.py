@@ -15,7 +15,8 @@ import msgspec
 
 from server.clock import now_text
 from server.metrics import PUSHES
-from server.push import PushDispatcher, PushJob, PushKeys, PushSender, PushSubscription, decode_push_message, load_or_create_vapid
+from server.push import (PushDispatcher, PushJob, PushKeys, PushSender, PushSubscription, WorkOrderEscalationPush, decode_push_message,
+                         incident_topic, load_or_create_vapid)
 from server.settings import Settings
 from server.store import Store, Tx
 
@@ -70,6 +71,17 @@ class AlarmPusher:
                 self._send_one(outbox_id)
             except Exception:  # the outbox row stays pending and is sent again at the next start
                 log.exception("push %s could not be handed to the dispatcher", outbox_id)
+
+    def notify_supervisors(self, site_id: str, payload: dict[str, Any]) -> None:
+        """A work-order escalation (complaint, overdue work): owed to the site's supervisors, durably, then sent."""
+        push = msgspec.convert(payload, WorkOrderEscalationPush)
+
+        def owe(tx: Tx) -> int:
+            tx.insert("push_outbox", {"alarm_id": None, "audience": "supervisors", "site_id": site_id,
+                                      "payload": msgspec.json.encode(push).decode(), "topic": incident_topic(push.work_order_id), "created_at": now_text()})
+            return tx.one("SELECT last_insert_rowid() AS id")["id"]
+
+        self.send([self.store.write(owe)])
 
     def resend_pending(self) -> None:
         pending = self.store.read(lambda tx: [r["id"] for r in tx.query("SELECT id FROM push_outbox WHERE done_at IS NULL ORDER BY id")])

@@ -145,4 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module's main, not this __main__ copy: areas append sub-commands to server.cli.COMMANDS.
+    from server.cli import main as run
+
+    sys.exit(run())

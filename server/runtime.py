@@ -34,6 +34,7 @@ def start_background(services: Any) -> None:
     settings = services.settings
     services.pusher = AlarmPusher(settings, services.store)
     services.background.append(services.pusher)
+    services.notify_supervisors = services.pusher.notify_supervisors
     intake = SensorIntake(services, services.pusher, services.feed)
     mqtt = start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch)
     if mqtt.broker is not None:  # so `fieldops simulate` finds the embedded broker of `make run`

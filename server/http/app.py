@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         state=None,
         on_app_init=[lambda cfg: _attach(cfg, services)],
         request_max_body_size=settings.max_body_bytes,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),  # photos are compressed already
         openapi_config=OpenAPIConfig(
             title="FieldOps API", version="1.0.0", path="/schema",
             description="Work orders, offline sync, evidence, sensor alarms and Web Push. See CONTRACT.md.",

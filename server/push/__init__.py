@@ -14,9 +14,8 @@ from server.push.endpoint_guard import (
 )
 from server.push.payload import (
     AlarmPush,
-    ComplaintPush,
-    EscalationPush,
     PushMessage,
+    WorkOrderEscalationPush,
     decode_push_message,
     encode_push_message,
     incident_topic,
@@ -35,9 +34,7 @@ from server.push.vapid import application_server_key, load_or_create_vapid
 __all__ = [
     "AlarmPush",
     "CheckedEndpoint",
-    "ComplaintPush",
     "DeliveryResult",
-    "EscalationPush",
     "PushDelivery",
     "PushDispatcher",
     "PushEndpointNotAllowed",
@@ -45,6 +42,7 @@ __all__ = [
     "PushJob",
     "PushKeys",
     "PushMessage",
+    "WorkOrderEscalationPush",
     "PushSender",
     "PushSubscription",
     "PushSubscriptionKeysInvalid",

@@ -26,29 +26,24 @@ class AlarmPush(msgspec.Struct, tag="alarm", tag_field="type", frozen=True, kw_o
     """RFC 3339 UTC, ending in Z: when the alarm was first seen."""
 
 
-class EscalationPush(msgspec.Struct, tag="escalation", tag_field="type", frozen=True, kw_only=True):
-    """An alarm nobody acknowledged in time, to the site's supervisors; the alarm fields plus the wait."""
+class WorkOrderEscalationPush(msgspec.Struct, tag="work_order_escalation", tag_field="type", frozen=True, kw_only=True):
+    """A complaint, harm still going on, overdue work or an overdue call-back, to the site's supervisors.
 
-    alarm_id: str
-    work_order_id: str | None
-    site_id: str
+    No customer details (name, phone, unit): enough to recognise the job and open it.
+    """
+
     kind: str
-    zone: str | None
-    ts: str
-    unacknowledged_s: float
-
-
-class ComplaintPush(msgspec.Struct, tag="complaint", tag_field="type", frozen=True, kw_only=True):
-    """A complaint work order, to the site's supervisors."""
-
+    why: str
     work_order_id: str
     site_id: str
-    level: str
     title: str
-    ts: str
+    category: str
+    priority: str
+    complaint_level: str | None = None
+    due_at: str | None = None
 
 
-PushMessage = AlarmPush | EscalationPush | ComplaintPush
+PushMessage = AlarmPush | WorkOrderEscalationPush
 
 _push_message_decoder = msgspec.json.Decoder(PushMessage)
 

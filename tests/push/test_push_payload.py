@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from server.push import AlarmPush, ComplaintPush, EscalationPush, decode_push_message, encode_push_message, incident_topic
+from server.push import AlarmPush, WorkOrderEscalationPush, decode_push_message, encode_push_message, incident_topic
 
 
 def test_the_alarm_payload_has_exactly_the_contract_fields():
@@ -21,12 +21,12 @@ def test_the_alarm_payload_has_exactly_the_contract_fields():
 def test_every_message_kind_round_trips_through_its_tag():
     messages = [
         AlarmPush(alarm_id="a1", work_order_id=None, site_id="s1", kind="smoke", zone=None, ts="2026-11-23T03:00:00Z"),
-        EscalationPush(alarm_id="a1", work_order_id="w1", site_id="s1", kind="smoke", zone=None, ts="2026-11-23T03:00:00Z", unacknowledged_s=61.0),
-        ComplaintPush(work_order_id="w2", site_id="s1", level="major", title="Noise", ts="2026-11-23T03:00:00Z"),
+        WorkOrderEscalationPush(kind="complaint_received", why="an important complaint", work_order_id="w2", site_id="s1", title="Noise",
+                                category="complaint", priority="normal", complaint_level="important", due_at="2026-11-23T03:00:00Z"),
     ]
     for message in messages:
         assert decode_push_message(encode_push_message(message)) == message
-    assert [json.loads(encode_push_message(m))["type"] for m in messages] == ["alarm", "escalation", "complaint"]
+    assert [json.loads(encode_push_message(m))["type"] for m in messages] == ["alarm", "work_order_escalation"]
 
 
 def test_an_incident_topic_is_stable_short_and_base64url_even_for_long_odd_ids():

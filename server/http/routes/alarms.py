@@ -6,7 +6,7 @@ import asyncio
 from typing import Any, AsyncIterator
 
 from litestar import Controller, Request, delete, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -28,7 +28,7 @@ class AlarmController(Controller):
 
     @get("/alarms", operation_id="listAlarms", sync_to_thread=True)
     def alarms(self, services: Services, actor: Actor, site_id: str | None = None,
-               alarm_state: str | None = Parameter(query="state", default=None, pattern="^(active|cleared)$"),
+               alarm_state: str | None = QueryParameter(name="state", default=None, pattern="^(active|cleared)$"),
                limit: int = Parameter(default=200, ge=1, le=1000)) -> list[dict[str, Any]]:
         """Alarms of the caller's sites, newest first (`state`: active or cleared)."""
         return list_for(services.store, actor, site_id, alarm_state, limit)

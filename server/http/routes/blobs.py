@@ -76,7 +76,7 @@ class BlobController(Controller):
         """200 with the size when the blob is stored and readable by the caller, else 404."""
         return blob_file(services, actor, sha256, thumb=False)
 
-    @get("/{sha256:str}", operation_id="getBlob", sync_to_thread=True)
+    @get("/{sha256:str}", operation_id="getBlob", sync_to_thread=True, opt={"skip_compression": True})
     def get_blob(self, sha256: str, services: Services, actor: Actor,
                  thumb: bool = Parameter(default=False, description="a small upright JPEG instead of the original")) -> File:
         """The bytes (original for staff of the order's site, EXIF-stripped for others), or a thumbnail."""
