@@ -193,3 +193,16 @@ def test_the_simulator_command_drives_the_bridge(alarm_server, mosquitto_broker,
     db = sqlite3.connect(server.data_dir / "fieldops.db")
     wait_for(lambda: db.execute("SELECT count(*) FROM sensor_devices WHERE site_id = 'north'").fetchone()[0] == 4, what="4 devices seen")
     assert db.execute("SELECT count(*) FROM dead_letters").fetchone()[0] == 0
+
+
+def test_an_important_complaint_is_pushed_to_the_sites_supervisors(alarm_server, push_service):
+    from tests.live_server import new_order_args
+
+    server = alarm_server(FIELDOPS_ESCALATION_POLL_S="0.2")
+    boss, disp = server.login("boss"), server.login("disp")
+    boss_sub = subscribe(boss, push_service)
+    args = new_order_args(category="complaint", complaint_level="important", title="Lift broken again")
+    disp.ok("create_work_order", **args)
+    got = wait_for(lambda: push_service.received_by(boss_sub), what="complaint pushed to the supervisor")[0]
+    assert got.payload["type"] == "work_order_escalation" and got.payload["work_order_id"] == args["id"]
+    assert "phone" not in json.dumps(got.payload) and got.urgency == "high"
