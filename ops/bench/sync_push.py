@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ops.bench.sync_world import STEPS_PER_ORDER, offline_day, seed_world  # noqa: E402
@@ -48,9 +50,6 @@ def in_process(directory: Path, queue: list[dict[str, Any]]) -> float:
     try:
         user = store.read(lambda tx: tx.one("SELECT id FROM users WHERE username = 'tech'"))["id"]
         actor = store.read(lambda tx: load_actor(tx, user))
-        request = PushRequest(client_id="bench-phone", client_time=now_text(), mutations=[])
-        import msgspec
-
         request = msgspec.convert({"client_id": "bench-phone", "client_time": now_text(), "mutations": queue}, PushRequest)
         start = time.perf_counter()
         result = apply_push(store, actor, request)
