@@ -13,6 +13,7 @@ from typing import Any
 from iot.alarm_rules import owe_push, silent_devices
 from server.clock import now, parse_rfc3339, to_rfc3339
 from server.domain.changes import touch
+from server.metrics import ALARMS_UNACKED
 from server.push.payload import AlarmPush
 from server.store import Tx
 
@@ -53,6 +54,11 @@ class Timers:
         at = now()
         owed = self.services.store.write(lambda tx: escalate_due(tx, at))
         self.pusher.send(owed)
+        unacked = self.services.store.read(lambda tx: tx.one(
+            "SELECT count(*) AS n FROM alarms WHERE acked_at IS NULL AND escalate_at IS NOT NULL AND resolved_at IS NULL"))["n"]
+        ALARMS_UNACKED.set(unacked)
+        if self.services.bridge is not None:
+            self.services.bridge.state  # refreshes the MQTT gauge even when nobody reads /health
         if at.timestamp() - self._last_silence >= SILENCE_EVERY_S:
             self._last_silence = at.timestamp()
             escalate = self.services.settings.escalate_after_s

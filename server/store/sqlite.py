@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextvars
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -39,11 +38,10 @@ class _Pending:
 
 
 class SQLiteTx:
-    __slots__ = ("conn", "_insert_sql")
+    __slots__ = ("conn",)
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self._insert_sql: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def execute(self, sql: str, params: Any = ()) -> int:
         return self.conn.execute(sql, params).rowcount
@@ -166,19 +164,3 @@ class SQLiteStore:
             self._readers.clear()
         with self._write_lock:
             self._writer.close()
-
-
-def wait_for_unlock(path: str, timeout_s: float = 5.0) -> None:
-    """Block until the database accepts a write lock (used by tests that kill a server)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        conn = _connect(path)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            return
-        except sqlite3.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-        finally:
-            conn.close()
