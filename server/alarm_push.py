@@ -98,7 +98,7 @@ class AlarmPusher:
         if row is None:
             return
         if not to.subscriptions:
-            log.warning("alarm %s: nobody to push to (%s of %s has no subscription)", row["alarm_id"], row["audience"], row["site_id"])
+            log.warning("push %s (alarm %s): nobody to push to (%s of %s has no subscription)", outbox_id, row["alarm_id"], row["audience"], row["site_id"])
             self.store.write(lambda tx: self._finish(tx, outbox_id, row["alarm_id"], None, "", None, False, "no_subscription: nobody to push to", True))
             return
         with self._lock:

@@ -206,3 +206,18 @@ def test_an_important_complaint_is_pushed_to_the_sites_supervisors(alarm_server,
     got = wait_for(lambda: push_service.received_by(boss_sub), what="complaint pushed to the supervisor")[0]
     assert got.payload["type"] == "work_order_escalation" and got.payload["work_order_id"] == args["id"]
     assert "phone" not in json.dumps(got.payload) and got.urgency == "high"
+
+
+def test_escalation_survives_a_restart_of_the_service(alarm_server, publisher, push_service):
+    server = alarm_server(FIELDOPS_ESCALATE_AFTER_S="2")
+    boss = server.login("boss")
+    boss_sub = subscribe(boss, push_service)
+    guard = server.login("guard")
+    guard.ok("start_shift", site_id="north")
+    leak(publisher, device="leak-restart")
+    wait_for(lambda: active_alarms(boss), what="alarm raised")
+    server.kill()  # a crash before the deadline: the timer was only in memory? it must not be
+    time.sleep(2.5)
+    server.start()
+    got = wait_for(lambda: push_service.received_by(boss_sub), timeout=15, what="escalation after the restart")
+    assert got[0].payload["kind"] == "water_leak"

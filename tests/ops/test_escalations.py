@@ -3,6 +3,8 @@ survive a restart, and a failing notifier loses nothing. In-process on a real SQ
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import time
 from datetime import datetime, timedelta, timezone
@@ -185,7 +187,8 @@ def test_a_running_server_escalates_with_the_deadline_setting_shortened_and_coun
             fired = {r["kind"] for r in rows if r["work_order_id"] == order["id"]}
             time.sleep(0.2)
         assert fired == {"complaint_received", "complaint_unhandled"}
-        assert "escalation for supervisors of north" in server.log()  # the default notifier until Web Push is wired
+        owed = [(r["payload"],) for r in history.store.read(lambda tx: tx.query("SELECT payload FROM push_outbox WHERE audience = 'supervisors' AND site_id = 'north'"))]
+        assert any(json.loads(p)["type"] == "work_order_escalation" and json.loads(p)["work_order_id"] == order["id"] for (p,) in owed)
         metrics = disp.get("/metrics").text
         assert 'fieldops_escalations_total{kind="complaint_unhandled"} 1.0' in metrics
         assert any(line.startswith('fieldops_overdue_work_orders{step="dispatch"}') and float(line.split()[-1]) >= 1 for line in metrics.splitlines())
