@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime
 from typing import Any, Callable
 
@@ -27,6 +28,12 @@ def log_supervisors(site_id: str, payload: dict[str, Any]) -> None:
     log.warning("escalation for supervisors of %s: %s", site_id, payload)
 
 
+# The overdue gauges scan every open order: once a minute when nothing changes (time alone makes orders
+# overdue), and at most every few seconds while orders change, so a scrape soon shows new work.
+GAUGES_EVERY_S = 60.0
+GAUGES_AFTER_CHANGE_S = 3.0
+
+
 def complaint_policy(services: Any) -> ComplaintPolicy:
     settings = services.settings
     return ComplaintPolicy(services.sla_targets, settings.company_tz, settings.complaint_handle_important_s)
@@ -39,18 +46,23 @@ class EscalationTimer:
         self.policy = complaint_policy(services)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="escalation-timer", daemon=True)
+        self._planned: int | None = None  # change-log version the escalation rows reflect; None: plan everything
+        self._gauges_at = 0.0
+        self._gauges_stale = True
 
     def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """One round: plan, notify what is due, mark it fired, refresh gauges. Returns what was sent."""
         moment = now or clock_now()
 
-        changes = self.services.store.read(lambda tx: plan(tx, self.policy))
+        changes, version = self.services.store.read(lambda tx: plan(tx, self.policy, self._planned))
 
         def collect(tx: Any) -> list[dict[str, Any]]:
             apply_changes(tx, changes, moment)
             return due_now(tx, self.policy, moment)
 
         due = self.services.store.write(collect)
+        self._gauges_stale |= version != self._planned
+        self._planned = version
         notify: NotifySupervisors = getattr(self.services, "notify_supervisors", None) or log_supervisors
         sent = []
         for escalation in due:
@@ -63,8 +75,11 @@ class EscalationTimer:
             sent.append(escalation)
         if sent:
             self.services.store.write(lambda tx: mark_fired(tx, [e["id"] for e in sent], moment))
-        for step, count in self.services.store.read(lambda tx: overdue_counts(tx, self.services.sla_targets, moment)).items():
-            OVERDUE_ORDERS.labels(step).set(count)
+        since_gauges = time.monotonic() - self._gauges_at
+        if since_gauges >= GAUGES_EVERY_S or (self._gauges_stale and since_gauges >= GAUGES_AFTER_CHANGE_S) or now is not None:
+            self._gauges_at, self._gauges_stale = time.monotonic(), False
+            for step, count in self.services.store.read(lambda tx: overdue_counts(tx, self.services.sla_targets, moment)).items():
+                OVERDUE_ORDERS.labels(step).set(count)
         return sent
 
     def _run(self) -> None:

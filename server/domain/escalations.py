@@ -97,15 +97,22 @@ def _decide(policy: ComplaintPolicy, rule: EscalationRule, wo: Order | None, row
     return None
 
 
-def plan(tx: Tx, policy: ComplaintPolicy) -> list[Change]:
-    """The writes that bring escalation rows in line with the orders. Read-only, so it runs on a
-    snapshot beside the writer: alarms never wait for it. A row whose due time moves (a new promise,
-    harm flagged again) is re-armed even if it fired before."""
+def plan(tx: Tx, policy: ComplaintPolicy, since: int | None = None) -> tuple[list[Change], int]:
+    """The writes that bring escalation rows in line with the orders, and the change-log version they
+    reflect. Read-only, so it runs on a snapshot beside the writer: alarms never wait for it. With
+    `since`, only orders changed after that version are looked at (rules depend on an order's fields;
+    time is judged by `due_now`), so a round costs what changed, not every open order. A row whose due
+    time moves (a new promise, harm flagged again) is re-armed even if it fired before."""
+    version = tx.one("SELECT coalesce(max(version), 0) AS v FROM changes")["v"]
     marks = ",".join("?" for _ in FINISHED)
-    orders = tx.query(f"SELECT * FROM work_orders WHERE status NOT IN ({marks})", FINISHED)
+    scope, extra = "", []
+    if since is not None:
+        scope, extra = " AND w.id IN (SELECT obj_id FROM changes WHERE type = 'work_order' AND version > ?)", [since]
+    orders = tx.query(f"SELECT * FROM work_orders w WHERE w.status NOT IN ({marks}){scope}", [*FINISHED, *extra])
     columns = "e.id, e.work_order_id, e.kind, e.due_at, e.fired_at, e.dropped_at"
     rows = {(e["work_order_id"], e["kind"]): e for e in tx.query(
-        f"SELECT {columns} FROM escalations e JOIN work_orders w ON w.id = e.work_order_id WHERE w.status NOT IN ({marks})", FINISHED)}
+        f"SELECT {columns} FROM escalations e JOIN work_orders w ON w.id = e.work_order_id WHERE w.status NOT IN ({marks}){scope}",
+        [*FINISHED, *extra])}
     changes = []
     for wo in orders:
         for rule in RULES:
@@ -114,8 +121,8 @@ def plan(tx: Tx, policy: ComplaintPolicy) -> list[Change]:
                 changes.append(change)
     # Closed or cancelled orders owe nothing more: their pending rows are dropped.
     finished = tx.query(f"SELECT {columns} FROM escalations e JOIN work_orders w ON w.id = e.work_order_id"
-                        f" WHERE e.fired_at IS NULL AND e.dropped_at IS NULL AND w.status IN ({marks})", FINISHED)
-    return changes + [Change("drop", row["kind"], row["work_order_id"], row_id=row["id"]) for row in finished]
+                        f" WHERE e.fired_at IS NULL AND e.dropped_at IS NULL AND w.status IN ({marks}){scope}", [*FINISHED, *extra])
+    return changes + [Change("drop", row["kind"], row["work_order_id"], row_id=row["id"]) for row in finished], version
 
 
 def apply_changes(tx: Tx, changes: list[Change], now: datetime) -> None:

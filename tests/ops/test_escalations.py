@@ -191,7 +191,15 @@ def test_a_running_server_escalates_with_the_deadline_setting_shortened_and_coun
         assert any(json.loads(p)["type"] == "work_order_escalation" and json.loads(p)["work_order_id"] == order["id"] for (p,) in owed)
         metrics = disp.get("/metrics").text
         assert 'fieldops_escalations_total{kind="complaint_unhandled"} 1.0' in metrics
-        assert any(line.startswith('fieldops_overdue_work_orders{step="dispatch"}') and float(line.split()[-1]) >= 1 for line in metrics.splitlines())
+
+        def overdue_dispatches() -> bool:  # the gauges refresh a few seconds after orders change
+            lines = disp.get("/metrics").text.splitlines()
+            return any(line.startswith('fieldops_overdue_work_orders{step="dispatch"}') and float(line.split()[-1]) >= 1 for line in lines)
+
+        deadline = time.monotonic() + 10
+        while not overdue_dispatches() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert overdue_dispatches()
         assert as_user_of(server, "tech").get("/api/v1/escalations").status_code == 403
     finally:
         history.close()
