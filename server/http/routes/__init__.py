@@ -3,11 +3,12 @@
 Each area adds its controller here (one line), so the app factory never grows.
 """
 
+from server.http.routes.alarms import AlarmController, PushController
 from server.http.routes.auth import AuthController
 from server.http.routes.blobs import BlobController
+from server.http.routes.complaints import CallBackController, ComplaintController, EscalationController
 from server.http.routes.evidence import EvidenceController
 from server.http.routes.health import HealthController
-from server.http.routes.complaints import CallBackController, ComplaintController, EscalationController
 from server.http.routes.mutations import MutationController
 from server.http.routes.reports import ReportController
 from server.http.routes.sites import DeviceController, DirectoryController
@@ -17,4 +18,5 @@ from server.http.routes.workorders import WorkOrderController
 
 ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController, SyncController]
 ROUTES += [BlobController, UploadController, EvidenceController]  # evidence: blobs, tus uploads, receipt and verify
+ROUTES += [AlarmController, PushController]  # alarms: alarms, dead letters, live stream, Web Push subscriptions
 ROUTES += [ReportController, CallBackController, ComplaintController, EscalationController]  # reports, call-backs, complaints, escalations
