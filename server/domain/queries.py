@@ -9,7 +9,7 @@ from typing import Any
 
 from server.domain.access import load_order, order_scope_sql
 from server.domain.actor import Actor
-from server.domain.views import render_order
+from server.domain.views import render_order, render_orders
 from server.errors import Invalid
 
 STATUSES = ("new", "dispatched", "accepted", "on_site", "in_progress", "completed", "signed_off", "closed", "deferred", "disputed", "cancelled")
@@ -45,6 +45,6 @@ def list_orders(services: Any, actor: Actor, site_id: str | None, status: str | 
             local_clauses.append("(created_at < ? OR (created_at = ? AND id < ?))")
             local_args += [mark["created_at"], mark["created_at"], after]
         rows = tx.query(f"SELECT * FROM work_orders WHERE {' AND '.join(local_clauses)} ORDER BY created_at DESC, id DESC LIMIT ?", (*local_args, limit))
-        return [render_order(tx, actor, wo, services.sla_targets, with_events=False) for wo in rows]
+        return render_orders(tx, actor, rows, services.sla_targets)
 
     return services.store.read(page)

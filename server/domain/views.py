@@ -18,41 +18,74 @@ from server.store import Tx
 REDACTED = {"name": "", "phone": ""}
 
 
+# Related rows are fetched for this many orders per query: pulls render thousands of orders at once.
+ID_BATCH = 500
+
+
 def render_order(tx: Tx, actor: Actor, wo: dict[str, Any], targets: Mapping[str, int] = DEFAULT_TARGETS, with_events: bool = True) -> dict[str, Any]:
-    wid = wo["id"]
-    photos = tx.query(
-        "SELECT p.sha256, p.kind, p.taken_at, b.sha256 IS NULL AS pending FROM photos p"
-        " LEFT JOIN blobs b ON b.sha256 = p.sha256 WHERE p.work_order_id = ? ORDER BY p.taken_at, p.sha256", (wid,))
-    notes = tx.query("SELECT id, author_id, text, occurred_at, recorded_at FROM notes WHERE work_order_id = ? ORDER BY occurred_at, id", (wid,))
-    call_backs = tx.query("SELECT actor_id, reached, satisfied, comment, occurred_at FROM call_backs WHERE work_order_id = ? ORDER BY id", (wid,))
-    conflicts = tx.query("SELECT id, code, message, mutation, created_at, resolved_at FROM conflicts WHERE work_order_id = ? ORDER BY id", (wid,))
-    customer = may_see_customer(actor, wo)
-    view: dict[str, Any] = {
-        "id": wid, "site_id": wo["site_id"], "unit": wo["unit"], "category": wo["category"],
-        "priority": wo["priority"], "status": wo["status"], "title": wo["title"], "description": wo["description"],
-        "reporter": {"name": wo["reporter_name"], "phone": wo["reporter_phone"]} if customer else dict(REDACTED),
-        "complaint_level": wo["complaint_level"], "rework_of": wo["rework_of"], "requested_at": wo["requested_at"],
-        "assignee_id": wo["assignee_id"], "scope": wo["scope"], "labor_fee": wo["labor_fee"], "material_fee": wo["material_fee"],
-        "consent": _consent(wo["consent"], customer), "summary": wo["summary"],
-        "photos": [{"sha256": p["sha256"], "kind": p["kind"], "taken_at": p["taken_at"], "pending": bool(p["pending"])} for p in photos],
-        "notes": notes,
-        "signature": _signature(tx, wo["signature"], customer),
-        "defer_reason": wo["defer_reason"], "promised_at": wo["promised_at"], "cancel_reason": wo["cancel_reason"],
-        "created_by": wo["created_by"], "created_at": wo["created_at"], "dispatched_at": wo["dispatched_at"],
-        "accepted_at": wo["accepted_at"], "arrived_at": wo["arrived_at"], "completed_at": wo["completed_at"],
-        "signed_off_at": wo["signed_off_at"], "called_back_at": wo["called_back_at"], "closed_at": wo["closed_at"],
-        "updated_at": wo["updated_at"], "harm_ongoing_since": wo.get("harm_ongoing_since"),
-        "call_backs": [{**c, "reached": bool(c["reached"]), "satisfied": None if c["satisfied"] is None else bool(c["satisfied"])} for c in call_backs],
-        "conflicts": conflicts,
-        "sla": [{"step": s.step, "target_s": s.target_s, "elapsed_s": s.elapsed_s, "met": s.met} for s in sla_states(targets, wo, now())],
-    }
-    if with_events:
-        view["events"] = [
-            {"n": e.n, "name": e.name, "actor_id": e.actor_id, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
-             "data": _redact_event(e.data, customer), "hash": e.hash}
-            for e in load_events(tx, wid)
-        ]
-    return view
+    return render_orders(tx, actor, [wo], targets, with_events)[0]
+
+
+def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Mapping[str, int] = DEFAULT_TARGETS,
+                  with_events: bool = False) -> list[dict[str, Any]]:
+    """Many orders with a handful of queries in all (not per order): lists and sync pulls."""
+    related = _related(tx, [wo["id"] for wo in rows])
+    moment = now()
+    views = []
+    for wo in rows:
+        wid = wo["id"]
+        photos, notes, call_backs, conflicts = (related[table].get(wid, []) for table in ("photos", "notes", "call_backs", "conflicts"))
+        customer = may_see_customer(actor, wo)
+        view: dict[str, Any] = {
+            "id": wid, "site_id": wo["site_id"], "unit": wo["unit"], "category": wo["category"],
+            "priority": wo["priority"], "status": wo["status"], "title": wo["title"], "description": wo["description"],
+            "reporter": {"name": wo["reporter_name"], "phone": wo["reporter_phone"]} if customer else dict(REDACTED),
+            "complaint_level": wo["complaint_level"], "rework_of": wo["rework_of"], "requested_at": wo["requested_at"],
+            "assignee_id": wo["assignee_id"], "scope": wo["scope"], "labor_fee": wo["labor_fee"], "material_fee": wo["material_fee"],
+            "consent": _consent(wo["consent"], customer), "summary": wo["summary"],
+            "photos": [{"sha256": p["sha256"], "kind": p["kind"], "taken_at": p["taken_at"], "pending": bool(p["pending"])} for p in photos],
+            "notes": notes,
+            "signature": _signature(tx, wo["signature"], customer),
+            "defer_reason": wo["defer_reason"], "promised_at": wo["promised_at"], "cancel_reason": wo["cancel_reason"],
+            "created_by": wo["created_by"], "created_at": wo["created_at"], "dispatched_at": wo["dispatched_at"],
+            "accepted_at": wo["accepted_at"], "arrived_at": wo["arrived_at"], "completed_at": wo["completed_at"],
+            "signed_off_at": wo["signed_off_at"], "called_back_at": wo["called_back_at"], "closed_at": wo["closed_at"],
+            "updated_at": wo["updated_at"], "harm_ongoing_since": wo.get("harm_ongoing_since"),
+            "call_backs": [{**c, "reached": bool(c["reached"]), "satisfied": None if c["satisfied"] is None else bool(c["satisfied"])} for c in call_backs],
+            "conflicts": conflicts,
+            "sla": [{"step": s.step, "target_s": s.target_s, "elapsed_s": s.elapsed_s, "met": s.met} for s in sla_states(targets, wo, moment)],
+        }
+        if with_events:
+            view["events"] = [
+                {"n": e.n, "name": e.name, "actor_id": e.actor_id, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
+                 "data": _redact_event(e.data, customer), "hash": e.hash}
+                for e in load_events(tx, wid)
+            ]
+        views.append(view)
+    return views
+
+
+_RELATED = {
+    "photos": "SELECT p.work_order_id, p.sha256, p.kind, p.taken_at, b.sha256 IS NULL AS pending FROM photos p"
+              " LEFT JOIN blobs b ON b.sha256 = p.sha256 WHERE p.work_order_id IN ({ids}) ORDER BY p.work_order_id, p.taken_at, p.sha256",
+    "notes": "SELECT work_order_id, id, author_id, text, occurred_at, recorded_at FROM notes WHERE work_order_id IN ({ids})"
+             " ORDER BY work_order_id, occurred_at, id",
+    "call_backs": "SELECT work_order_id, actor_id, reached, satisfied, comment, occurred_at FROM call_backs WHERE work_order_id IN ({ids})"
+                  " ORDER BY work_order_id, id",
+    "conflicts": "SELECT work_order_id, id, code, message, mutation, created_at, resolved_at FROM conflicts WHERE work_order_id IN ({ids})"
+                 " ORDER BY work_order_id, id",
+}
+
+
+def _related(tx: Tx, ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {table: {} for table in _RELATED}
+    for start in range(0, len(ids), ID_BATCH):
+        batch = ids[start:start + ID_BATCH]
+        marks = ",".join("?" for _ in batch)
+        for table, sql in _RELATED.items():
+            for row in tx.query(sql.format(ids=marks), batch):
+                grouped[table].setdefault(row.pop("work_order_id"), []).append(row)
+    return grouped
 
 
 def _consent(raw: str | None, customer: bool) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 
 from server.domain.access import can_see_order, order_scope_sql
 from server.domain.actor import Actor
-from server.domain.views import render_order
+from server.domain.views import render_orders
 from server.store import Tx
 from sync.wire import Del, Put
 
@@ -25,7 +25,7 @@ def visible_ids(tx: Tx, actor: Actor) -> set[str]:
 def full(tx: Tx, actor: Actor, targets: Mapping[str, int]) -> list[Put]:
     where, params = order_scope_sql(actor)
     rows = tx.query(f"SELECT * FROM work_orders WHERE {where} ORDER BY id", params)
-    return [Put(TYPE, r["id"], render_order(tx, actor, r, targets, with_events=False)) for r in rows]
+    return [Put(TYPE, r["id"], view) for r, view in zip(rows, render_orders(tx, actor, rows, targets))]
 
 
 def changed(tx: Tx, actor: Actor, ids: Iterable[str], targets: Mapping[str, int]) -> list[Put | Del]:
@@ -35,11 +35,13 @@ def changed(tx: Tx, actor: Actor, ids: Iterable[str], targets: Mapping[str, int]
         batch = ids[start:start + ID_BATCH]
         for r in tx.query(f"SELECT * FROM work_orders WHERE id IN ({','.join('?' for _ in batch)})", batch):
             rows[r["id"]] = r
+    visible = [rows[i] for i in ids if i in rows and can_see_order(actor, rows[i])]
+    views = {row["id"]: view for row, view in zip(visible, render_orders(tx, actor, visible, targets))}
     patch: list[Put | Del] = []
     for obj_id in ids:
         row = rows.get(obj_id)
-        if row is not None and can_see_order(actor, row):
-            patch.append(Put(TYPE, obj_id, render_order(tx, actor, row, targets, with_events=False)))
+        if obj_id in views:
+            patch.append(Put(TYPE, obj_id, views[obj_id]))
         elif row is None or _may_have_seen(tx, actor, row):
             patch.append(Del(TYPE, obj_id))
     return patch
