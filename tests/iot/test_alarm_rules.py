@@ -1,0 +1,117 @@
+"""Alarm rules on a real SQLite file: one alarm per device and kind while active, incidents joined,
+chattering sensors kept to one alarm, maintenance kinds without pushes, silent and offline devices."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from iot.alarm_rules import apply_events, silent_devices
+from iot.events import SensorEvent
+from server.store import open_store
+from tests.world import build_world
+
+T0 = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path):
+    path = str(tmp_path / "fieldops.db")
+    build_world(path)
+    s = open_store(path)
+    yield s
+    s.close()
+
+
+def event(device="leak-1", kind="water_leak", active=True, site="north", n=0, source="native", zone="B2"):
+    return SensorEvent(source=source, device=device, kind=kind, active=active, message_id=f"native:{device}:seq:{n}-{kind}-{active}", site_id=site, zone=zone, seq=n)
+
+
+def feed(store, at, *events):
+    return store.write(lambda tx: apply_events(tx, list(events), at, 60))
+
+
+def alarms(store):
+    return store.read(lambda tx: tx.query("SELECT * FROM alarms ORDER BY first_seen, id"))
+
+
+def orders(store, **where):
+    clause = " AND ".join(f"{k} = ?" for k in where) or "1 = 1"
+    return store.read(lambda tx: tx.query(f"SELECT * FROM work_orders WHERE {clause}", list(where.values())))
+
+
+def test_a_leak_opens_one_emergency_order_and_owes_one_push(store):
+    outcome = feed(store, T0, event())
+    [alarm] = alarms(store)
+    [order] = orders(store, category="emergency")
+    assert alarm["work_order_id"] == order["id"] and order["priority"] == "emergency" and order["unit"] == "B2"
+    assert len(outcome.outbox_ids) == 1 and alarm["escalate_at"] == "2026-11-23T03:01:00.000000Z"
+
+
+def test_a_redelivered_message_is_skipped_and_a_repeat_only_counts(store):
+    feed(store, T0, event(n=1))
+    assert feed(store, T0, event(n=1)).duplicate
+    outcome = feed(store, T0 + timedelta(seconds=5), event(n=2))
+    [alarm] = alarms(store)
+    assert alarm["count"] == 2 and outcome.outbox_ids == [] and len(orders(store, category="emergency")) == 1
+
+
+def test_alarms_of_one_site_within_ten_minutes_join_one_incident(store):
+    for n in range(15):
+        feed(store, T0 + timedelta(seconds=20 * n), event(device=f"leak-{n}", n=n))
+    feed(store, T0 + timedelta(minutes=30), event(device="leak-late", n=99))
+    early = {a["work_order_id"] for a in alarms(store) if a["device_id"] != "leak-late"}
+    late = {a["work_order_id"] for a in alarms(store) if a["device_id"] == "leak-late"}
+    assert len(early) == 1 and len(late) == 1 and early != late
+
+
+def test_a_chattering_sensor_stays_one_alarm_and_is_marked(store):
+    pushes = 0
+    for n in range(6):
+        pushes += len(feed(store, T0 + timedelta(seconds=5 * n), event(active=n % 2 == 0, n=n)).outbox_ids)
+    [alarm] = alarms(store)
+    assert alarm["chattering"] == 1 and pushes == 1 and alarm["count"] >= 2
+
+
+def test_restore_clears_the_alarm_but_never_the_ticket(store):
+    feed(store, T0, event(n=1))
+    feed(store, T0 + timedelta(minutes=5), event(active=False, n=2))
+    [alarm] = alarms(store)
+    assert alarm["state"] == "cleared" and orders(store, id=alarm["work_order_id"])[0]["status"] == "new"
+
+
+def test_tamper_and_low_battery_open_a_maintenance_order_without_a_push(store):
+    outcome = feed(store, T0, event(kind="tamper"), event(device="leak-2", kind="low_battery"))
+    assert outcome.outbox_ids == []
+    assert {o["category"] for o in orders(store)} == {"repair"} and len(orders(store)) == 2
+    assert all(a["escalate_at"] is None for a in alarms(store))
+
+
+def test_an_offline_last_will_is_a_maintenance_order_and_online_clears_it(store):
+    will = SensorEvent(source="native", device="leak-1", kind="availability", active=False, message_id="native:x:1", site_id="north")
+    feed(store, T0, will)
+    [alarm] = alarms(store)
+    assert alarm["kind"] == "offline" and alarm["state"] == "active"
+    back = SensorEvent(source="native", device="leak-1", kind="availability", active=True, message_id="native:x:2", site_id="north")
+    feed(store, T0 + timedelta(minutes=1), back)
+    assert alarms(store)[0]["state"] == "cleared"
+
+
+def test_a_device_silent_too_long_gets_one_maintenance_order(store):
+    feed(store, T0, event(kind="heartbeat"))
+    later = T0 + timedelta(hours=7)
+    store.write(lambda tx: silent_devices(tx, later, 6 * 3600, 60))
+    store.write(lambda tx: silent_devices(tx, later + timedelta(hours=1), 6 * 3600, 60))
+    [alarm] = alarms(store)
+    assert alarm["kind"] == "silent" and len(orders(store, category="repair")) == 1
+    feed(store, later + timedelta(hours=2), event(kind="heartbeat", n=5))
+    assert alarms(store)[0]["state"] == "cleared"
+
+
+def test_an_unknown_site_in_the_topic_leaves_the_alarm_for_supervisors_to_place(store):
+    outcome = feed(store, T0, event(site="atlantis"))
+    [alarm] = alarms(store)
+    assert alarm["site_id"] is None and alarm["work_order_id"] is None and len(outcome.outbox_ids) == 1
+    row = store.read(lambda tx: tx.one("SELECT audience FROM push_outbox"))
+    assert row["audience"] == "supervisors"
