@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.pwa.conftest import PWA_DIR, StaticServer
 
@@ -43,7 +43,7 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser: Brow
     page.select_option("[data-testid=language-switch]", "zh-CN")
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
     assert page.locator("[data-testid=login-submit]").inner_text() == "登录"
-    assert page.locator("[data-testid=sync-state]").inner_text() == "✓ 全部已同步"
+    expect(page.locator("[data-testid=sync-state]")).to_have_text("✓ 全部已同步")  # re-worded just after the switch
     page.reload()
     page.wait_for_selector("html[data-ready=true]")
     assert page.locator("[data-testid=login-submit]").inner_text() == "登录"

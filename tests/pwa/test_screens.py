@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page
 
+from tests.pwa.app_steps import wait_until
 from tests.pwa.conftest import PWA_DIR, StaticServer
 
 SHOTS = Path(__file__).parent / "screenshots"
@@ -148,7 +149,7 @@ def test_a_guard_sees_the_alarm_board_acknowledges_and_photographs_the_scene_off
 
     Image.new("RGB", (800, 600), (40, 60, 200)).save(tmp_path / "scene.png")
     page.set_input_files("[data-testid=alarm-photo-input]", str(tmp_path / "scene.png"))
-    page.wait_for_function("import('/js/db.js').then((db) => db.listOutbox()).then((o) => o.length === 3)")
+    wait_until(page, "import('/js/db.js').then((db) => db.listOutbox()).then((o) => o.length === 3)", what="the scene photo queued")
     steps = outbox(page)
     assert [(m["name"], m["args"]) for m in steps[:2]] == [
         ("start_shift", {"site_id": "lotus"}), ("ack_alarm", {"alarm_id": "al-1"})]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext
 
+from tests.pwa.app_steps import wait_until
 from tests.pwa.conftest import PWA_DIR, StaticServer
 
 SEED_AND_QUEUE = """async () => {
@@ -53,7 +54,7 @@ def test_a_new_version_waits_while_steps_are_unsent_and_the_user_can_apply_it(br
         with page.expect_event("load", timeout=15000):
             page.click("[data-testid=update-apply]")
         page.wait_for_selector("html[data-ready=true]")
-        page.wait_for_function("caches.keys().then(k => k.every(n => !n.startsWith('fieldops-shell-2')))")
+        wait_until(page, "caches.keys().then(k => k.every(n => !n.startsWith('fieldops-shell-2')))", what="the old shell deleted")
         outbox = page.evaluate("import('/js/db.js').then((db) => db.listOutbox())")
         assert [m["name"] for m in outbox] == ["accept"]  # the update kept the unsent step
     finally:
@@ -69,7 +70,7 @@ def test_an_alarm_push_shows_one_notification_per_incident_with_an_acknowledge_a
     versions: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: versions.extend(e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    page.wait_for_function("navigator.serviceWorker.getRegistrations().then(r => r.length === 1)")
+    wait_until(page, "navigator.serviceWorker.getRegistrations().then(r => r.length === 1)", what="one registration")
     for _ in range(50):
         if versions:
             break
@@ -80,9 +81,9 @@ def test_an_alarm_push_shows_one_notification_per_incident_with_an_acknowledge_a
                    "kind": "water_leak", "zone": zone, "ts": "2026-11-23T09:00:00Z"}
         cdp.send("ServiceWorker.deliverPushMessage",
                  {"origin": pwa_server.url, "registrationId": reg_id, "data": json.dumps(payload)})
-        page.wait_for_function(
-            "z => navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => n.some(x => x.body.includes(z) && x.body.endsWith('Z')))",
-            arg=zone, timeout=10000)
+        wait_until(page, "navigator.serviceWorker.ready.then(r => r.getNotifications())"
+                         f".then(n => n.some(x => x.body.includes({json.dumps(zone)}) && x.body.endsWith('Z')))",
+                   10, f"the notification for {zone}")
     shown = page.evaluate("""navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) =>
       ns.map((n) => ({title: n.title, tag: n.tag, body: n.body, actions: n.actions.map((a) => a.action),
                       renotify: n.renotify, data: n.data})))""")
