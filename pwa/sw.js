@@ -1,6 +1,6 @@
 /* FieldOps service worker: precaches a versioned app shell (cache-first), leaves /api to the
    network, waits to activate until the page says so, and turns alarm pushes into notifications. */
-const VERSION = "2026-11-23.2";
+const VERSION = "2026-11-23.3";
 const SHELL_CACHE = `fieldops-shell-${VERSION}`;
 const SHELL = [
   "/", "index.html", "app.css", "manifest.webmanifest", "sync.js",
@@ -89,14 +89,17 @@ self.addEventListener("push", (event) => {
 });
 
 self.addEventListener("notificationclick", (event) => {
-  const payload = event.notification.data || {};
-  event.notification.close();
-  if (event.action === "ack") {
-    event.waitUntil(acknowledge(payload));
-    return;
-  }
-  event.waitUntil(openAt(`/#/alarms/${encodeURIComponent(payload.alarm_id || "")}`));
+  event.waitUntil(notificationClicked(event.notification, event.action));
 });
+
+/* A tap on an alarm notification: "ack" acknowledges from the lock screen, anything else opens the
+   board at the alarm. A named function so a test can run the very path a tap takes (no DevTools command taps). */
+async function notificationClicked(notification, action) {
+  const payload = notification.data || {};
+  notification.close();
+  if (action === "ack") return acknowledge(payload);
+  return openAt(`/#/alarms/${encodeURIComponent(payload.alarm_id || "")}`);
+}
 
 async function acknowledge(payload) {
   const auth = await readAuth();

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PIL import Image
 from playwright.sync_api import Page
@@ -26,6 +26,17 @@ def wait_until(page: Page, async_expression: str, timeout_s: float = 15.0, what:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s}s waiting for {what}: {async_expression} was {value!r}")
         page.wait_for_timeout(100)
+
+
+def wait_in_page(page: Page, check: Callable[[], Any], timeout_s: float = 10.0, what: str = "condition") -> Any:
+    """Polls a Python check while the page runs: Playwright delivers events (responses, CDP) only
+    while one of its calls is in progress, so a time.sleep loop would never see them."""
+    deadline = time.monotonic() + timeout_s
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        page.wait_for_timeout(100)
+    return value
 
 
 def sign_in(page: Page, url: str, username: str, home_selector: str) -> None:

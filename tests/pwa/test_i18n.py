@@ -42,7 +42,7 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser: Brow
     assert page.locator("[data-testid=login-submit]").inner_text() == "Sign in"
     page.select_option("[data-testid=language-switch]", "zh-CN")
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
-    assert page.locator("[data-testid=login-submit]").inner_text() == "登录"
+    expect(page.locator("[data-testid=login-submit]")).to_have_text("登录")  # the screen re-renders just after
     expect(page.locator("[data-testid=sync-state]")).to_have_text("✓ 全部已同步")  # re-worded just after the switch
     page.reload()
     page.wait_for_selector("html[data-ready=true]")

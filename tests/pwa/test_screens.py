@@ -1,6 +1,6 @@
 """The screens, driven like a person would, on a replica seeded as a pull would leave it: the
 technician's day and a whole job to a drawn signature, the guard's board, the dispatcher's board.
-Screenshots land in tests/pwa/screenshots/ for the README."""
+(The README's screenshots are written by test_screenshots.py, with the clock frozen.)"""
 
 from __future__ import annotations
 
@@ -10,47 +10,9 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page
 
-from tests.pwa.app_steps import wait_until
-from tests.pwa.conftest import PWA_DIR, StaticServer
-
-SHOTS = Path(__file__).parent / "screenshots"
-TECH = {"id": "u-tech", "name": "李师傅", "role": "technician", "site_ids": ["lotus"]}
-ORDER = {
-    "id": "0190f2a4-7b1c-7000-8000-00000000b001", "site_id": "lotus", "unit": "3栋2单元501",
-    "category": "repair", "priority": "urgent", "status": "dispatched", "title": "厨房水龙头漏水",
-    "description": "水龙头根部滴水", "reporter": {"name": "王女士", "phone": "13800000000"},
-    "assignee_id": "u-tech", "scope": None, "labor_fee": None, "material_fee": None, "summary": None,
-    "photos": [], "notes": [], "signature": None, "created_at": "2026-11-23T08:00:00Z",
-    "sla": [{"step": "arrive", "target_s": 300, "elapsed_s": 420, "met": None}],
-}
-LATER = {**ORDER, "id": "0190f2a4-7b1c-7000-8000-00000000b002", "title": "楼道灯不亮", "priority": "normal",
-         "sla": [{"step": "arrive", "target_s": 900, "elapsed_s": 60, "met": None}]}
-ALARM = {"id": "al-1", "site_id": "lotus", "device_id": "leak-b2", "kind": "water_leak", "zone": "B2 泵房",
-         "state": "active", "acked_by": None, "acked_at": None, "first_seen": "2026-11-23T09:00:00Z",
-         "last_seen": "2026-11-23T09:00:05Z", "count": 2, "work_order_id": "wo-em-1"}
-
-
-def seed(page: Page, user: dict, objects: list[tuple[str, dict]]) -> None:
-    page.evaluate("""async ([user, objects]) => {
-      const db = await import('/js/db.js');
-      await db.transact(['base', 'replica', 'meta'], 'readwrite', (s) => {
-        for (const [type, value] of objects) {
-          s.base.put({type, id: value.id, value});
-          s.replica.put({type, id: value.id, value, pending: false});
-        }
-        s.meta.put({token: 'not-a-real-token', user, lang: 'zh-CN'}, 'auth');
-        s.meta.put({server_time: new Date().toISOString(), local_time: Date.now()}, 'last_pull');
-      });
-    }""", [user, [[t, v] for t, v in objects]])
-
-
-def go(page: Page, hash_: str, testid: str) -> None:
-    page.evaluate("h => { location.hash = h; }", hash_)
-    page.wait_for_selector(f"[data-testid={testid}]")
-
-
-def outbox(page: Page) -> list[dict]:
-    return page.evaluate("import('/js/db.js').then((db) => db.listOutbox())")
+from tests.pwa.app_steps import outbox, wait_until
+from tests.pwa.conftest import StaticServer
+from tests.pwa.seeded_replica import ALARM, LATER, ORDER, TECH, go, seed
 
 
 def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
@@ -64,7 +26,6 @@ def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
     titles = page.locator("[data-testid=job-item] .job-title").all_inner_texts()
     assert titles == ["厨房水龙头漏水", "楼道灯不亮"]  # the overdue one first
     assert page.locator("[data-testid=countdown]").first.inner_text().startswith("-")
-    page.screenshot(path=str(SHOTS / "technician-jobs.png"))
 
     go(page, f"#/job/{ORDER['id']}", "job-screen")
     page.click("[data-testid=accept]")
@@ -88,7 +49,6 @@ def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
     page.wait_for_selector("[data-testid=note]")
     page.fill("[data-testid=summary]", "已更换阀芯，不再滴水，现场已清理")
     page.click("[data-testid=complete]")
-    page.screenshot(path=str(SHOTS / "technician-job.png"), full_page=True)
     page.click("[data-testid=hand-to-customer]")
     page.wait_for_selector("[data-testid=sign-off-screen]")
     assert page.locator("[data-testid=doc-total]").inner_text() == "¥85.50"
@@ -99,7 +59,6 @@ def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
         page.mouse.move(box["x"] + 30 + i * 12, box["y"] + 100 + (i % 5) * 10)
     page.mouse.up()
     shown_hash = page.locator("[data-testid=document-sha256]").inner_text()
-    page.screenshot(path=str(SHOTS / "customer-sign-off.png"), full_page=True)
     page.click("[data-testid=sign-accept]")
     page.wait_for_selector("[data-testid=signed-screen]")
 
@@ -144,7 +103,6 @@ def test_a_guard_sees_the_alarm_board_acknowledges_and_photographs_the_scene_off
     page.wait_for_selector("[data-testid=shift-state]")
     page.click("[data-testid=alarm-ack]")
     page.wait_for_selector("[data-testid=alarm-acked]")
-    page.screenshot(path=str(SHOTS / "guard-alarms.png"), full_page=True)
     from PIL import Image
 
     Image.new("RGB", (800, 600), (40, 60, 200)).save(tmp_path / "scene.png")
@@ -172,7 +130,6 @@ def test_a_dispatcher_records_a_report_from_the_keyboard_and_dispatches_it(conte
     page.wait_for_selector("[data-testid=dispatcher-screen]")
     page.click("[data-testid=dispatch-submit]")
     page.wait_for_selector("[data-testid=sla-row][data-overdue=true]")
-    page.screenshot(path=str(SHOTS / "dispatcher-board.png"), full_page=True)
     steps = outbox(page)
     assert [m["name"] for m in steps] == ["create_work_order", "dispatch"]
     created = steps[0]["args"]

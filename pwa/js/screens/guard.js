@@ -81,7 +81,7 @@ export async function showGuard(root, { user, params, again = false }) {
   pushMsg.textContent = enabled ? t("push.enabled") : "";
   const pushBtn = enabled ? null : h("button", { testid: "enable-notifications", onclick: async () => {
     try { await enableNotifications(); pushMsg.textContent = t("push.enabled"); pushBtn.hidden = true; }
-    catch (err) { pushMsg.textContent = t(`push.${err.message}`) !== `push.${err.message}` ? t(`push.${err.message}`) : err.message; }
+    catch (err) { pushMsg.textContent = t(`push.${err.message}`) !== `push.${err.message}` ? t(`push.${err.message}`) : t("push.failed", { reason: err.message }); }
   } }, t("push.enable"));
   mount(root, h("section", { testid: "guard-screen" },
     h("h1", {}, t("alarm.board")),
