@@ -53,6 +53,23 @@ def http_path(server: LiveServer, rows: list[dict], workers: int) -> float:
     return elapsed
 
 
+def in_process(directory: Path, rows: list[dict]) -> float:
+    """The same mutations through Services.mutate (mutator, render, durable commit) without HTTP."""
+    from server.auth import load_actor
+    from server.services import Services
+    from server.settings import from_env
+
+    services = Services(from_env(data_dir=str(directory / "inproc"), mqtt_url="off"))
+    world = build_world(str(directory / "inproc" / "fieldops.db"))
+    actor = services.store.read(lambda tx: load_actor(tx, world.users["disp"]))
+    start = time.perf_counter()
+    for args in rows:
+        services.mutate(actor, "create_work_order", args)
+    elapsed = time.perf_counter() - start
+    services.close()
+    return elapsed
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,12 +78,14 @@ def main() -> None:
         server = LiveServer(directory).start()
         try:
             raw_s = raw_sqlite(directory, [new_order_args() for _ in range(n)])
+            inproc_s = in_process(directory, [new_order_args() for _ in range(n)])
             seq_s = http_path(server, [new_order_args() for _ in range(n)], 1)
             par_s = http_path(server, [new_order_args() for _ in range(n)], 8)
         finally:
             server.stop()
     print(f"online mutations (create_work_order), N={n}")
     print(f"  raw SQLite durable inserts : {n / raw_s:8.0f} rows/s   (baseline)")
+    print(f"  in-process, no HTTP        : {n / inproc_s:8.0f} mutations/s  ratio {inproc_s / raw_s:5.2f}x raw time")
     print(f"  HTTP, 1 client             : {n / seq_s:8.0f} mutations/s  ratio {seq_s / raw_s:5.2f}x raw time")
     print(f"  HTTP, 8 clients            : {n / par_s:8.0f} mutations/s  ratio {par_s / raw_s:5.2f}x raw time")
 

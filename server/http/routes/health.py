@@ -15,7 +15,7 @@ class HealthController(Controller):
     tags = ["operations"]
     dependencies = SERVICES
 
-    @get("/", operation_id="health", sync_to_thread=True)
+    @get("/", operation_id="health", sync_to_thread=False)
     def health(self, services: Services) -> Response[dict[str, Any]]:
         """`{"status", "db", "mqtt", ...}`; 503 when the database does not answer."""
         try:
