@@ -56,6 +56,11 @@ def open_app(browser: Browser, pwa_server: StaticServer) -> Iterator:
 
 def shoot(page: Page, name: str, full_page: bool = False) -> None:
     page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar belongs at the top of the picture
+    # every thumbnail decoded and painted: a picture taken mid-decode differs in its antialiased corners
+    page.evaluate("""async () => {
+      await Promise.all([...document.images].map((img) => img.decode().catch(() => null)));
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    }""")
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page, animations="disabled", caret="hide")
 
 
