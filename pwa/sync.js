@@ -64,18 +64,22 @@ export async function pendingCounts() {
   return { total: outbox.length, blobs: blobsPending, byOrder };
 }
 
+/* A day offline can queue thousands of steps: send them in pages well under the server's body limit. */
+const PUSH_PAGE = 500;
+
 async function push() {
-  const mutations = await listOutbox();
-  if (!mutations.length) return;
-  const body = { client_id: await clientId(), client_time: nowIso(), mutations };
-  let result;
-  try {
-    result = await api("/sync/push", { method: "POST", body });
-  } catch (err) {
-    if (err instanceof ApiError && err.code === "mutation_gap") { await renumberAfterGap(); return; }
-    throw err;
+  const outbox = await listOutbox();
+  for (let start = 0; start < outbox.length; start += PUSH_PAGE) {
+    const body = { client_id: await clientId(), client_time: nowIso(), mutations: outbox.slice(start, start + PUSH_PAGE) };
+    let result;
+    try {
+      result = await api("/sync/push", { method: "POST", body });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "mutation_gap") { await renumberAfterGap(); return; }
+      throw err;
+    }
+    await acknowledge(result.last_mutation_id);
   }
-  await acknowledge(result.last_mutation_id);
 }
 
 /* Drops outbox rows the server has processed, keeping a copy to explain later rejections. */
@@ -102,8 +106,16 @@ async function renumberAfterGap() {
 }
 
 async function pull() {
-  const cookie = (await getMeta("cookie")) ?? null;
-  const res = await api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie } });
+  let cookie = (await getMeta("cookie")) ?? null;
+  let res;
+  try {
+    res = await api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie } });
+  } catch (err) {
+    // A cookie the server no longer honours (another user, restored server): start over with everything.
+    if (!(err instanceof ApiError && err.code === "invalid_cookie")) throw err;
+    cookie = null;
+    res = await api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie } });
+  }
   await acknowledge(res.last_mutation_id);
   await transact(["base", "replica", "outbox", "meta", "sent", "rejections"], "readwrite", async (s) => {
     if (cookie === null) s.base.clear();
