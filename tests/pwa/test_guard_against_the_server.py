@@ -30,6 +30,7 @@ def guard_on_shift(ctx: BrowserContext, server: LiveServer) -> Page:
     page.click("[data-testid=start-shift]")
     page.wait_for_selector("[data-testid=shift-state]")
     synced(page)
+    assert page.evaluate("import('/js/db.js').then((db) => db.listRejections())") == []  # start_shift accepted
     return page
 
 
