@@ -7,6 +7,16 @@ function base64UrlToBytes(text) {
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
+/* Phones without a reachable push service (no Google services, common in mainland China) never answer
+   subscribe(): give up after this long and say so, rather than wait forever. */
+const SUBSCRIBE_TIMEOUT_MS = 20000;
+
+function withTimeout(promise, ms) {
+  let timer;
+  const expired = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error("unreachable")), ms); });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
 export async function enableNotifications() {
   if (!("Notification" in self) || !("serviceWorker" in navigator)) throw new Error("unsupported");
   const permission = await Notification.requestPermission();
@@ -15,7 +25,8 @@ export async function enableNotifications() {
   const { public_key } = await api("/push/key");
   let sub = await reg.pushManager.getSubscription();
   if (!sub) {
-    sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(public_key) });
+    sub = await withTimeout(reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(public_key) }),
+      SUBSCRIBE_TIMEOUT_MS);
   }
   await api("/push/subscriptions", { method: "POST", body: sub.toJSON() });
   return sub;

@@ -141,7 +141,8 @@ def test_enabling_notifications_in_a_browser_without_a_push_service_says_why_and
         page.click("[data-testid=enable-notifications]")
         state = page.locator("[data-testid=notifications-state]")
         state.wait_for()
-        wait_until(page, "document.querySelector('[data-testid=notifications-state]').textContent !== ''", 10, "an answer")
+        answered = "!['', 'Turning notifications on…'].includes(document.querySelector('[data-testid=notifications-state]').textContent)"
+        wait_until(page, answered, 25, "an answer")
         # What Chromium 156 says in a Playwright context (an off-the-record profile has no push service;
         # a persistent profile waits for FCM forever): the guard reads it instead of a silent button
         assert state.inner_text() == "Notifications could not be turned on: Registration failed - permission denied"

@@ -80,6 +80,7 @@ export async function showGuard(root, { user, params, again = false }) {
   const enabled = await notificationsEnabled().catch(() => false);
   pushMsg.textContent = enabled ? t("push.enabled") : "";
   const pushBtn = enabled ? null : h("button", { testid: "enable-notifications", onclick: async () => {
+    pushMsg.textContent = t("push.enabling");
     try { await enableNotifications(); pushMsg.textContent = t("push.enabled"); pushBtn.hidden = true; }
     catch (err) { pushMsg.textContent = t(`push.${err.message}`) !== `push.${err.message}` ? t(`push.${err.message}`) : t("push.failed", { reason: err.message }); }
   } }, t("push.enable"));
