@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from iot.adapters._payload import battery_percent, checked_text, decode_json, valid_id
+from iot.adapters._payload import battery_percent, decode_json, valid_id
 from iot.events import PayloadRejected, SensorEvent, message_identity
 
 GEN1_TOPIC_FILTERS = ("shellies/#",)

@@ -15,7 +15,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 

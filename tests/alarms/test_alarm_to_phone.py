@@ -7,7 +7,7 @@ import json
 import sqlite3
 import time
 
-from tests.alarms.conftest import wait_for
+from tests.sensor_fixtures import wait_for
 
 
 def subscribe(client, push_service) -> dict:

@@ -8,13 +8,6 @@ from __future__ import annotations
 import pytest
 
 from server.push import PushSender, load_or_create_vapid
-from tests.push_endpoint import LocalPushService
-
-
-@pytest.fixture
-def push_service():
-    with LocalPushService() as service:
-        yield service
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import time
 
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page
 
-from tests.alarms.conftest import alarm_server, publisher, push_service  # noqa: F401  (pytest fixtures)
 from tests.live_server import LiveServer
 from tests.pwa.app_steps import sign_in, synced, wait_for_the_service_worker, wait_in_page, wait_until
 

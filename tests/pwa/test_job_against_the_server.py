@@ -30,11 +30,7 @@ def test_a_technician_does_a_dispatched_job_and_the_server_verifies_the_signatur
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(live.url + "/")
-        page.fill("[data-testid=login-username]", "tech")
-        page.fill("[data-testid=login-password]", PASSWORD)
-        page.click("[data-testid=login-submit]")
-        page.wait_for_selector("[data-testid=job-item]")
+        sign_in(page, live.url, "tech", "[data-testid=job-item]")
         page.click("[data-testid=job-item]")
         page.click("[data-testid=accept]")
         page.click("[data-testid=arrive]")
@@ -90,11 +86,7 @@ def test_a_dispatcher_records_and_dispatches_a_report_and_a_guard_starts_a_shift
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(live.url + "/")
-        page.fill("[data-testid=login-username]", "disp")
-        page.fill("[data-testid=login-password]", PASSWORD)
-        page.click("[data-testid=login-submit]")
-        page.wait_for_selector("[data-testid=dispatcher-screen]")
+        sign_in(page, live.url, "disp", "[data-testid=dispatcher-screen]")
         page.wait_for_selector("[data-testid=sync-state][data-state=ok]")
         page.click("[data-testid=new-report]")
         page.wait_for_selector("[data-testid=report-form]")

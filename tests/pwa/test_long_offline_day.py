@@ -8,7 +8,8 @@ import uuid
 from playwright.sync_api import Browser
 
 from tests.live_server import ApiClient, LiveServer
-from tests.world import PASSWORD, World
+from tests.pwa.app_steps import sign_in
+from tests.world import World
 
 
 def test_six_hundred_queued_notes_reach_the_server_in_pages_exactly_once(browser: Browser, live: LiveServer, world: World, as_user) -> None:
@@ -20,11 +21,7 @@ def test_six_hundred_queued_notes_reach_the_server_in_pages_exactly_once(browser
     ctx = browser.new_context(locale="en-US")
     page = ctx.new_page()
     try:
-        page.goto(live.url + "/")
-        page.fill("[data-testid=login-username]", "tech")
-        page.fill("[data-testid=login-password]", PASSWORD)
-        page.click("[data-testid=login-submit]")
-        page.wait_for_selector("[data-testid=job-item]")
+        sign_in(page, live.url, "tech", "[data-testid=job-item]")
         ctx.set_offline(True)
         page.evaluate("""async (orderId) => {
             const { enqueue } = await import('/sync.js');

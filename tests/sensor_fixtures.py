@@ -1,4 +1,5 @@
-"""Fixtures for alarm tests: a real Mosquitto, a real local push service, and a live server wired to both."""
+"""Fixtures for everything sensor-driven (alarm and browser tests): a real local push service, a live server
+wired to the real Mosquitto and to it, and a sensor publisher. Registered for the whole suite in tests/conftest.py."""
 
 from __future__ import annotations
 
