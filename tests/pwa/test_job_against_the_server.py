@@ -34,6 +34,9 @@ def test_a_technician_does_a_dispatched_job_and_the_server_verifies_the_signatur
         page.click("[data-testid=job-item]")
         page.click("[data-testid=accept]")
         page.click("[data-testid=arrive]")
+        # let the arrival's render and sync settle before typing, as a person reads the screen first
+        page.wait_for_selector("[data-testid=job-screen][data-status=on_site]")
+        page.wait_for_selector("[data-testid=sync-state][data-state=ok]")
         page.fill("[data-testid=scope-text]", "更换存水弯")
         page.fill("[data-testid=labor-fee]", "60")
         page.fill("[data-testid=material-fee]", "25.80")
