@@ -30,6 +30,9 @@ INCIDENT_WINDOW_S = 600
 # A sensor flipping 3 or more times a minute is chattering: it stays one alarm, marked, and is not re-pushed.
 CHATTER_WINDOW_S = 60
 CHATTER_TRANSITIONS = 3
+# A broker redelivers only within our persistent session (a day, iot/bridge.py); message identities
+# older than twice that can never come back, so they are forgotten instead of kept for ever.
+MESSAGE_MEMORY_S = 2 * 24 * 3600
 
 TITLES = {
     "water_leak": "漏水报警 Water leak", "smoke": "烟感报警 Smoke alarm", "fire": "火警 Fire alarm",
@@ -200,3 +203,8 @@ def silent_devices(tx: Tx, now: datetime, silent_after_s: float, escalate_after_
         _raise(tx, "silent", place(tx, event), event, now, escalate_after_s, outcome)
         tx.execute("UPDATE sensor_devices SET silent_reported_at = ? WHERE source = ? AND device = ?", (to_rfc3339(now), row["source"], row["device"]))
     return outcome
+
+
+def forget_old_messages(tx: Tx, now: datetime) -> int:
+    """Drop dedupe identities no redelivery can match any more; returns how many went."""
+    return tx.execute("DELETE FROM sensor_messages WHERE received_at < ?", (to_rfc3339(now - timedelta(seconds=MESSAGE_MEMORY_S)),))

@@ -10,7 +10,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from iot.alarm_rules import owe_push, silent_devices
+from iot.alarm_rules import forget_old_messages, owe_push, silent_devices
 from server.clock import now, parse_rfc3339, to_rfc3339
 from server.domain.changes import touch
 from server.metrics import ALARMS_UNACKED
@@ -63,6 +63,7 @@ class Timers:
             self._last_silence = at.timestamp()
             escalate = self.services.settings.escalate_after_s
             outcome = self.services.store.write(lambda tx: silent_devices(tx, at, self.silent_after_s, escalate))
+            self.services.store.write(lambda tx: forget_old_messages(tx, at))
             for alarm_id in outcome.alarm_ids:
                 self.feed.publish({"type": "alarm", "id": alarm_id})
 

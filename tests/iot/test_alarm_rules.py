@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from iot.alarm_rules import apply_events, silent_devices
+from iot.alarm_rules import apply_events, forget_old_messages, silent_devices
 from iot.events import SensorEvent
 from server.store import open_store
 from tests.world import build_world
@@ -115,3 +115,10 @@ def test_an_unknown_site_in_the_topic_leaves_the_alarm_for_supervisors_to_place(
     assert alarm["site_id"] is None and alarm["work_order_id"] is None and len(outcome.outbox_ids) == 1
     row = store.read(lambda tx: tx.one("SELECT audience FROM push_outbox"))
     assert row["audience"] == "supervisors"
+
+
+def test_message_identities_are_forgotten_once_no_redelivery_can_match_them(store):
+    feed(store, T0, event(n=1))
+    assert store.write(lambda tx: forget_old_messages(tx, T0 + timedelta(days=1))) == 0
+    assert feed(store, T0 + timedelta(days=1), event(n=1)).duplicate
+    assert store.write(lambda tx: forget_old_messages(tx, T0 + timedelta(days=3))) == 1
