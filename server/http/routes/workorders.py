@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Response, get
 from litestar.params import Parameter
@@ -37,6 +38,6 @@ class WorkOrderController(Controller):
         items = list_orders(services, actor, site_id, status, assignee, limit, after)
         headers = {}
         if len(items) == limit:
-            query = "&".join(f"{k}={v}" for k, v in (("site_id", site_id), ("status", status), ("assignee", assignee)) if v)
-            headers["Link"] = f'</api/v1/work-orders?{query}&limit={limit}&after={items[-1]["id"]}>; rel="next"'
+            query = urlencode({k: v for k, v in (("site_id", site_id), ("status", status), ("assignee", assignee)) if v} | {"limit": limit, "after": items[-1]["id"]})
+            headers["Link"] = f'</api/v1/work-orders?{query}>; rel="next"'
         return Response(items, headers=headers)
