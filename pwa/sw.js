@@ -5,6 +5,7 @@ const SHELL_CACHE = `fieldops-shell-${VERSION}`;
 const SHELL = [
   "/", "index.html", "app.css", "manifest.webmanifest", "sync.js",
   "i18n/zh-CN.json", "i18n/en.json",
+  "i18n/dispatcher.zh-CN.json", "i18n/dispatcher.en.json", "i18n/supervisor.zh-CN.json", "i18n/supervisor.en.json", "i18n/admin.zh-CN.json", "i18n/admin.en.json", "i18n/guard.zh-CN.json", "i18n/guard.en.json", "i18n/report.zh-CN.json", "i18n/report.en.json", "i18n/board.zh-CN.json", "i18n/board.en.json",
   "icons/icon-192.png", "icons/icon-512.png", "icons/maskable-512.png",
   "js/app.js", "js/routes.js", "js/api.js", "js/db.js", "js/dom.js", "js/i18n.js",
   "js/canonical-json.js", "js/signed-document.js", "js/uuid7.js", "js/money.js",

@@ -1,6 +1,9 @@
 /* Message catalogs (i18n/*.json): every visible string goes through t(); the browser language
    picks the default (any zh → Simplified Chinese), and the choice is remembered per device. */
 export const LANGUAGES = ["zh-CN", "en"];
+/* Each area of the app keeps its strings in its own catalog (i18n/{area}.{lang}.json) beside the core
+   one (i18n/{lang}.json), so the consoles can grow without one file every change touches. */
+export const CATALOG_AREAS = ["dispatcher", "supervisor", "admin", "guard", "report", "board"];
 let catalog = {};
 let current = "en";
 
@@ -14,8 +17,9 @@ export function defaultLanguage(preferred = navigator.languages || [navigator.la
 
 export async function setLanguage(lang) {
   if (!LANGUAGES.includes(lang)) lang = "en";
-  const res = await fetch(`i18n/${lang}.json`);
-  catalog = await res.json();
+  const files = [`i18n/${lang}.json`, ...CATALOG_AREAS.map((area) => `i18n/${area}.${lang}.json`)];
+  const parts = await Promise.all(files.map((f) => fetch(f).then((r) => r.json())));
+  catalog = Object.assign({}, ...parts);
   current = lang;
   localStorage.setItem("fieldops.lang", lang);
   document.documentElement.lang = lang;

@@ -1,4 +1,7 @@
-/* The hash routes, one screen module each, and each role's home screen. */
+/* The hash routes, one screen module each, and each role's home screen. The field screens are
+   imported up front (they must open offline on a first visit, before the service worker has the
+   shell); office consoles are `lazy`: loaded when first opened, so they never weigh on a
+   technician's first load. */
 import { showLogin } from "./screens/login.js";
 import { showJobs } from "./screens/jobs.js";
 import { showJob } from "./screens/job.js";
@@ -6,6 +9,9 @@ import { showSignOff } from "./screens/sign-off.js";
 import { showGuard } from "./screens/guard.js";
 import { showDispatcher } from "./screens/dispatcher.js";
 import { showNewReport } from "./screens/new-report.js";
+
+// eslint-disable-next-line no-unused-vars
+const lazy = (path, name) => async (root, ctx) => (await import(path))[name](root, ctx);
 
 export const routes = {
   login: showLogin,

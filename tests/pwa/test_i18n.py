@@ -11,8 +11,17 @@ from playwright.sync_api import Browser, expect
 from tests.pwa.conftest import PWA_DIR, StaticServer
 
 
+AREAS = re.findall(r'"(\w+)"', re.search(r"CATALOG_AREAS = \[([^\]]*)\]", (PWA_DIR / "js" / "i18n.js").read_text(encoding="utf-8")).group(1))
+
+
 def catalog(lang: str) -> dict[str, str]:
-    return json.loads((PWA_DIR / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    """The merged catalog the app loads: the core file and every area's; no key is defined twice."""
+    merged: dict[str, str] = json.loads((PWA_DIR / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    for area in AREAS:
+        part = json.loads((PWA_DIR / "i18n" / f"{area}.{lang}.json").read_text(encoding="utf-8"))
+        assert not part.keys() & merged.keys(), (area, sorted(part.keys() & merged.keys()))
+        merged.update(part)
+    return merged
 
 
 def test_chinese_and_english_catalogs_have_the_same_keys_and_placeholders() -> None:
