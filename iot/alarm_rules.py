@@ -1,8 +1,8 @@
 """Alarm rules: sensor events become alarms, emergency tickets and owed pushes, in the caller's transaction.
 
-One alarm per device and kind while active; repeats count; alarms of one site within the incident window
-share one ticket (an alarm flood is one incident); a chattering sensor stays one alarm; restore clears the
-alarm, never the ticket.
+One alarm per site, device and kind while active (device ids repeat across sites); repeats count; alarms
+of one hazard at one site within the incident window share one ticket (an alarm flood is one incident, a
+fire never joins a water leak); a chattering sensor stays one alarm; restore clears the alarm, never the ticket.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from server.ids import new_id
 from server.push.payload import AlarmPush, incident_topic
 from server.store import Tx
 
-EMERGENCY_KINDS = frozenset({"fire", "smoke", "water_leak"})
+EMERGENCY_KINDS = frozenset({"fire", "smoke", "water_leak", "gas", "carbon_monoxide"})
+# What one incident ticket covers: fire and smoke are one hazard (the same fire seen by two sensors);
+# a water leak, a gas leak and carbon monoxide each need their own emergency plan and their own ticket.
+HAZARDS: dict[str, frozenset[str]] = {
+    "fire": frozenset({"fire", "smoke"}), "smoke": frozenset({"fire", "smoke"}),
+    "water_leak": frozenset({"water_leak"}), "gas": frozenset({"gas"}), "carbon_monoxide": frozenset({"carbon_monoxide"}),
+}
 MAINTENANCE_KINDS = frozenset({"tamper", "low_battery", "panel_trouble", "offline", "silent"})
 # ISA-18.2 counts more than 10 alarms in 10 minutes as a flood for one operator: alarms of a site
 # within this window join one incident ticket instead of opening fifty.
@@ -36,6 +42,7 @@ MESSAGE_MEMORY_S = 2 * 24 * 3600
 
 TITLES = {
     "water_leak": "漏水报警 Water leak", "smoke": "烟感报警 Smoke alarm", "fire": "火警 Fire alarm",
+    "gas": "燃气泄漏 Gas leak", "carbon_monoxide": "一氧化碳报警 Carbon monoxide",
     "tamper": "设备被拆 Sensor tampered", "low_battery": "电量低 Sensor battery low",
     "panel_trouble": "消防主机故障 Fire panel trouble", "offline": "设备离线 Sensor offline",
     "silent": "设备无响应 Sensor silent",
@@ -55,9 +62,15 @@ class Placement(msgspec.Struct, frozen=True):
 
 
 def place(tx: Tx, event: SensorEvent) -> Placement:
-    """Where a device is: the registry first, then the site its topic names (if that site exists)."""
+    """Where a device is: the registry first, then the site its topic names (if that site exists).
+
+    A topic that names a site (native) is believed over the registry: a registration at another site
+    never pulls this site's sensor away from its own guards.
+    """
     if event.source == "zigbee2mqtt":
         row = tx.one("SELECT id, site_id, zone FROM devices WHERE source = 'zigbee2mqtt' AND name = ?", (event.device,))
+    elif event.site_id is not None:
+        row = tx.one("SELECT id, site_id, zone FROM devices WHERE id = ? AND site_id = ?", (event.device, event.site_id))
     else:
         row = tx.one("SELECT id, site_id, zone FROM devices WHERE id = ?", (event.device,))
     if row is not None:
@@ -75,7 +88,7 @@ def apply_events(tx: Tx, events: list[SensorEvent], received: datetime, escalate
         where = place(tx, event)
         _note_liveness(tx, event, where, received)
         _clear(tx, "silent", where, received, outcome)  # any message proves the device is alive
-        if event.kind == "heartbeat":
+        if event.kind in ("heartbeat", "unrecognized"):  # unrecognized: kept as a dead letter by the intake
             continue
         kind = event.kind
         if kind == "availability":
@@ -103,10 +116,10 @@ def _seen_before(tx: Tx, event: SensorEvent, received: datetime) -> bool:
 def _note_liveness(tx: Tx, event: SensorEvent, where: Placement, received: datetime) -> None:
     online = 0 if (event.kind == "availability" and not event.active) else 1
     tx.execute(
-        "INSERT INTO sensor_devices (source, device, site_id, last_seen, online, battery) VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (source, device) DO UPDATE SET site_id = excluded.site_id, last_seen = excluded.last_seen,"
+        "INSERT INTO sensor_devices (source, topic_site, device, site_id, last_seen, online, battery) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (source, topic_site, device) DO UPDATE SET site_id = excluded.site_id, last_seen = excluded.last_seen,"
         " online = excluded.online, battery = coalesce(excluded.battery, sensor_devices.battery), silent_reported_at = NULL",
-        (event.source, event.device, where.site_id, to_rfc3339(received), online, event.battery))
+        (event.source, event.site_id or "", event.device, where.site_id, to_rfc3339(received), online, event.battery))
 
 
 def _recent(transitions: list[str], received: datetime) -> list[str]:
@@ -116,12 +129,14 @@ def _recent(transitions: list[str], received: datetime) -> list[str]:
 
 def _raise(tx: Tx, kind: str, where: Placement, event: SensorEvent, received: datetime, escalate_after_s: float, outcome: AlarmOutcome) -> None:
     at = to_rfc3339(received)
-    active = tx.one("SELECT * FROM alarms WHERE device_id = ? AND kind = ? AND state = 'active'", (where.device_id, kind))
+    active = tx.one("SELECT * FROM alarms WHERE site_id IS ? AND device_id = ? AND kind = ? AND state = 'active'",
+                    (where.site_id, where.device_id, kind))
     if active is not None:
         tx.execute("UPDATE alarms SET count = count + 1, last_seen = ? WHERE id = ?", (at, active["id"]))
         _changed(tx, active["id"], outcome)
         return
-    last = tx.one("SELECT * FROM alarms WHERE device_id = ? AND kind = ? ORDER BY first_seen DESC LIMIT 1", (where.device_id, kind))
+    last = tx.one("SELECT * FROM alarms WHERE site_id IS ? AND device_id = ? AND kind = ? ORDER BY first_seen DESC LIMIT 1",
+                  (where.site_id, where.device_id, kind))
     if last is not None:
         flips = _recent(json.loads(last["transitions"]), received) + [at]
         if len(flips) >= CHATTER_TRANSITIONS:
@@ -154,15 +169,16 @@ def owe_push(tx: Tx, alarm_id: str | None, audience: str, site_id: str | None, p
 
 
 def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: str) -> str:
-    """Join the site's open incident of the window, or open a ticket (emergency or maintenance)."""
+    """Join the site's open incident of the same hazard in the window, or open a ticket (emergency or maintenance)."""
     emergency = kind in EMERGENCY_KINDS
     title = f"{TITLES.get(kind, kind)} — {where.zone or where.device_id}"
     if emergency:
         since = to_rfc3339(received - timedelta(seconds=INCIDENT_WINDOW_S))
+        hazard = sorted(HAZARDS[kind])
         open_incident = tx.one(
             "SELECT a.work_order_id FROM alarms a JOIN work_orders w ON w.id = a.work_order_id"
-            " WHERE a.site_id = ? AND a.kind IN ('fire', 'smoke', 'water_leak') AND a.first_seen >= ?"
-            " AND w.status NOT IN ('closed', 'cancelled', 'signed_off') ORDER BY a.first_seen DESC LIMIT 1", (where.site_id, since))
+            f" WHERE a.site_id = ? AND a.kind IN ({','.join('?' for _ in hazard)}) AND a.first_seen >= ?"
+            " AND w.status NOT IN ('closed', 'cancelled', 'signed_off') ORDER BY a.first_seen DESC LIMIT 1", (where.site_id, *hazard, since))
         if open_incident is not None:
             wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (open_incident["work_order_id"],))
             keep_note(tx, SYSTEM, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=f"{title} (alarm {alarm_id}) joined this incident"), received)
@@ -177,7 +193,8 @@ def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: s
 
 
 def _clear(tx: Tx, kind: str, where: Placement, received: datetime, outcome: AlarmOutcome) -> None:
-    active = tx.one("SELECT id, transitions FROM alarms WHERE device_id = ? AND kind = ? AND state = 'active'", (where.device_id, kind))
+    active = tx.one("SELECT id, transitions FROM alarms WHERE site_id IS ? AND device_id = ? AND kind = ? AND state = 'active'",
+                    (where.site_id, where.device_id, kind))
     if active is None:
         return
     at = to_rfc3339(received)
@@ -199,9 +216,11 @@ def silent_devices(tx: Tx, now: datetime, silent_after_s: float, escalate_after_
     outcome = AlarmOutcome()
     edge = to_rfc3339(now - timedelta(seconds=silent_after_s))
     for row in tx.query("SELECT * FROM sensor_devices WHERE last_seen < ? AND silent_reported_at IS NULL", (edge,)):
-        event = SensorEvent(source=row["source"], device=row["device"], kind="heartbeat", active=True, message_id=f"silent:{row['device']}:{row['last_seen']}", site_id=row["site_id"])
+        event = SensorEvent(source=row["source"], device=row["device"], kind="heartbeat", active=True,
+                            message_id=f"silent:{row['device']}:{row['last_seen']}", site_id=row["topic_site"] or None)
         _raise(tx, "silent", place(tx, event), event, now, escalate_after_s, outcome)
-        tx.execute("UPDATE sensor_devices SET silent_reported_at = ? WHERE source = ? AND device = ?", (to_rfc3339(now), row["source"], row["device"]))
+        tx.execute("UPDATE sensor_devices SET silent_reported_at = ? WHERE source = ? AND topic_site = ? AND device = ?",
+                   (to_rfc3339(now), row["source"], row["topic_site"], row["device"]))
     return outcome
 
 

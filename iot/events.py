@@ -15,7 +15,8 @@ from server.errors import Invalid
 __all__ = ["EventKind", "Source", "SensorEvent", "PayloadRejected", "message_identity", "MAX_PAYLOAD_BYTES"]
 
 EventKind = Literal[
-    "water_leak", "smoke", "fire", "panel_trouble", "tamper", "low_battery", "heartbeat", "availability"
+    "water_leak", "smoke", "fire", "gas", "carbon_monoxide", "panel_trouble", "tamper", "low_battery", "heartbeat",
+    "availability", "unrecognized",
 ]
 Source = Literal["native", "zigbee2mqtt", "shelly"]
 
@@ -43,6 +44,8 @@ class SensorEvent(msgspec.Struct, frozen=True, kw_only=True):
     seq: int | None = None
     battery: int | None = None
     """Battery percent 0-100 when the payload reports it."""
+    detail: str | None = None
+    """For `unrecognized`: what the adapter could not place (an alarm-like key it does not know)."""
 
 
 class PayloadRejected(Invalid):

@@ -13,7 +13,7 @@ from typing import Any
 from iot.adapters import adapt
 from iot.alarm_rules import AlarmOutcome, apply_events
 from iot.bridge import ReceivedMessage
-from iot.events import SensorEvent
+from iot.events import PayloadRejected, SensorEvent
 from server.clock import now, now_text
 from server.metrics import ALARM_LATENCY, ALARMS
 from server.store import Tx
@@ -58,6 +58,9 @@ class SensorIntake:
                 if isinstance(events, BaseException):
                     self._keep_dead_letter(tx, msg, events)
                     continue
+                for event in events:
+                    if event.kind == "unrecognized":  # the readable part is applied; the rest is shown to supervisors
+                        self._keep_dead_letter(tx, msg, PayloadRejected(event.detail or "unrecognized payload"))
                 tx.execute(f"SAVEPOINT m{n}")
                 try:
                     outcome = apply_events(tx, events, received, escalate)

@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     device_add.add_argument("id", help="device id (native, Shelly) or an id of your choice (Zigbee2MQTT)")
     device_add.add_argument("--site", required=True)
     device_add.add_argument("--zone", required=True, help="where it is, e.g. 'B2 pump room'")
-    device_add.add_argument("--kind", required=True, help="water_leak, smoke, fire, fire_panel, door, temperature, other")
+    device_add.add_argument("--kind", required=True, help="water_leak, smoke, fire, gas, carbon_monoxide, fire_panel, door, temperature, other")
     device_add.add_argument("--source", required=True, choices=["native", "zigbee2mqtt", "shelly"])
     device_add.add_argument("--name", help="Zigbee2MQTT friendly name (may contain /)")
     device_add.set_defaults(run=cmd_device_add)

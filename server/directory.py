@@ -16,7 +16,7 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.ids import check_slug
 from server.store import Store, Tx
 
-DeviceKind = Literal["water_leak", "smoke", "fire", "fire_panel", "door", "temperature", "other"]
+DeviceKind = Literal["water_leak", "smoke", "fire", "gas", "carbon_monoxide", "fire_panel", "door", "temperature", "other"]
 Source = Literal["native", "zigbee2mqtt", "shelly"]
 
 
@@ -37,7 +37,20 @@ def add_site(tx: Tx, site_id: str, name: str) -> None:
     touch(tx, "site", site_id)
 
 
-def add_device(tx: Tx, device: DeviceCreate) -> dict[str, Any]:
+def registrations_in_the_way(tx: Tx, device: DeviceCreate) -> list[dict[str, Any]]:
+    """Registrations this one replaces: the same id, or the same source and name (friendly name, Shelly id)."""
+    return tx.query("SELECT id, site_id FROM devices WHERE id = ? OR (source = ? AND name IS NOT NULL AND name = ?)",
+                    (device.id, device.source, device.name))
+
+
+def add_device(tx: Tx, device: DeviceCreate, actor: Actor | None = None) -> dict[str, Any]:
+    """Register (or move) a device. With an actor, every registration it replaces must be at a site they manage:
+    moving a sensor away from a site is that site's decision, never a neighbour's."""
+    if actor is not None and not actor.is_admin:
+        for other in registrations_in_the_way(tx, device):
+            if not actor.has_site(other["site_id"]):
+                raise Conflict("this device id or name is registered at a site you do not manage; an admin can move it",
+                               code="device_registered_elsewhere")
     if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (device.site_id,)) is None:
         raise NotFound(f"no site {device.site_id}", code="site_not_found")
     if device.source == "zigbee2mqtt" and not device.name:
@@ -55,7 +68,7 @@ def register_device(store: Store, actor: Actor, device: DeviceCreate) -> dict[st
         raise Forbidden("only supervisors and admins register devices", code="role_not_allowed")
     if not actor.has_site(device.site_id):
         raise NotFound(f"no site {device.site_id}", code="site_not_found")
-    return store.write(lambda tx: add_device(tx, device))
+    return store.write(lambda tx: add_device(tx, device, actor))
 
 
 def _site_filter(actor: Actor, column: str = "site_id") -> tuple[str, list[str]]:

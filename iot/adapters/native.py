@@ -18,7 +18,7 @@ Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
 
 
 class NativeEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
-    kind: Literal["water_leak", "smoke", "fire", "panel_trouble", "tamper", "low_battery", "heartbeat"]
+    kind: Literal["water_leak", "smoke", "fire", "gas", "carbon_monoxide", "panel_trouble", "tamper", "low_battery", "heartbeat"]
     active: bool
     zone: Annotated[str, msgspec.Meta(max_length=128)] | None = None
     ts: Annotated[str, msgspec.Meta(max_length=64)] | None = None

@@ -22,6 +22,8 @@ class DeviceState(msgspec.Struct, frozen=True):
 
     water_leak: bool | None = None
     smoke: bool | None = None
+    gas: bool | None = None
+    carbon_monoxide: bool | None = None
     tamper: bool | None = None
     battery_low: bool | None = None
     battery: Annotated[float, msgspec.Meta(ge=0, le=100)] | None = None
@@ -32,10 +34,23 @@ class Availability(msgspec.Struct, frozen=True):
 
 
 _state_decoder = msgspec.json.Decoder(DeviceState)
+# The same payload read loosely, to find alarm-like keys we do not know yet.
+_keys_decoder = msgspec.json.Decoder(dict[str, object])
 _availability_decoder = msgspec.json.Decoder(Availability)
 
 # State key → our event kind, in the order events are emitted.
-_ALARM_KEYS = (("water_leak", "water_leak"), ("smoke", "smoke"), ("tamper", "tamper"), ("battery_low", "low_battery"))
+_ALARM_KEYS = (("water_leak", "water_leak"), ("smoke", "smoke"), ("gas", "gas"), ("carbon_monoxide", "carbon_monoxide"),
+               ("tamper", "tamper"), ("battery_low", "low_battery"))
+# Boolean keys Zigbee2MQTT devices send as plain state or settings, never as an alarm. Any other key that
+# is `true` may be an alarm of a device type we do not know (a vibration sensor, a siren's `alarm`):
+# it is kept as a dead letter supervisors see, so a new device type is noticed on its first message
+# instead of passing as a heartbeat.
+_TELEMETRY_FLAGS = frozenset({
+    "contact", "occupancy", "presence", "update_available", "led_indication", "child_lock", "power_outage_memory",
+    "heartbeat_indicator", "buzzer", "silence", "test", "reverse", "calibration", "auto_off", "state", "enrolled",
+    "restore_reports", "supervision_reports",
+    "battery_low",  # read above as low_battery
+})
 
 
 def adapt_zigbee2mqtt(topic: str, payload: bytes) -> list[SensorEvent]:
@@ -68,6 +83,10 @@ def adapt_zigbee2mqtt(topic: str, payload: bytes) -> list[SensorEvent]:
         for key, kind in _ALARM_KEYS
         if (value := getattr(state, key)) is not None
     ]
+    unknown = _unknown_alarm_keys(payload)
+    if unknown:
+        events.append(SensorEvent(source="zigbee2mqtt", device=name, kind="unrecognized", active=True, battery=battery,
+                                  message_id=identity, detail=f"unknown alarm-like keys: {', '.join(unknown)}"))
     if not events:
         # A state message with no alarm keys (e.g. only linkquality) still proves the device is alive.
         events.append(
@@ -76,6 +95,12 @@ def adapt_zigbee2mqtt(topic: str, payload: bytes) -> list[SensorEvent]:
             )
         )
     return events
+
+
+def _unknown_alarm_keys(payload: bytes) -> list[str]:
+    known = {key for key, _ in _ALARM_KEYS} | _TELEMETRY_FLAGS
+    state = _keys_decoder.decode(payload)
+    return sorted(key[:64] for key, value in state.items() if value is True and key not in known)[:10]
 
 
 def _friendly_name(segments: list[str]) -> str:

@@ -147,3 +147,23 @@ def test_garbage_is_rejected_with_a_reason(topic, payload):
 def test_every_adapter_is_listed_once_in_the_registry_with_its_topics():
     assert [a.name for a in ADAPTERS] == ["native", "zigbee2mqtt", "shelly_gen1", "shelly_gen2"]
     assert "fieldops/+/+/event" in topic_filters() and "zigbee2mqtt/#" in topic_filters()
+
+
+def test_a_zigbee_gas_detector_and_a_co_detector_raise_their_own_kinds():
+    assert kinds(adapt("zigbee2mqtt/kitchen/gas", b'{"gas": true, "battery": 90}')) == {("gas", True)}
+    assert kinds(adapt("zigbee2mqtt/boiler/co", b'{"carbon_monoxide": true}')) == {("carbon_monoxide", True)}
+
+
+def test_the_native_schema_takes_gas_and_carbon_monoxide():
+    assert kinds(adapt("fieldops/s/d/event", b'{"kind":"gas","active":true}')) == {("gas", True)}
+    assert kinds(adapt("fieldops/s/d/event", b'{"kind":"carbon_monoxide","active":true}')) == {("carbon_monoxide", True)}
+
+
+def test_an_alarm_like_key_the_adapter_does_not_know_is_never_a_silent_heartbeat():
+    events = adapt("zigbee2mqtt/b2/vibration", b'{"vibration": true, "linkquality": 40}')
+    assert [(e.kind, e.detail) for e in events] == [("unrecognized", "unknown alarm-like keys: vibration")]
+    # known alarm keys in the same message are still read
+    mixed = adapt("zigbee2mqtt/b2/leak", b'{"water_leak": true, "alarm": true}')
+    assert kinds(mixed) == {("water_leak", True), ("unrecognized", True)}
+    # plain telemetry flags are not alarms
+    assert kinds(adapt("zigbee2mqtt/door", b'{"contact": true, "battery_low": false}')) == {("low_battery", False)}

@@ -122,3 +122,43 @@ def test_message_identities_are_forgotten_once_no_redelivery_can_match_them(stor
     assert store.write(lambda tx: forget_old_messages(tx, T0 + timedelta(days=1))) == 0
     assert feed(store, T0 + timedelta(days=1), event(n=1)).duplicate
     assert store.write(lambda tx: forget_old_messages(tx, T0 + timedelta(days=3))) == 1
+
+
+def test_the_same_device_id_at_two_sites_raises_two_alarms_and_a_restore_clears_only_its_own(store):
+    feed(store, T0, event(device="leak1", site="north", n=1))
+    feed(store, T0 + timedelta(seconds=5), event(device="leak1", site="south", n=2))
+    feed(store, T0 + timedelta(seconds=10), event(device="leak1", site="south", active=False, n=3))
+    by_site = {a["site_id"]: a for a in alarms(store)}
+    assert set(by_site) == {"north", "south"}
+    assert by_site["north"]["state"] == "active" and by_site["north"]["count"] == 1
+    assert by_site["south"]["state"] == "cleared"
+    assert by_site["north"]["work_order_id"] != by_site["south"]["work_order_id"]
+    audiences = store.read(lambda tx: tx.query("SELECT site_id FROM push_outbox ORDER BY id"))
+    assert [r["site_id"] for r in audiences] == ["north", "south"]  # each site's guards are told of their own leak
+
+
+def test_a_registration_at_another_site_never_pulls_a_native_sensor_away_from_its_topic_site(store):
+    from server.directory import DeviceCreate, add_device
+
+    store.write(lambda tx: add_device(tx, DeviceCreate(id="leak1", site_id="south", zone="south attic", kind="water_leak", source="native")))
+    feed(store, T0, event(device="leak1", site="north", n=1))
+    [alarm] = alarms(store)
+    assert alarm["site_id"] == "north" and alarm["zone"] == "B2"
+
+
+def test_a_fire_never_joins_a_water_leak_ticket_but_smoke_joins_the_fire(store):
+    feed(store, T0, event(device="leak-1", kind="water_leak", n=1))
+    feed(store, T0 + timedelta(seconds=30), event(device="panel-1", kind="fire", n=2))
+    feed(store, T0 + timedelta(seconds=40), event(device="smoke-1", kind="smoke", n=3))
+    feed(store, T0 + timedelta(seconds=50), event(device="gas-1", kind="gas", n=4))
+    feed(store, T0 + timedelta(seconds=60), event(device="co-1", kind="carbon_monoxide", n=5))
+    ticket = {a["kind"]: a["work_order_id"] for a in alarms(store)}
+    assert ticket["fire"] == ticket["smoke"]
+    assert len({ticket["water_leak"], ticket["fire"], ticket["gas"], ticket["carbon_monoxide"]}) == 4
+
+
+def test_gas_and_carbon_monoxide_are_emergencies_pushed_to_the_guards_and_escalated(store):
+    outcome = feed(store, T0, event(device="gas-1", kind="gas", n=1), event(device="co-1", kind="carbon_monoxide", n=2))
+    assert len(outcome.outbox_ids) == 2
+    assert all(a["escalate_at"] is not None for a in alarms(store))
+    assert {o["category"] for o in orders(store)} == {"emergency"}
