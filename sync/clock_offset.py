@@ -9,6 +9,11 @@ from datetime import datetime, timedelta
 
 from server.clock import parse_rfc3339
 
+# A device's outbox holds hours of work; a tablet lost in a store room and found holds months. A corrected
+# time more than a year before the push is a clock error, not a fact: it is dated at this floor, so no
+# offline step lands decades before the push that carried it.
+MAX_OFFLINE_S = 366 * 24 * 3600
+
 
 class ClockOffset:
     """The device clock's error as seen by one push; `occurred_at` applies it to each queued step."""
@@ -24,4 +29,4 @@ class ClockOffset:
             return self.receipt  # an app that stamps nothing: the server learned of it now
         corrected = parse_rfc3339(client_ts, "client_ts") + self.offset
         # A device clock can only make a step look later than the push that carried it; cap at receipt.
-        return min(corrected, self.receipt)
+        return max(min(corrected, self.receipt), self.receipt - timedelta(seconds=MAX_OFFLINE_S))

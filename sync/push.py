@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+
+import msgspec
 from typing import Sequence
 
 from server.clock import now, now_text
 from server.domain.actor import Actor
 from server.domain.audit import origin
 from server.domain.registry import apply_mutation
-from server.errors import AppError, Conflict
+from server.errors import AppError, Conflict, Invalid
 from server.metrics import SYNC_MUTATIONS, SYNC_PUSHES
 from server.store import Store, Tx
 from sync.clock_offset import ClockOffset
 from sync.refusal import keep_refused
-from sync.wire import PushRequest, PushResult, QueuedMutation
+from sync.wire import MAX_ARGS_DEPTH, PushRequest, PushResult, QueuedMutation, nesting_depth
 
 log = logging.getLogger("fieldops.sync")
 
@@ -89,6 +91,9 @@ def _apply_one(tx: Tx, actor: Actor, client_id: str, m: QueuedMutation, clock: C
     occurred = clock.receipt
     tx.execute("SAVEPOINT sync_mutation")
     try:
+        if nesting_depth(m.args) > MAX_ARGS_DEPTH:
+            m = msgspec.structs.replace(m, args=None)  # nothing of it is kept: there is no fact that deep
+            raise Invalid(f"arguments nest deeper than {MAX_ARGS_DEPTH} levels", code="arguments_too_deep")
         occurred = clock.occurred_at(m.client_ts)
         apply_mutation(tx, actor, m.name, m.args, occurred)
         tx.execute("RELEASE sync_mutation")

@@ -10,6 +10,9 @@ from typing import Annotated, Any
 import msgspec
 
 ClientId = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_.:-]{1,100}$")]
+# The deepest mutation arguments are a few levels (reporter inside an order); anything far deeper is abuse,
+# refused before a mutator, a salvage or the rejection log walks it.
+MAX_ARGS_DEPTH = 32
 MutationId = Annotated[int, msgspec.Meta(ge=1)]
 
 
@@ -20,6 +23,19 @@ class QueuedMutation(msgspec.Struct):
     name: str
     args: Any = None
     client_ts: str | None = None
+
+
+def nesting_depth(value: Any, limit: int = MAX_ARGS_DEPTH) -> int:
+    """How deep lists and objects nest in `value`, counting no further than `limit` + 1 (iterative: no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 class PushRequest(msgspec.Struct):

@@ -5,24 +5,43 @@ Both apply the EXIF orientation, so a photo taken on its side is shown upright, 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import threading
+import warnings
 from pathlib import Path
+from typing import Iterator
 
 from PIL import Image, ImageOps
 
-from server.blobs.store import BlobStore
+from server.blobs.store import BlobStore, check_pixels
 
 # Long edge of a thumbnail: sharp on a phone list and on a printed receipt, a few tens of KB.
 THUMB_PX = 480
 _FORMATS = {"image/jpeg": ("JPEG", "jpg"), "image/png": ("PNG", "png"), "image/webp": ("WEBP", "webp")}
+# Full decodes at once. Each is bounded by MAX_PIXELS (~200 MB with its copies); two keep a burst of
+# thumbnail requests for new photos well under the service's memory, while cached results cost nothing.
+DECODES_AT_ONCE = 2
+_decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """Open an image for decoding: refused past MAX_PIXELS (blobs stored before the bound too), and queued."""
+    with _decoding:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                check_pixels(*img.size)
+                yield img
 
 
 def thumbnail(store: BlobStore, sha256: str) -> Path:
     """A small upright JPEG of the blob (no EXIF), made on first request."""
     cached = store.root / "thumbs" / f"{sha256}.jpg"
     if not cached.is_file():
-        with Image.open(store.path(sha256)) as img:
+        with _opened(store.path(sha256)) as img:
             img.draft("RGB", (THUMB_PX * 2, THUMB_PX * 2))  # JPEG: decode at a reduced scale, a fraction of the memory
             small = _upright(img)
             small.thumbnail((THUMB_PX, THUMB_PX))
@@ -36,7 +55,7 @@ def without_metadata(store: BlobStore, sha256: str, media_type: str) -> Path:
     fmt, ext = _FORMATS[media_type]
     cached = store.root / "clean" / f"{sha256}.{ext}"
     if not cached.is_file():
-        with Image.open(store.path(sha256)) as img:
+        with _opened(store.path(sha256)) as img:
             icc = img.info.get("icc_profile")
             upright = _upright(img)
             options = {"quality": 92} if fmt in ("JPEG", "WEBP") else {}

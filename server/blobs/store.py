@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import msgspec
@@ -24,6 +25,10 @@ SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
 READ_CHUNK = 1024 * 1024
 # A temp file untouched this long belongs to no live upload (a PUT streams continuously) and is removed at start.
 STALE_TMP_S = 3600.0
+# Decoding costs memory by pixels, not by file size: a 657 KB PNG can say 13,000 x 13,000 and decode to 676 MB.
+# The app sends photos resized to a few megapixels and signatures far smaller; 40 MP still admits a
+# phone's full-resolution photo (48 MP sensors save 12 MP by default) and keeps one decode under ~200 MB.
+MAX_PIXELS = 40_000_000
 
 
 class Landed(msgspec.Struct, frozen=True):
@@ -161,10 +166,22 @@ class BlobWriter:
 
 
 def image_size(path: Path) -> tuple[int, int]:
-    """Width and height from the header; a file with a right signature but no readable image is 415."""
+    """Width and height from the header (nothing is decoded); unreadable is 415, more than MAX_PIXELS is 422."""
     try:
-        with Image.open(path) as img:
-            img.verify()
-            return img.size
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we judge the size ourselves, below
+            with Image.open(path) as img:
+                size = img.size
+                img.verify()
+    except Image.DecompressionBombError:
+        raise Invalid(f"the image has far more than {MAX_PIXELS // 1_000_000} megapixels", code="image_too_large") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedMediaType(f"the image cannot be read: {exc}", code="unreadable_image") from None
+    check_pixels(*size)
+    return size
+
+
+def check_pixels(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise Invalid(f"the image is {width} x {height} pixels; at most {MAX_PIXELS // 1_000_000} megapixels are accepted",
+                      code="image_too_large")

@@ -5,14 +5,18 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from datetime import datetime
 from typing import Any, Callable
 
 import msgspec
 
 from server.domain.actor import Actor
-from server.errors import Forbidden, Invalid, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.store import Tx
+
+log = logging.getLogger("fieldops.mutations")
 
 
 class Ref(msgspec.Struct, frozen=True):
@@ -86,7 +90,13 @@ def apply_mutation(tx: Tx, actor: Actor, name: str, raw_args: Any, occurred_at: 
     m = get_mutator(name)
     check_role(m, actor)
     args = decode_args(m, raw_args)
-    return m.fn(tx, actor, args, occurred_at)
+    try:
+        return m.fn(tx, actor, args, occurred_at)
+    except sqlite3.IntegrityError as exc:
+        # The schema caught what a rule did not (a reference to a site that does not exist, a duplicate):
+        # the arguments are at fault, so it is a refusal, never a 500 or a jammed sync queue.
+        log.warning("mutation %s refused by a constraint: %s", name, exc)
+        raise Conflict(f"{name} refers to something that does not exist or already exists", code="constraint_violated") from None
 
 
 def all_mutators() -> dict[str, Mutator]:

@@ -45,9 +45,15 @@ def http_error(_: Request, exc: HTTPException) -> Response:
     return error_response(status, code, exc.detail or code.replace("_", " "), exc.headers)
 
 
+def too_deep(_: Request, exc: RecursionError) -> Response:
+    # msgspec refuses JSON nested past its recursion limit while decoding a body: the client's fault, not ours
+    return error_response(400, "nesting_too_deep", "the request body nests too deeply to be read")
+
+
 def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
 
 
-EXCEPTION_HANDLERS = {AppError: app_error, ValidationException: validation_error, HTTPException: http_error, Exception: unexpected_error}
+EXCEPTION_HANDLERS = {AppError: app_error, ValidationException: validation_error, HTTPException: http_error,
+                      RecursionError: too_deep, Exception: unexpected_error}
