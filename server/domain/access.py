@@ -32,10 +32,24 @@ def can_see_order(actor: Actor, wo: dict[str, Any]) -> bool:
 
 
 def may_see_customer(actor: Actor, wo: dict[str, Any]) -> bool:
-    """Names and phones: the office always; field staff only while the job is theirs and open."""
+    """Whether `actor` may see the customer's name and phone on an order they can see (README "Privacy").
+
+    The office (the site's dispatchers and supervisors, admin) records, dispatches and calls back: always.
+    The assigned technician goes to the unit, agrees the price and takes the signature: while the job is open.
+    A guard on an open order they recorded: after hours the monitoring room takes the service line, and whoever
+    takes the first contact owns it (首问负责制). Guards are never dispatched, so recording it is how a guard
+    holds an order; the site's other emergencies show the unit (where to go), not who called.
+    Nobody else: not a technician who only recorded a finding, nor anyone once the job is over.
+    """
     if actor.role in OFFICE_ROLES:
         return True
-    return wo["status"] in ACTIVE_STATUSES and (wo.get("assignee_id") == actor.id or actor.role == "guard" or wo.get("created_by") == actor.id)
+    if wo["status"] not in ACTIVE_STATUSES:
+        return False
+    if actor.role == "technician":
+        return wo.get("assignee_id") == actor.id
+    if actor.role == "guard":
+        return wo.get("created_by") == actor.id
+    return False
 
 
 def order_scope_sql(actor: Actor) -> tuple[str, list[Any]]:

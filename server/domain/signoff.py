@@ -18,7 +18,7 @@ from server.domain.actor import Actor
 from server.domain.audit import canonical, load_events, origin, verify_chain
 from server.domain.registry import Ref, mutator
 from server.domain.workorder_args import Sha256, Short, Text, Time
-from server.domain.workorders import record, refuse_status, salvage_target, step_time, transition, wo_alias
+from server.domain.workorders import holds_job, record, refuse_status, salvage_target, step_time, transition, was_dispatched_to, wo_alias
 from server.errors import Conflict
 from server.store import Tx
 
@@ -71,9 +71,14 @@ def signature_facts(args: SignOff) -> dict[str, Any]:
 
 def salvage_sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> None:
     """A refused sign-off keeps the signature; online, a changed document also becomes a conflict for the dispatcher
-    (the sync engine raises its own conflict for every refused offline mutation, so it is not raised twice)."""
+    (the sync engine raises its own conflict for every refused offline mutation, so it is not raised twice).
+
+    Only from the order's technician, now or before a reassignment: a customer's signature taken by someone never
+    sent to the job is no evidence of it (it would also make its image readable through the order); the sync
+    rejection row still holds its raw arguments.
+    """
     wo = salvage_target(tx, actor, args.work_order_id)
-    if wo is None:
+    if wo is None or not (holds_job(actor, wo) or was_dispatched_to(tx, actor.id, wo["id"])):
         return
     server_hash = document_sha256(document_of(tx, wo))
     if not keep_signature(tx, actor, wo, args, server_hash, "refused"):

@@ -1,6 +1,7 @@
 """What a user is shown of a work order (CONTRACT.md shape), with customer details only where allowed.
 
-Rendering reads the order's notes, photos, events and call-backs; `render_order` is the single place.
+Rendering reads the order's notes, photos, events and call-backs; `render_orders` is the single place,
+and `mask_customer` the single mask (GET, lists and sync pulls all render here; the rule is access.may_see_customer).
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from server.domain.audit import load_events
 from server.domain.sla import DEFAULT_TARGETS, sla_states
 from server.store import Tx
 
-REDACTED = {"name": "", "phone": ""}
+# Keys that hold a customer's name or phone wherever they sit in a rendered order: the reporter, the consent,
+# the signature, and audit event data (a refused step keeps its arguments under `args`, at any depth).
+CUSTOMER_KEYS = frozenset({"customer_name", "signer_name", "reporter_name", "reporter_phone"})
+# Masked values stay strings (wire types never change); `customer_visible: false` on the order says they are hidden.
+MASKED = ""
+REDACTED = {"name": MASKED, "phone": MASKED}
 
 
 # Related rows are fetched for this many orders per query: pulls render thousands of orders at once.
@@ -39,13 +45,13 @@ def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Map
         view: dict[str, Any] = {
             "id": wid, "site_id": wo["site_id"], "unit": wo["unit"], "category": wo["category"],
             "priority": wo["priority"], "status": wo["status"], "title": wo["title"], "description": wo["description"],
-            "reporter": {"name": wo["reporter_name"], "phone": wo["reporter_phone"]} if customer else dict(REDACTED),
+            "reporter": {"name": wo["reporter_name"], "phone": wo["reporter_phone"]}, "customer_visible": customer,
             "complaint_level": wo["complaint_level"], "rework_of": wo["rework_of"], "requested_at": wo["requested_at"],
             "assignee_id": wo["assignee_id"], "scope": wo["scope"], "labor_fee": wo["labor_fee"], "material_fee": wo["material_fee"],
-            "consent": _consent(wo["consent"], customer), "summary": wo["summary"],
+            "consent": json.loads(wo["consent"]) if wo["consent"] else None, "summary": wo["summary"],
             "photos": [{"sha256": p["sha256"], "kind": p["kind"], "taken_at": p["taken_at"], "pending": bool(p["pending"])} for p in photos],
             "notes": notes,
-            "signature": _signature(tx, wo["signature"], customer),
+            "signature": _signature(tx, wo["signature"]),
             "defer_reason": wo["defer_reason"], "promised_at": wo["promised_at"], "cancel_reason": wo["cancel_reason"],
             "created_by": wo["created_by"], "created_at": wo["created_at"], "dispatched_at": wo["dispatched_at"],
             "accepted_at": wo["accepted_at"], "arrived_at": wo["arrived_at"], "completed_at": wo["completed_at"],
@@ -58,10 +64,10 @@ def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Map
         if with_events:
             view["events"] = [
                 {"n": e.n, "name": e.name, "actor_id": e.actor_id, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
-                 "data": _redact_event(e.data, customer), "hash": e.hash}
+                 "data": e.data, "hash": e.hash}
                 for e in load_events(tx, wid)
             ]
-        views.append(view)
+        views.append(view if customer else _hide_customer(view))
     return views
 
 
@@ -88,29 +94,29 @@ def _related(tx: Tx, ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]
     return grouped
 
 
-def _consent(raw: str | None, customer: bool) -> dict[str, Any] | None:
-    if not raw:
-        return None
-    consent = json.loads(raw)
-    if not customer:
-        consent["customer_name"] = ""
-    return consent
-
-
-def _signature(tx: Tx, raw: str | None, customer: bool) -> dict[str, Any] | None:
+def _signature(tx: Tx, raw: str | None) -> dict[str, Any] | None:
     if not raw:
         return None
     signature = json.loads(raw)
-    if not customer:
-        signature["signer_name"] = ""
     # Signed on an offline device, the image may land after the sign-off: shown pending like a photo.
     signature["pending"] = tx.one("SELECT 1 AS x FROM blobs WHERE sha256 = ?", (signature["signature_sha256"],)) is None
     return signature
 
 
-def _redact_event(data: dict[str, Any], customer: bool) -> dict[str, Any]:
-    if customer:
-        return data
-    hidden = {"customer_name", "signer_name", "reporter"}
-    return {k: ("" if k in hidden else v) for k, v in data.items() if k != "consent"} | (
-        {"consent": {**data["consent"], "customer_name": ""}} if "consent" in data else {})
+# The parts of a rendered order that hold structured customer fields; the rest (photos, notes, SLA) never does,
+# and skipping it keeps masking cheap in a pull of thousands of orders.
+CUSTOMER_PARTS = ("reporter", "consent", "signature", "events")
+
+
+def _hide_customer(view: dict[str, Any]) -> dict[str, Any]:
+    return {**view, **{part: mask_customer({part: view[part]})[part] for part in CUSTOMER_PARTS if part in view}}
+
+
+def mask_customer(value: Any) -> Any:
+    """A copy of `value` with every customer name and phone blanked, however deep (for viewers who may not see them)."""
+    if isinstance(value, dict):
+        return {k: (dict(REDACTED) if k == "reporter" else (None if v is None else MASKED) if k in CUSTOMER_KEYS else mask_customer(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_customer(v) for v in value]
+    return value

@@ -68,9 +68,18 @@ def salvage_target(tx: Tx, actor: Actor, work_order_id: str) -> dict[str, Any] |
         return None
     if can_see_order(actor, wo) or wo["created_by"] == actor.id:
         return wo
-    sent = tx.one("SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND json_extract(data, '$.technician_id') = ?",
-                  (work_order_id, actor.id))
-    return wo if sent else None
+    return wo if was_dispatched_to(tx, actor.id, work_order_id) else None
+
+
+def was_dispatched_to(tx: Tx, user_id: str, work_order_id: str) -> bool:
+    """Whether the order was ever sent to this technician (the dispatch events keep every assignment)."""
+    return tx.one("SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND json_extract(data, '$.technician_id') = ?",
+                  (work_order_id, user_id)) is not None
+
+
+def holds_job(actor: Actor, wo: dict[str, Any]) -> bool:
+    """Whether the actor may write the fields only the assignee writes (summary, price, signature): require_assignee's rule."""
+    return actor.role != "technician" or wo.get("assignee_id") == actor.id
 
 
 def keep_refused_step(name: str) -> Any:
@@ -241,11 +250,13 @@ def keep_photo(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AttachPhoto, oc
 
 
 def salvage_complete(tx: Tx, actor: Actor, args: a.Complete, occurred_at: datetime) -> None:
-    """A refused completion still keeps the technician's summary as a note on the order."""
+    """A refused completion keeps the technician's summary in its `complete_refused` event; only the assignee's
+    also fills the order's empty summary (a column the customer signs, which nobody else may write)."""
     wo = salvage_target(tx, actor, args.work_order_id)
     if wo is None:
         return
-    record(tx, actor, wo, "complete_refused", step_time(wo, occurred_at), {"summary": wo["summary"] or args.summary}, {"summary": args.summary})
+    changes = {"summary": args.summary} if holds_job(actor, wo) and not wo["summary"] else {}
+    record(tx, actor, wo, "complete_refused", step_time(wo, occurred_at), changes, {"summary": args.summary})
 
 
 @mutator("complete", a.Complete, {"technician"}, salvage=salvage_complete, upgrade=wo_alias)

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping
 from server.domain.access import can_see_order, order_scope_sql
 from server.domain.actor import Actor
 from server.domain.views import render_orders
+from server.domain.workorders import was_dispatched_to
 from server.store import Tx
 from sync.wire import Del, Put
 
@@ -55,5 +56,4 @@ def _may_have_seen(tx: Tx, actor: Actor, row: dict[str, Any]) -> bool:
     """
     if row["created_by"] == actor.id:
         return True
-    return tx.one("SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND json_extract(data, '$.technician_id') = ?",
-                  (row["id"], actor.id)) is not None
+    return was_dispatched_to(tx, actor.id, row["id"])
