@@ -14,6 +14,7 @@ from server.clock import now
 from server.domain.actor import Actor
 from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
 from server.domain.duty import load_alarm, render_alarm, render_shift
+from server.domain.policy import write_policies
 from server.domain.sla import DEFAULT_TARGETS
 from server.domain.views import render_order
 from server.errors import AppError, Conflict, NotFound
@@ -29,6 +30,7 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = store or open_store(str(settings.db_path))
         self.sla_targets = dict(DEFAULT_TARGETS)
+        self.store.write(lambda tx: write_policies(tx, {"consent_signature": settings.consent_signature}))
         self.session = Session(self.store, settings.token_ttl_s,
                                LoginThrottle(settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.

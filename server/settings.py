@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -56,6 +57,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_LOG_LEVEL: Python logging level of the JSON logs."""
     company_tz: str = "Asia/Shanghai"
     """FIELDOPS_COMPANY_TZ: the company's time zone (IANA name): monthly report boundaries and a major complaint's "same day"."""
+    consent_signature: Literal["required_when_paid", "optional"] = "required_when_paid"
+    """FIELDOPS_CONSENT_SIGNATURE: `required_when_paid`: `confirm_scope` with a fee above zero needs the customer's consent signature; `optional`."""
+    receipt_link_days: int = 30
+    """FIELDOPS_RECEIPT_LINK_DAYS: how long a customer's receipt link (no account, read only, one order) stays valid."""
     escalation_poll_s: float = 15.0
     """FIELDOPS_ESCALATION_POLL_S: how often the escalation timer looks for due complaint, call-back and overdue-work escalations and refreshes the overdue gauges."""
     complaint_handle_important_s: int = 3600

@@ -16,6 +16,7 @@ from server.domain.access import can_see_order, load_order, require_assignee, re
 from server.domain.actor import Actor
 from server.domain.audit import append_event
 from server.domain.changes import touch
+from server.domain.policy import policy
 from server.domain.registry import Ref, mutator
 from server.errors import Conflict, Invalid, NotFound
 from server.ids import check_object_id
@@ -185,6 +186,10 @@ def confirm_scope(tx: Tx, actor: Actor, args: a.ConfirmScope, occurred_at: datet
     require_assignee(actor, wo, "confirm the scope")
     if wo["status"] not in ("on_site", "in_progress"):
         raise refuse_status(wo, "confirm the scope")
+    paid = (args.labor_fee or 0) + (args.material_fee or 0) > 0
+    if paid and not args.consent_signature_sha256 and policy(tx, "consent_signature") == "required_when_paid":
+        raise Invalid("paid work needs the customer's consent signature on the scope and price before it starts",
+                      code="consent_signature_required")
     occurred = step_time(wo, occurred_at)
     consent = {
         "customer_name": args.customer_name, "scope": args.scope, "labor_fee": args.labor_fee,

@@ -10,6 +10,8 @@ from typing import Any
 from tests.evidence.photos import phone_photo, sha
 from tests.live_server import ApiClient, new_order_args
 
+CONSENT = "c0" * 32  # the customer's consent drawing: a blob that may arrive later
+
 
 def upload(client: ApiClient, data: bytes) -> str:
     r = client.put(f"/api/v1/blobs/{sha(data)}", content=data, headers={"Content-Type": "application/octet-stream"})
@@ -24,7 +26,7 @@ def completed_order(disp: ApiClient, tech: ApiClient, tech_id: str, site_id: str
     disp.ok("dispatch", work_order_id=args["id"], technician_id=tech_id)
     tech.ok("accept", work_order_id=args["id"])
     tech.ok("arrive", work_order_id=args["id"])
-    tech.ok("confirm_scope", work_order_id=args["id"], scope="Replace tap cartridge", labor_fee=5000, material_fee=3500, customer_name="Ms Wang")
+    tech.ok("confirm_scope", work_order_id=args["id"], scope="Replace tap cartridge", labor_fee=5000, material_fee=3500, customer_name="Ms Wang", consent_signature_sha256=CONSENT)
     photo = upload(tech, phone_photo(seed=args["id"].encode()))
     tech.ok("attach_photo", work_order_id=args["id"], sha256=photo, kind="cleanup", taken_at="2026-11-23T10:00:00Z")
     return tech.ok("complete", work_order_id=args["id"], summary=summary)

@@ -54,10 +54,11 @@ def wait_for_the_service_worker(page: Page) -> None:
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
 
 
-def draw_signature(page: Page) -> None:
+def draw_signature(page: Page, testid: str = "signature-pad") -> None:
     """A scribble on the pad with the mouse (pointer events), as a finger would draw it."""
-    pad = page.locator("[data-testid=signature-pad]")
+    pad = page.locator(f"[data-testid={testid}]")
     pad.wait_for()
+    pad.scroll_into_view_if_needed()  # the mouse draws where the pad is on screen
     box = pad.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + 30, box["y"] + 80)

@@ -41,6 +41,7 @@ def test_a_technician_does_a_dispatched_job_and_the_server_verifies_the_signatur
         page.fill("[data-testid=labor-fee]", "60")
         page.fill("[data-testid=material-fee]", "25.80")
         page.fill("[data-testid=customer-name]", "王女士")
+        draw_signature(page, "consent-pad")
         page.click("[data-testid=confirm-scope]")
         page.wait_for_selector("[data-testid=job-screen][data-status=in_progress]")
         photo = tmp_path / "cleanup.jpg"
@@ -151,6 +152,7 @@ def test_a_whole_job_done_offline_survives_a_reload_and_lands_once_with_its_offl
         page.fill("[data-testid=labor-fee]", "120")
         page.fill("[data-testid=material-fee]", "38.5")
         page.fill("[data-testid=customer-name]", "物业刘经理")
+        draw_signature(page, "consent-pad")
         page.click("[data-testid=confirm-scope]")
         page.wait_for_selector("[data-testid=job-screen][data-status=in_progress]")
         page.select_option("[data-testid=photo-kind]", "cleanup")
@@ -174,7 +176,7 @@ def test_a_whole_job_done_offline_survives_a_reload_and_lands_once_with_its_offl
         page.reload()  # a flat battery, or the technician swiping the app away
         page.wait_for_selector("html[data-ready=true]")
         assert outbox(page) == queued
-        assert page.locator("[data-testid=sync-state]").get_attribute("data-pending") == "9"  # 7 steps + photo + signature
+        assert page.locator("[data-testid=sync-state]").get_attribute("data-pending") == "10"  # 7 steps + photo + consent + signature
         page.evaluate("h => { location.hash = h; }", f"#/job/{order_id}")
         page.wait_for_selector("[data-testid=job-screen][data-status=signed_off]")
 
@@ -218,7 +220,8 @@ def completed_by_api(live: LiveServer, world: World, office: ApiClient, tmp_path
     office.ok("dispatch", work_order_id=order["id"], technician_id=world.users["tech"])
     for step in ("accept", "arrive"):
         tech.ok(step, work_order_id=order["id"])
-    tech.ok("confirm_scope", work_order_id=order["id"], scope="疏通地漏", labor_fee=8000, material_fee=0, customer_name="赵先生")
+    tech.ok("confirm_scope", work_order_id=order["id"], scope="疏通地漏", labor_fee=8000, material_fee=0, customer_name="赵先生",
+            consent_signature_sha256="c0" * 32)
     raw = photo_file(tmp_path / "drain.png", (640, 480)).read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
     assert tech.put(f"/api/v1/blobs/{sha}", content=raw).status_code in (200, 201)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page
 
-from tests.pwa.app_steps import outbox, wait_until
+from tests.pwa.app_steps import draw_signature, outbox, wait_until
 from tests.pwa.conftest import StaticServer
 from tests.pwa.seeded_replica import ALARM, LATER, ORDER, TECH, go, seed
 
@@ -34,6 +34,7 @@ def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
     page.fill("[data-testid=labor-fee]", "50")
     page.fill("[data-testid=material-fee]", "35.50")
     page.fill("[data-testid=customer-name]", "王女士")
+    draw_signature(page, "consent-pad")
     page.click("[data-testid=confirm-scope]")
     page.wait_for_selector("[data-testid=job-screen][data-status=in_progress]")
     assert page.locator("[data-testid=complete]").is_disabled()  # no cleanup photo yet
@@ -68,6 +69,7 @@ def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
     assert [m["id"] for m in steps] == list(range(1, 8))
     scope = steps[2]["args"]
     assert (scope["labor_fee"], scope["material_fee"], scope["customer_name"]) == (5000, 3550, "王女士")
+    assert len(scope["consent_signature_sha256"]) == 64  # the customer signed the price on the tablet
     photo_sha = steps[3]["args"]["sha256"]
     document = {"work_order_id": ORDER["id"], "site_id": "lotus", "unit": "3栋2单元501", "title": "厨房水龙头漏水",
                 "scope": "更换水龙头阀芯", "labor_fee": 5000, "material_fee": 3550,
@@ -89,7 +91,7 @@ def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
     page.reload()
     page.wait_for_selector("html[data-ready=true]")
     assert len(outbox(page)) == 7
-    assert page.locator("[data-testid=sync-state]").get_attribute("data-pending") == "9"  # 7 steps + 2 blobs
+    assert page.locator("[data-testid=sync-state]").get_attribute("data-pending") == "10"  # 7 steps + photo, consent and signature
     assert not errors, errors
 
 
@@ -135,3 +137,15 @@ def test_a_dispatcher_records_a_report_from_the_keyboard_and_dispatches_it(conte
     created = steps[0]["args"]
     assert created["unit"] == "7-302" and created["site_id"] == "lotus" and created["id"][14] == "7"
     assert steps[1]["args"] == {"work_order_id": created["id"], "technician_id": "u-tech"}
+
+
+def test_paid_work_cannot_start_until_the_customer_signs_the_price(page: Page) -> None:
+    seed(page, TECH, [("work_order", {**ORDER, "status": "on_site"}), ("site", {"id": "lotus", "name": "荷花苑"})])
+    go(page, f"#/job/{ORDER['id']}", "scope-form")
+    page.fill("[data-testid=scope-text]", "更换水龙头阀芯")
+    page.fill("[data-testid=labor-fee]", "50")
+    page.fill("[data-testid=material-fee]", "0")
+    page.fill("[data-testid=customer-name]", "王女士")
+    page.click("[data-testid=confirm-scope]")
+    page.wait_for_function("document.body.innerText.includes('有偿服务须先由客户签字确认范围和价格')")
+    assert outbox(page) == []

@@ -77,6 +77,7 @@ def test_the_technicians_day_the_job_and_the_customers_sign_off_are_photographed
     page.fill("[data-testid=labor-fee]", "50")
     page.fill("[data-testid=material-fee]", "35.50")
     page.fill("[data-testid=customer-name]", "王女士")
+    draw_signature(page, "consent-pad")
     page.click("[data-testid=confirm-scope]")
     page.wait_for_selector("[data-testid=job-screen][data-status=in_progress]")
     page.select_option("[data-testid=photo-kind]", "cleanup")

@@ -8,6 +8,8 @@ import hashlib
 from server.ids import new_id
 from tests.live_server import new_order_args
 
+CONSENT = "c0" * 32  # the customer's consent drawing: a blob that may arrive later
+
 
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
@@ -22,7 +24,7 @@ def test_a_repair_goes_from_report_to_completion(as_user, world):
     assert disp.ok("dispatch", work_order_id=args["id"], technician_id=world.users["tech"])["status"] == "dispatched"
     assert tech.ok("accept", work_order_id=args["id"])["status"] == "accepted"
     assert tech.ok("arrive", work_order_id=args["id"])["status"] == "on_site"
-    order = tech.ok("confirm_scope", work_order_id=args["id"], scope="Replace cartridge", labor_fee=5000, material_fee=3500, customer_name="Ms Wang")
+    order = tech.ok("confirm_scope", work_order_id=args["id"], scope="Replace cartridge", labor_fee=5000, material_fee=3500, customer_name="Ms Wang", consent_signature_sha256=CONSENT)
     assert order["status"] == "in_progress" and order["labor_fee"] == 5000 and order["consent"]["customer_name"] == "Ms Wang"
     tech.ok("attach_photo", work_order_id=args["id"], sha256=sha("cleanup"), kind="cleanup", taken_at="2026-11-23T10:00:00Z")
     tech.ok("add_note", work_order_id=args["id"], id=new_id(), text="old cartridge cracked")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from tests.live_server import ApiClient, new_order_args
 from tests.sync.device import Device
 
+CONSENT = "c0" * 32  # the customer's consent drawing: a blob that may arrive later
+
 CUSTOMER = {"name": "Ms Wang", "phone": "13800000000"}
 HIDDEN = {"name": "", "phone": ""}
 
@@ -52,7 +54,7 @@ def test_a_technician_who_recorded_an_order_sees_its_customer_only_while_it_is_a
     disp.ok("dispatch", work_order_id=wo, technician_id=world.users["tech"])
     tech.ok("accept", work_order_id=wo)
     tech.ok("arrive", work_order_id=wo)
-    tech.ok("confirm_scope", work_order_id=wo, scope="Replace washer", labor_fee=2000, material_fee=300, customer_name="Ms Wang")
+    tech.ok("confirm_scope", work_order_id=wo, scope="Replace washer", labor_fee=2000, material_fee=300, customer_name="Ms Wang", consent_signature_sha256=CONSENT)
     assert reporter_everywhere(tech, wo) == [(CUSTOMER, True)] * 3
     assert "Ms Wang" in tech.get(f"/api/v1/work-orders/{wo}/receipt").text
 

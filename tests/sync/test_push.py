@@ -15,6 +15,8 @@ from server.ids import new_id
 from tests.live_server import new_order_args
 from tests.sync.device import Device
 
+CONSENT = "c0" * 32  # the customer's consent drawing: a blob that may arrive later
+
 SHA = "ab" * 32
 
 
@@ -67,7 +69,7 @@ def test_completing_offline_after_the_dispatcher_cancelled_keeps_notes_photos_an
     device = Device(as_user("tech"))
     device.do("accept", work_order_id=wo)
     device.do("arrive", work_order_id=wo)
-    device.do("confirm_scope", work_order_id=wo, scope="replace tap washer", labor_fee=3000, material_fee=500, customer_name="Ms Wang")
+    device.do("confirm_scope", work_order_id=wo, scope="replace tap washer", labor_fee=3000, material_fee=500, customer_name="Ms Wang", consent_signature_sha256=CONSENT)
     device.do("attach_photo", work_order_id=wo, sha256=SHA, kind="cleanup", taken_at=device.clock())
     device.do("add_note", work_order_id=wo, id=new_id(), text="washer replaced, floor dried")
     device.do("complete", work_order_id=wo, summary="tap fixed")

@@ -9,6 +9,7 @@ import { yuanToFen, formatFen } from "../money.js";
 import { resizePhoto } from "../photo-resize.js";
 import { storeBlob } from "../tus-upload.js";
 import { LocalRuleError } from "../transitions.js";
+import { SignaturePad } from "../signature-pad.js";
 import { statusChip, pendingBadge, rejectionsFor, rejectionList, photoThumb, markRejectionsSeen, receiptLink } from "../order-view.js";
 
 const PHOTO_KINDS = ["before", "after", "cleanup", "damage"];
@@ -36,7 +37,7 @@ export async function showJob(root, { params, user }) {
   const sections = [];
   if (o.status === "dispatched") sections.push(h("button", { class: "primary big", testid: "accept", onclick: () => step("accept", {}) }, t("job.accept")));
   if (o.status === "accepted") sections.push(h("button", { class: "primary big", testid: "arrive", onclick: () => step("arrive", {}) }, t("job.arrive")));
-  if (o.status === "on_site") sections.push(scopeForm(step, message));
+  if (o.status === "on_site") sections.push(scopeForm(id, step, message));
   if (["on_site", "in_progress", "completed"].includes(o.status)) sections.push(photoForm(id, step, message));
   if (o.status === "in_progress") sections.push(completeForm(o, step));
   if (o.status === "completed") {
@@ -72,16 +73,22 @@ export async function showJob(root, { params, user }) {
 
 const fact = (label, value) => [h("dt", {}, label), h("dd", {}, value ?? "")];
 
-function scopeForm(step, message) {
+function scopeForm(id, step, message) {
   const scope = h("textarea", { name: "scope", required: true, rows: 3, testid: "scope-text" });
   const labor = h("input", { name: "labor_fee", inputmode: "decimal", required: true, testid: "labor-fee", placeholder: "0.00" });
   const material = h("input", { name: "material_fee", inputmode: "decimal", required: true, testid: "material-fee", placeholder: "0.00" });
   const customer = h("input", { name: "customer_name", required: true, testid: "customer-name", autocomplete: "off" });
-  return h("form", { class: "card", testid: "scope-form", onsubmit: (e) => {
+  // Paid work (有偿服务): the customer signs the scope and price on the tablet before work starts (DOMAIN.md step 5).
+  const canvas = h("canvas", { class: "signature", testid: "consent-pad", "aria-label": t("scope.consent_pad") });
+  const pad = new SignaturePad(canvas);
+  return h("form", { class: "card", testid: "scope-form", onsubmit: async (e) => {
     e.preventDefault();
     const laborFen = yuanToFen(labor.value), materialFen = yuanToFen(material.value);
     if (laborFen === null || materialFen === null) { message.textContent = t("error.bad_money"); return; }
-    step("confirm_scope", { scope: scope.value.trim(), labor_fee: laborFen, material_fee: materialFen, customer_name: customer.value.trim() });
+    const args = { scope: scope.value.trim(), labor_fee: laborFen, material_fee: materialFen, customer_name: customer.value.trim() };
+    if (!pad.isEmpty) args.consent_signature_sha256 = await storeBlob(await pad.toPngBlob(), id, "signature");
+    else if (laborFen + materialFen > 0) { message.textContent = t("scope.need_consent"); return; }
+    step("confirm_scope", args);
   } },
   h("h2", {}, t("scope.title")),
   h("label", {}, t("order.scope"), scope),
@@ -89,6 +96,9 @@ function scopeForm(step, message) {
   h("label", {}, t("scope.material_yuan"), material),
   h("p", { class: "hint" }, t("scope.customer_hint")),
   h("label", {}, t("scope.customer_name"), customer),
+  h("p", { class: "hint", id: "consent-pad-label" }, t("scope.consent_pad")),
+  canvas,
+  h("button", { type: "button", testid: "consent-clear", onclick: () => pad.clear() }, t("sign.clear")),
   h("button", { type: "submit", class: "primary big", testid: "confirm-scope" }, t("scope.customer_agrees")));
 }
 

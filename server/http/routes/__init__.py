@@ -10,6 +10,7 @@ from server.http.routes.complaints import CallBackController, ComplaintControlle
 from server.http.routes.evidence import EvidenceController
 from server.http.routes.health import HealthController
 from server.http.routes.mutations import MutationController
+from server.http.routes.receipt_links import PublicReceiptController, ReceiptLinkController
 from server.http.routes.reports import ReportController
 from server.http.routes.sites import DeviceController, DirectoryController
 from server.http.routes.sync import SyncController
@@ -18,5 +19,6 @@ from server.http.routes.workorders import WorkOrderController
 
 ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController, SyncController]
 ROUTES += [BlobController, UploadController, EvidenceController]  # evidence: blobs, tus uploads, receipt and verify
+ROUTES += [ReceiptLinkController, PublicReceiptController]  # the customer's receipt link
 ROUTES += [AlarmController, PushController]  # alarms: alarms, dead letters, live stream, Web Push subscriptions
 ROUTES += [ReportController, CallBackController, ComplaintController, EscalationController]  # reports, call-backs, complaints, escalations
