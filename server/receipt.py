@@ -159,6 +159,8 @@ def _signature(store: Any, facts: dict[str, Any], words: dict[str, Any]) -> str:
     parts = [f"<p>{e(words['signer'])}: {e(signer)} · {e(words['accepted' if signature['accepted'] else 'refused'])}</p>"]
     if signature.get("comment"):
         parts.append(f"<p>{e(words['comment'])}: {e(signature['comment'])}</p>")
+    if not signature["signature_sha256"]:
+        return "".join(parts)  # refused without a drawing: the comment says why
     if facts["signature_media_type"]:
         uri = _data_uri(without_metadata(store, signature["signature_sha256"], facts["signature_media_type"]), facts["signature_media_type"])
         parts.append(f'<img alt="signature" src="{uri}">')

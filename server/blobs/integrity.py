@@ -30,7 +30,8 @@ def verify_evidence(services: Services, actor: Actor, work_order_id: str) -> dic
     def read(tx: Any) -> tuple[dict[str, Any], list[str]]:
         check = verify_order(tx, actor, work_order_id)
         named = [r["sha256"] for r in tx.query("SELECT sha256 FROM photos WHERE work_order_id = ? ORDER BY sha256", (work_order_id,))]
-        named += [r["signature_sha256"] for r in tx.query("SELECT DISTINCT signature_sha256 FROM signatures WHERE work_order_id = ?", (work_order_id,))]
+        named += [r["signature_sha256"] for r in tx.query("SELECT DISTINCT signature_sha256 FROM signatures WHERE work_order_id = ? AND signature_sha256 <> ''",
+                                                           (work_order_id,))]
         known = {r["sha256"] for r in tx.query(f"SELECT sha256 FROM blobs WHERE sha256 IN ({','.join('?' * len(named))})", named)} if named else set()
         return check, [s for s in named if s in known]
 

@@ -19,14 +19,14 @@ from server.domain.audit import canonical, load_events, origin, verify_chain
 from server.domain.registry import Ref, mutator
 from server.domain.workorder_args import Sha256, Short, Text, Time
 from server.domain.workorders import holds_job, record, refuse_status, salvage_target, step_time, transition, was_dispatched_to, wo_alias
-from server.errors import Conflict
+from server.errors import Conflict, Invalid
 from server.store import Tx
 
 
 class SignOff(msgspec.Struct, forbid_unknown_fields=True):
     work_order_id: str
     signer_name: Short
-    signature_sha256: Sha256
+    signature_sha256: Sha256 | None  # null: the customer refused and would not sign (then a comment is needed)
     accepted: bool
     document_sha256: Sha256
     signed_at: Time
@@ -59,7 +59,8 @@ def keep_signature(tx: Tx, actor: Actor, wo: dict[str, Any], args: SignOff, serv
     return tx.execute(
         "INSERT OR IGNORE INTO signatures (work_order_id, signer_name, signature_sha256, accepted, comment, document_sha256,"
         " server_document_sha256, signed_at, outcome, actor_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (wo["id"], args.signer_name, args.signature_sha256, int(args.accepted), args.comment or "", args.document_sha256,
+        # the table keeps "" for "no drawing" so a retried refusal still matches its first row (NULLs never do)
+        (wo["id"], args.signer_name, args.signature_sha256 or "", int(args.accepted), args.comment or "", args.document_sha256,
          server_hash, signed, outcome, actor.id, now_text())) == 1
 
 
@@ -67,6 +68,16 @@ def signature_facts(args: SignOff) -> dict[str, Any]:
     return {"signer_name": args.signer_name, "signature_sha256": args.signature_sha256, "accepted": args.accepted,
             "comment": args.comment or "", "document_sha256": args.document_sha256,
             "signed_at": to_rfc3339(parse_rfc3339(args.signed_at, "signed_at"))}
+
+
+def check_drawing(args: SignOff) -> None:
+    """Accepting needs the customer's drawn signature; refusing may go without one, but then says why."""
+    if args.signature_sha256 is not None:
+        return
+    if args.accepted:
+        raise Invalid("accepting the work needs the customer's signature", code="signature_required")
+    if not (args.comment or "").strip():
+        raise Invalid("a refused sign-off needs the customer's comment (what is wrong)", code="comment_required")
 
 
 def salvage_sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> None:
@@ -96,6 +107,7 @@ def salvage_sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime)
 def sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> Ref:
     """The customer signs the completed order on the technician's device: accepted → signed_off, refused → disputed."""
     parse_rfc3339(args.signed_at, "signed_at")  # a bad time is 422 before any rule is checked
+    check_drawing(args)
     wo = load_order(tx, actor, args.work_order_id)
     require_assignee(actor, wo, "take the customer's sign-off")
     previous = current_signature(wo)

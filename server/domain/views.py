@@ -99,7 +99,8 @@ def _signature(tx: Tx, raw: str | None) -> dict[str, Any] | None:
         return None
     signature = json.loads(raw)
     # Signed on an offline device, the image may land after the sign-off: shown pending like a photo.
-    signature["pending"] = tx.one("SELECT 1 AS x FROM blobs WHERE sha256 = ?", (signature["signature_sha256"],)) is None
+    drawn = signature.get("signature_sha256")
+    signature["pending"] = bool(drawn) and tx.one("SELECT 1 AS x FROM blobs WHERE sha256 = ?", (drawn,)) is None
     return signature
 
 

@@ -39,6 +39,6 @@ def document_hash(order: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def sign(tech: ApiClient, order: dict[str, Any], signature: str, accepted: bool = True, comment: str = "", document: str | None = None):
+def sign(tech: ApiClient, order: dict[str, Any], signature: str | None, accepted: bool = True, comment: str = "", document: str | None = None):
     return tech.mutate("sign_off", work_order_id=order["id"], signer_name="王女士", signature_sha256=signature, accepted=accepted,
                        comment=comment, document_sha256=document or document_hash(order), signed_at="2026-11-23T11:00:00Z")

@@ -44,6 +44,21 @@ def test_a_refused_sign_off_puts_the_order_in_dispute_with_the_customers_comment
     assert disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()["valid"] is True
 
 
+def test_a_customer_who_will_not_sign_refuses_with_a_comment_and_no_drawing(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"])
+    assert sign(tech, order, None, accepted=False).json()["error"]["code"] == "comment_required"
+    assert sign(tech, order, None, accepted=True, comment="ok").json()["error"]["code"] == "signature_required"
+    r = sign(tech, order, None, accepted=False, comment="The tap still drips; I will not sign")
+    assert r.status_code == 200, r.text
+    disputed = r.json()
+    assert disputed["status"] == "disputed" and disputed["signature"]["signature_sha256"] is None
+    assert disputed["signature"]["pending"] is False  # there is no drawing to wait for
+    assert disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()["valid"] is True
+    receipt = disp.get(f"/api/v1/work-orders/{order['id']}/receipt", params={"lang": "en"})
+    assert receipt.status_code == 200 and "The tap still drips" in receipt.text
+
+
 def test_a_sign_off_over_a_changed_document_is_refused_kept_and_shown_to_the_dispatcher(as_user, world):
     disp, tech = as_user("disp"), as_user("tech")
     order = completed_order(disp, tech, world.users["tech"])

@@ -149,3 +149,17 @@ def test_paid_work_cannot_start_until_the_customer_signs_the_price(page: Page) -
     page.click("[data-testid=confirm-scope]")
     page.wait_for_function("document.body.innerText.includes('有偿服务须先由客户签字确认范围和价格')")
     assert outbox(page) == []
+
+
+def test_a_customer_who_will_not_sign_refuses_with_a_comment_and_no_drawing(page: Page) -> None:
+    done = {**ORDER, "status": "completed", "scope": "更换水龙头阀芯", "labor_fee": 0, "material_fee": 0, "summary": "已更换阀芯"}
+    seed(page, TECH, [("work_order", done), ("site", {"id": "lotus", "name": "荷花苑"})])
+    go(page, f"#/sign/{ORDER['id']}", "signature-pad")
+    page.fill("[data-testid=signer-name]", "王女士")
+    page.fill("[data-testid=sign-comment]", "还在滴水，不签字")
+    page.click("[data-testid=sign-refuse]")
+    wait_until(page, "import('/js/db.js').then((db) => db.listOutbox()).then((o) => o.length === 1)", what="the refusal queued")
+    [refusal] = outbox(page)
+    assert refusal["name"] == "sign_off"
+    assert refusal["args"]["accepted"] is False and refusal["args"]["signature_sha256"] is None
+    assert refusal["args"]["comment"] == "还在滴水，不签字"

@@ -27,13 +27,13 @@ export async function showSignOff(root, { params }) {
 
   async function submit(accepted) {
     message.textContent = "";
-    if (pad.isEmpty) { message.textContent = t("sign.need_signature"); return; }
+    // accepting needs the drawing; a customer who refuses may refuse to sign too, but says why (CONTRACT.md)
+    if (accepted && pad.isEmpty) { message.textContent = t("sign.need_signature"); return; }
     if (!signer.value.trim()) { message.textContent = t("sign.need_name"); return; }
     if (!accepted && !comment.value.trim()) { message.textContent = t("sign.need_comment"); return; }
     acceptBtn.disabled = refuseBtn.disabled = true;
     try {
-      const png = await pad.toPngBlob();
-      const signature_sha256 = await storeBlob(png, id, "signature");
+      const signature_sha256 = pad.isEmpty ? null : await storeBlob(await pad.toPngBlob(), id, "signature");
       const args = { work_order_id: id, signer_name: signer.value.trim(), signature_sha256, accepted,
         document_sha256: hash, signed_at: new Date().toISOString() };
       if (comment.value.trim()) args.comment = comment.value.trim();
