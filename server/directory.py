@@ -21,7 +21,7 @@ Source = Literal["native", "zigbee2mqtt", "shelly"]
 
 
 class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):
-    id: Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_-]{1,64}$")]
+    id: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
     site_id: str
     zone: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     kind: DeviceKind

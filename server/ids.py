@@ -12,9 +12,10 @@ import uuid
 
 from server.errors import Invalid
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")
-_SLUG = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Matched with fullmatch: `^...$` with match() lets "id\n" through (`$` matches before a final newline).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
+_SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def new_id() -> str:
@@ -26,13 +27,13 @@ def new_id() -> str:
 
 
 def check_object_id(value: str, field: str = "id") -> str:
-    if not isinstance(value, str) or not (_UUID.match(value) or _ULID.match(value)):
+    if not isinstance(value, str) or not (_UUID.fullmatch(value) or _ULID.fullmatch(value)):
         raise Invalid(f"{field} must be a UUID (v7 preferred) or a ULID", code="invalid_id")
-    return value.lower() if _UUID.match(value) else value.upper()
+    return value.lower() if _UUID.fullmatch(value) else value.upper()
 
 
 def check_slug(value: str, field: str = "id") -> str:
     """Site, device and user-facing ids: letters, digits, `_` and `-` (they appear in MQTT topics)."""
-    if not isinstance(value, str) or not _SLUG.match(value):
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
         raise Invalid(f"{field} must be 1-64 characters of A-Z a-z 0-9 _ -", code="invalid_id")
     return value

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-ClientId = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_.:-]{1,100}$")]
+ClientId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,100}\Z")]
 # The deepest mutation arguments are a few levels (reporter inside an order); anything far deeper is abuse,
 # refused before a mutator, a salvage or the rejection log walks it.
 MAX_ARGS_DEPTH = 32

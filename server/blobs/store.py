@@ -20,7 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from server.blobs.sniff import SNIFF_BYTES, media_type_of
 from server.errors import BadRequest, Invalid, PayloadTooLarge, UnsupportedMediaType
 
-SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
+SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 # Read size when hashing a finished file (tus): large enough to be fast, small enough to keep memory flat.
 READ_CHUNK = 1024 * 1024
 # A temp file untouched this long belongs to no live upload (a PUT streams continuously) and is removed at start.
@@ -43,7 +43,7 @@ class Landed(msgspec.Struct, frozen=True):
 
 def check_name(sha256: str) -> str:
     """A blob name is 64 lower-case hex digits; anything else (`..`, slashes, upper case) is 400."""
-    if not isinstance(sha256, str) or not SHA256_NAME.match(sha256):
+    if not isinstance(sha256, str) or not SHA256_NAME.fullmatch(sha256):
         raise BadRequest("a blob is named by the lower-case hex SHA-256 of its bytes (64 characters)", code="invalid_blob_name")
     return sha256
 

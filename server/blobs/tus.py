@@ -22,7 +22,7 @@ from server.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLa
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,checksum,expiration"
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
-UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class ChecksumMismatch(AppError):
@@ -100,7 +100,7 @@ class UploadArea:
 
     def get(self, owner_id: str, upload_id: str) -> tuple[Upload, int]:
         """The upload and its offset; 404 for unknown, foreign or expired (which are removed)."""
-        if not UPLOAD_ID.match(upload_id):
+        if not UPLOAD_ID.fullmatch(upload_id):
             raise NotFound("no such upload", code="upload_not_found")
         try:
             upload = msgspec.json.decode(self._info_path(upload_id).read_bytes(), type=Upload)
@@ -142,7 +142,7 @@ class UploadArea:
                 self.remove(info.stem)
                 removed += 1
         for data in self.root.iterdir():
-            if UPLOAD_ID.match(data.name) and not self._info_path(data.name).exists():
+            if UPLOAD_ID.fullmatch(data.name) and not self._info_path(data.name).exists():
                 data.unlink(missing_ok=True)
         return removed
 

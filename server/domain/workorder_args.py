@@ -17,7 +17,8 @@ PhotoKind = Literal["before", "after", "cleanup", "damage"]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
-Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+# msgspec tests patterns with re.search: `\Z`, not `$`, so a hash with a trailing newline is refused.
+Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
 Time = Annotated[str, msgspec.Meta(min_length=10, max_length=40)]
 
 

@@ -28,7 +28,7 @@ class AlarmController(Controller):
 
     @get("/alarms", operation_id="listAlarms", sync_to_thread=True)
     def alarms(self, services: Services, actor: Actor, site_id: str | None = None,
-               alarm_state: str | None = QueryParameter(name="state", default=None, pattern="^(active|cleared)$"),
+               alarm_state: str | None = QueryParameter(name="state", default=None, pattern=r"^(active|cleared)\Z"),
                limit: int = Parameter(default=200, ge=1, le=1000)) -> list[dict[str, Any]]:
         """Alarms of the caller's sites, newest first (`state`: active or cleared)."""
         return list_for(services.store, actor, site_id, alarm_state, limit)
