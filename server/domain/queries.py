@@ -39,7 +39,8 @@ def list_orders(services: Any, actor: Actor, site_id: str | None, status: str | 
     def page(tx: Any) -> list[dict[str, Any]]:
         local_clauses, local_args = list(clauses), list(args)
         if after:
-            mark = tx.one("SELECT created_at FROM work_orders WHERE id = ?", (after,))
+            # Looked up inside the caller's scope: another site's id must answer like an unknown one.
+            mark = tx.one(f"SELECT created_at FROM work_orders WHERE id = ? AND {where}", (after, *params))
             if mark is None:
                 raise Invalid("the paging cursor names no order", code="invalid_cursor")
             local_clauses.append("(created_at < ? OR (created_at = ? AND id < ?))")
