@@ -11,7 +11,7 @@ from server.clock import now_text
 from server.domain.actor import Actor
 from server.metrics import SYNC_PULLS
 from server.store import Store, Tx
-from sync.cookie import Cookie, decode_cookie, encode_cookie
+from sync.cookie import Cookie, cookie_key, decode_cookie, encode_cookie
 from sync.objects import SYNCED_TYPES
 from sync.push import last_mutation_id
 from sync.wire import Del, PullRequest, PullResult, Put, Rejection
@@ -25,7 +25,8 @@ def _pull(tx: Tx, actor: Actor, request: PullRequest, targets: Mapping[str, int]
     # The first statement fixes the snapshot: the version, the patch and the rejections all agree.
     version = tx.one("SELECT coalesce(max(version), 0) AS v FROM changes")["v"]
     rejection_seq = tx.one("SELECT coalesce(max(seq), 0) AS r FROM sync_rejections")["r"]
-    cookie = decode_cookie(request.cookie, actor, version) if request.cookie is not None else None
+    key = cookie_key(tx)
+    cookie = decode_cookie(key, request.cookie, actor, version) if request.cookie is not None else None
     if cookie is None:
         SYNC_PULLS.labels("full").inc()
         patch: list[Put | Del] = [put for kind in SYNCED_TYPES.values() for put in kind.full(tx, actor, targets)]
@@ -40,7 +41,7 @@ def _pull(tx: Tx, actor: Actor, request: PullRequest, targets: Mapping[str, int]
         "SELECT mutation_id, name, code, message FROM sync_rejections WHERE user_id = ? AND client_id = ? AND seq > ? ORDER BY mutation_id",
         (actor.id, request.client_id, seen))
     return PullResult(
-        cookie=encode_cookie(version, rejection_seq, actor),
+        cookie=encode_cookie(key, version, rejection_seq, actor),
         last_mutation_id=last_mutation_id(tx, actor.id, request.client_id),
         patch=patch,
         rejections=[Rejection(**r) for r in rejections],

@@ -4,6 +4,8 @@ leaves a technician, the same visibility as the online API, and cookies that are
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 
 from server.ids import new_id
@@ -104,6 +106,22 @@ def test_a_cookie_that_is_not_ours_or_not_yours_is_refused(as_user):
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_cookie"
     r = stolen.client.post("/api/v1/sync/pull", json={"client_id": stolen.client_id, "cookie": "not-a-cookie"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_cookie"
+
+
+def test_an_edited_cookie_is_refused_and_never_lists_other_sites_as_deletions(as_user):
+    disp_south = as_user("disp_south")
+    south_order = disp_south.ok("create_work_order", **new_order_args("south"))["id"]
+    tech = Device(as_user("tech"))
+    tech.pull()
+    body, dot, mac = tech.cookie.partition(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims.update(role="admin", sites=[])  # "I was an admin": a re-scoped pull would delete all an admin sees
+    forged = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).decode().rstrip("=") + dot + mac
+    r = tech.client.post("/api/v1/sync/pull", json={"client_id": tech.client_id, "cookie": forged})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_cookie", r.text[:300]
+    assert south_order not in r.text
+    # The cookie as the server made it still works.
+    assert tech.pull()["patch"] == []
 
 
 def test_sync_needs_a_login(live):
