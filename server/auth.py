@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -17,19 +14,28 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from server.clock import now, now_text, to_rfc3339
 from server.domain.actor import ROLES, Actor
-from server.errors import Invalid, TooManyRequests, Unauthorized
+from server.errors import Invalid, Unauthorized
 from server.ids import check_slug, new_id
+from server.login_throttle import LoginThrottle
 from server.store import Store, Tx
 
 # argon2id with the library's RFC 9106 "low memory" profile: ~50 ms and 64 MiB per hash on this class of machine.
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so timing does not tell which usernames exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# Usernames are slugs of at most 64 characters (check_slug); a password past 1024 characters is nobody's. Both are
+# checked before anything is looked up, hashed or counted, so a megabyte "username" costs a 422 and nothing kept.
+USERNAME_MAX = 64
+PASSWORD_MAX = 1024
+
+__all__ = ["LoginThrottle", "Session", "add_user", "check_password", "hash_password", "load_actor", "token_digest"]
 
 
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise Invalid("a password needs at least 8 characters", code="weak_password")
+    if len(password) > PASSWORD_MAX:
+        raise Invalid(f"a password may have at most {PASSWORD_MAX} characters", code="password_too_long")
     return _hasher.hash(password)
 
 
@@ -72,44 +78,6 @@ def load_actor(tx: Tx, user_id: str) -> Actor | None:
     return Actor(user["id"], user["name"], user["role"], sites)
 
 
-class LoginThrottle:
-    """Sliding-window counts of failed logins per (username, address) and per address.
-
-    Keyed by the pair so a stranger hammering one username does not lock its owner out from elsewhere.
-    """
-
-    def __init__(self, per_user: int, per_address: int, window_s: float) -> None:
-        self.per_user, self.per_address, self.window_s = per_user, per_address, window_s
-        self._failures: dict[tuple[str, ...], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, ...], at: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= at - self.window_s:
-            q.popleft()
-        return q
-
-    def check(self, username: str, address: str) -> None:
-        at = time.monotonic()
-        with self._lock:
-            user_q = self._recent(("user", username.lower(), address), at)
-            addr_q = self._recent(("addr", address), at)
-            if len(user_q) >= self.per_user or len(addr_q) >= self.per_address:
-                oldest = min(q[0] for q in (user_q, addr_q) if q)
-                wait = max(1, int(oldest + self.window_s - at))
-                raise TooManyRequests(f"too many failed logins; try again in {wait} s", code="login_throttled", retry_after=wait)
-
-    def failed(self, username: str, address: str) -> None:
-        at = time.monotonic()
-        with self._lock:
-            self._recent(("user", username.lower(), address), at).append(at)
-            self._recent(("addr", address), at).append(at)
-
-    def succeeded(self, username: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop(("user", username.lower(), address), None)
-
-
 class Session:
     """Login, token lookup and logout over a store."""
 
@@ -117,6 +85,9 @@ class Session:
         self.store, self.token_ttl_s, self.throttle = store, token_ttl_s, throttle
 
     def login(self, username: str, password: str, address: str) -> tuple[str, Actor]:
+        if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX:
+            raise Invalid(f"a username has at most {USERNAME_MAX} characters and a password at most {PASSWORD_MAX}",
+                          code="credentials_too_long")
         self.throttle.check(username, address)
         user = self.store.read(lambda tx: tx.one("SELECT id, password_hash, active FROM users WHERE username = ?", (username,)))
         ok = check_password(user["password_hash"] if user else _DUMMY_HASH, password)

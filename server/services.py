@@ -32,7 +32,7 @@ class Services:
         self.sla_targets = dict(DEFAULT_TARGETS)
         self.store.write(lambda tx: write_policies(tx, {"consent_signature": settings.consent_signature}))
         self.session = Session(self.store, settings.token_ttl_s,
-                               LoginThrottle(settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
+                               LoginThrottle(self.store, settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.
         self.background: list[Any] = []
         self.feed = LiveFeed()

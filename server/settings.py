@@ -46,11 +46,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     upload_expire_s: int = 24 * 3600
     """FIELDOPS_UPLOAD_EXPIRE_S: an unfinished resumable (tus) upload is deleted this long after its last PATCH."""
     login_max_failures: int = 5
-    """FIELDOPS_LOGIN_MAX_FAILURES: failed logins for one username from one address within the window before 429."""
+    """FIELDOPS_LOGIN_MAX_FAILURES: failed logins for one username from one address within the window before 429; past as many from anywhere, each further try of that username waits longer (up to a minute)."""
     login_max_failures_per_address: int = 20
-    """FIELDOPS_LOGIN_MAX_FAILURES_PER_ADDRESS: failed logins from one address (any username) within the window before 429."""
+    """FIELDOPS_LOGIN_MAX_FAILURES_PER_ADDRESS: failed logins from one address (any username) within the window, past which the usernames that failed from there are refused (429); others behind the address still log in."""
     login_window_s: int = 900
-    """FIELDOPS_LOGIN_WINDOW_S: the sliding window of the login throttle."""
+    """FIELDOPS_LOGIN_WINDOW_S: the sliding window of the login throttle (its state is kept in the database across restarts)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """FIELDOPS_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR) of reverse proxies whose `X-Forwarded-For` gives the client's address; none by default, so the address is the connection's peer and a forged header changes nothing."""
     demo: bool = True
     """FIELDOPS_DEMO: create demo sites, users and orders when the database is new (`make run`)."""
     log_level: str = "INFO"
@@ -91,7 +93,7 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         value = environ.get(env_name(field))
         if value is None:
             continue
-        if field == "push_insecure_hosts":
+        if field in ("push_insecure_hosts", "trusted_proxies"):
             raw[field] = [h.strip() for h in value.split(",") if h.strip()]
         else:
             raw[field] = value
