@@ -14,6 +14,7 @@ from string import Template
 from typing import Any
 
 from server.blobs import blob_store
+from server.blobs.access import HELD
 from server.blobs.images import thumbnail, without_metadata
 from server.clock import parse_rfc3339
 from server.domain.access import load_order, may_see_customer
@@ -99,9 +100,12 @@ def _facts(tx: Tx, actor: Actor, work_order_id: str) -> dict[str, Any]:
     signature = current_signature(wo)
     site = tx.one("SELECT name FROM sites WHERE id = ?", (wo["site_id"],))
     tech = tx.one("SELECT name FROM users WHERE id = ?", (wo["assignee_id"],)) if wo["assignee_id"] else None
+    # Only images whose reference is held by an uploader are embedded (server/blobs/access.py); others show pending.
     photos = tx.query("SELECT p.sha256, p.kind, p.taken_at, b.media_type FROM photos p LEFT JOIN blobs b ON b.sha256 = p.sha256"
-                      " WHERE p.work_order_id = ? ORDER BY p.taken_at, p.sha256", (wo["id"],))
-    sig_blob = tx.one("SELECT media_type FROM blobs WHERE sha256 = ?", (signature["signature_sha256"],)) if signature else None
+                      f" AND {HELD.format(sha='p.sha256', who='p.added_by')} WHERE p.work_order_id = ? ORDER BY p.taken_at, p.sha256", (wo["id"],))
+    sig_blob = tx.one("SELECT b.media_type FROM signatures s JOIN blobs b ON b.sha256 = s.signature_sha256"
+                      f" WHERE s.work_order_id = ? AND s.signature_sha256 = ? AND {HELD.format(sha='s.signature_sha256', who='s.actor_id')}",
+                      (wo["id"], signature["signature_sha256"])) if signature else None
     return {"wo": wo, "site_name": site["name"] if site else wo["site_id"], "technician": tech["name"] if tech else "—",
             "photos": photos, "signature": signature, "signature_media_type": sig_blob["media_type"] if sig_blob else None,
             "consent": json.loads(wo["consent"]) if wo["consent"] else None, "customer": may_see_customer(actor, wo),

@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from server.blobs import blob_store
+from server.blobs.access import HELD
 from server.blobs.store import READ_CHUNK, BlobStore
 from server.domain.actor import Actor
 from server.domain.signoff import verify_order
@@ -29,9 +30,13 @@ def file_matches(store: BlobStore, sha256: str) -> bool | None:
 def verify_evidence(services: Services, actor: Actor, work_order_id: str) -> dict[str, Any]:
     def read(tx: Any) -> tuple[dict[str, Any], list[str]]:
         check = verify_order(tx, actor, work_order_id)
-        named = [r["sha256"] for r in tx.query("SELECT sha256 FROM photos WHERE work_order_id = ? ORDER BY sha256", (work_order_id,))]
-        named += [r["signature_sha256"] for r in tx.query("SELECT DISTINCT signature_sha256 FROM signatures WHERE work_order_id = ? AND signature_sha256 <> ''",
-                                                           (work_order_id,))]
+        # Only held references (server/blobs/access.py): a hash someone merely named is not this order's evidence to check.
+        named = [r["sha256"] for r in tx.query(
+            f"SELECT p.sha256 FROM photos p WHERE p.work_order_id = ? AND {HELD.format(sha='p.sha256', who='p.added_by')} ORDER BY p.sha256",
+            (work_order_id,))]
+        named += [r["signature_sha256"] for r in tx.query(
+            "SELECT DISTINCT s.signature_sha256 FROM signatures s WHERE s.work_order_id = ? AND s.signature_sha256 <> ''"
+            f" AND {HELD.format(sha='s.signature_sha256', who='s.actor_id')}", (work_order_id,))]
         known = {r["sha256"] for r in tx.query(f"SELECT sha256 FROM blobs WHERE sha256 IN ({','.join('?' * len(named))})", named)} if named else set()
         return check, [s for s in named if s in known]
 

@@ -51,7 +51,7 @@ def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Map
             "consent": json.loads(wo["consent"]) if wo["consent"] else None, "summary": wo["summary"],
             "photos": [{"sha256": p["sha256"], "kind": p["kind"], "taken_at": p["taken_at"], "pending": bool(p["pending"])} for p in photos],
             "notes": notes,
-            "signature": _signature(tx, wo["signature"]),
+            "signature": _signature(tx, wid, wo["signature"]),
             "defer_reason": wo["defer_reason"], "promised_at": wo["promised_at"], "cancel_reason": wo["cancel_reason"],
             "created_by": wo["created_by"], "created_at": wo["created_at"], "dispatched_at": wo["dispatched_at"],
             "accepted_at": wo["accepted_at"], "arrived_at": wo["arrived_at"], "completed_at": wo["completed_at"],
@@ -72,8 +72,10 @@ def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Map
 
 
 _RELATED = {
-    "photos": "SELECT p.work_order_id, p.sha256, p.kind, p.taken_at, b.sha256 IS NULL AS pending FROM photos p"
-              " LEFT JOIN blobs b ON b.sha256 = p.sha256 WHERE p.work_order_id IN ({ids}) ORDER BY p.work_order_id, p.taken_at, p.sha256",
+    # Pending until one who added it has uploaded the bytes (server/blobs/access.py: naming a hash grants nothing).
+    "photos": "SELECT p.work_order_id, p.sha256, p.kind, p.taken_at, NOT EXISTS (SELECT 1 FROM blob_uploaders u"
+              " WHERE u.sha256 = p.sha256 AND u.user_id = p.added_by) AS pending FROM photos p"
+              " WHERE p.work_order_id IN ({ids}) ORDER BY p.work_order_id, p.taken_at, p.sha256",
     "notes": "SELECT work_order_id, id, author_id, text, occurred_at, recorded_at FROM notes WHERE work_order_id IN ({ids})"
              " ORDER BY work_order_id, occurred_at, id",
     "call_backs": "SELECT work_order_id, actor_id, reached, satisfied, comment, occurred_at FROM call_backs WHERE work_order_id IN ({ids})"
@@ -94,13 +96,16 @@ def _related(tx: Tx, ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]
     return grouped
 
 
-def _signature(tx: Tx, raw: str | None) -> dict[str, Any] | None:
+def _signature(tx: Tx, wo_id: str, raw: str | None) -> dict[str, Any] | None:
     if not raw:
         return None
     signature = json.loads(raw)
     # Signed on an offline device, the image may land after the sign-off: shown pending like a photo.
     drawn = signature.get("signature_sha256")
-    signature["pending"] = bool(drawn) and tx.one("SELECT 1 AS x FROM blobs WHERE sha256 = ?", (drawn,)) is None
+    # Held only when the device's user uploaded the image (server/blobs/access.py).
+    signature["pending"] = bool(drawn) and tx.one(
+        "SELECT 1 AS x FROM signatures s JOIN blob_uploaders u ON u.sha256 = s.signature_sha256 AND u.user_id = s.actor_id"
+        " WHERE s.work_order_id = ? AND s.signature_sha256 = ?", (wo_id, drawn)) is None
     return signature
 
 
