@@ -45,6 +45,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_MAX_BLOB_BYTES: largest photo or signature image; larger is 413."""
     upload_expire_s: int = 24 * 3600
     """FIELDOPS_UPLOAD_EXPIRE_S: an unfinished resumable (tus) upload is deleted this long after its last PATCH."""
+    max_open_uploads: int = 20
+    """FIELDOPS_MAX_OPEN_UPLOADS: unfinished resumable (tus) uploads one user may have at once; one more is 429 `too_many_open_uploads` (the app uploads one at a time)."""
+    max_upload_bytes_in_flight: int = 256 * 1024 * 1024
+    """FIELDOPS_MAX_UPLOAD_BYTES_IN_FLIGHT: total Upload-Length one user's unfinished uploads may reserve; beyond it creation is 429 `upload_quota_exceeded`."""
     login_max_failures: int = 5
     """FIELDOPS_LOGIN_MAX_FAILURES: failed logins for one username from one address within the window before 429; past as many from anywhere, each further try of that username waits longer (up to a minute)."""
     login_max_failures_per_address: int = 20

@@ -21,4 +21,5 @@ def blob_store(settings: Settings) -> BlobStore:
 
 @lru_cache(maxsize=8)
 def upload_area(settings: Settings) -> UploadArea:
-    return UploadArea(settings.blob_dir / "uploads", settings.max_blob_bytes, settings.upload_expire_s)
+    return UploadArea(settings.blob_dir / "uploads", settings.max_blob_bytes, settings.upload_expire_s,
+                      settings.max_open_uploads, settings.max_upload_bytes_in_flight)

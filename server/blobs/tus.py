@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -70,13 +71,26 @@ def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
         raise BadRequest("Upload-Checksum value is not base64", code="invalid_checksum") from None
 
 
-class UploadArea:
-    """The uploads of every user; an upload is visible only to the user who created it."""
+class UploadQuotaExceeded(AppError):
+    """A user's unfinished uploads are at their quota; finishing or terminating one frees room (so 429, not 413)."""
 
-    def __init__(self, root: Path, max_bytes: int, expire_s: float) -> None:
+    status = 429
+    code = "upload_quota_exceeded"
+
+
+class UploadArea:
+    """The uploads of every user; an upload is visible only to the user who created it.
+
+    Each user may have at most `max_open` unfinished uploads reserving at most `max_in_flight` bytes (their
+    Upload-Length), so one account cannot fill the disk with empty reservations.
+    """
+
+    def __init__(self, root: Path, max_bytes: int, expire_s: float, max_open: int = 20, max_in_flight: int = 256 * 1024 * 1024) -> None:
         self.root = root
         self.max_bytes = max_bytes
         self.expire_s = expire_s
+        self.max_open, self.max_in_flight = max_open, max_in_flight
+        self._creating = threading.Lock()  # counting and creating are one step, or parallel creations overshoot
         root.mkdir(parents=True, exist_ok=True)
 
     def data_path(self, upload_id: str) -> Path:
@@ -91,12 +105,31 @@ class UploadArea:
         if length > self.max_bytes:
             raise PayloadTooLarge(f"a blob may be at most {self.max_bytes} bytes", code="blob_too_large")
         sha256 = check_name(metadata.get("sha256", ""))
-        self.sweep()
-        now = time.time()
-        upload = Upload(secrets.token_hex(16), owner_id, length, sha256, metadata, now)
-        self.data_path(upload.id).touch()
-        self._save(upload)
+        with self._creating:
+            self.sweep()
+            open_ = self._open_of(owner_id)
+            if len(open_) >= self.max_open:
+                raise UploadQuotaExceeded(f"{len(open_)} unfinished uploads are open (at most {self.max_open}); finish or terminate one first",
+                                          code="too_many_open_uploads")
+            if sum(u.length for u in open_) + length > self.max_in_flight:
+                raise UploadQuotaExceeded(f"unfinished uploads may reserve at most {self.max_in_flight} bytes in all; finish or terminate one first")
+            now = time.time()
+            upload = Upload(secrets.token_hex(16), owner_id, length, sha256, metadata, now)
+            self.data_path(upload.id).touch()
+            self._save(upload)
         return self._with_expiry(upload, now)
+
+    def _open_of(self, owner_id: str) -> list[Upload]:
+        """The user's unfinished uploads (sweep has just removed the expired ones)."""
+        found = []
+        for info in self.root.glob("*.json"):
+            try:
+                upload = msgspec.json.decode(info.read_bytes(), type=Upload)
+            except (OSError, msgspec.DecodeError):
+                continue
+            if upload.owner_id == owner_id:
+                found.append(upload)
+        return found
 
     def get(self, owner_id: str, upload_id: str) -> tuple[Upload, int]:
         """The upload and its offset; 404 for unknown, foreign or expired (which are removed)."""
