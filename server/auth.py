@@ -1,4 +1,5 @@
-"""Accounts: argon2 password hashes, opaque bearer tokens stored only as hashes, and the login throttle.
+"""Accounts: argon2 password hashes, opaque bearer tokens stored only as hashes, and bounded credentials at login
+(the throttle in front of it is server/login_throttle.py).
 
 A token lives `token_ttl_s` (a shift offline plus the next morning's sync); logout or disabling a user revokes it.
 """

@@ -8,6 +8,8 @@ It slows a username down rather than locking an address out (one NAT can hide a 
 - one address past `per_address` failures (a stranger trying many names): the names that failed from there are
   refused until the address is back under its budget; everyone else behind it still logs in.
 A refused (429) try is not a failure: it tested no password, so hammering does not extend the wait.
+The price of not locking the address: a stranger spraying one password over many real names from one address
+gets, past its budget, one try per name per window (the pair and name limits still hold for each name).
 """
 
 from __future__ import annotations
