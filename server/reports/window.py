@@ -28,7 +28,7 @@ class MonthWindow(msgspec.Struct, frozen=True):
 
 
 def month_window(month: str, time_zone: str) -> MonthWindow:
-    found = _MONTH.match(month or "")
+    found = _MONTH.fullmatch(month or "")  # not match(): `$` would accept "2026-01\n"
     if found is None:
         raise Invalid(f"month must be YYYY-MM, not {month!r}", code="invalid_month")
     try:

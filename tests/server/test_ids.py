@@ -53,3 +53,8 @@ def test_a_blob_name_with_an_encoded_newline_is_a_bad_name(as_user):
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_blob_name", r.text
     r = tech.get(f"/api/v1/blobs/{name}")
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_blob_name", r.text
+
+
+def test_a_report_month_with_a_trailing_newline_is_invalid(as_user):
+    r = as_user("disp").get("/api/v1/reports/monthly", params={"month": "2026-01\n", "site_id": "north"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_month", r.text
