@@ -188,6 +188,7 @@ def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: s
         "id": order_id, "site_id": where.site_id, "unit": where.zone or where.device_id,
         "category": "emergency" if emergency else "repair", "priority": "emergency" if emergency else "normal",
         "title": title, "description": f"Raised by sensor {where.device_id} ({kind}) at {to_rfc3339(received)}; alarm {alarm_id}.",
+        "contacted_at": to_rfc3339(received),  # the sensor's first message is the contact: the `record` step
     }, received)
     return order_id
 

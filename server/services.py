@@ -15,7 +15,8 @@ from server.domain.actor import Actor
 from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
 from server.domain.duty import load_alarm, render_alarm, render_shift
 from server.domain.policy import write_policies
-from server.domain.sla import DEFAULT_TARGETS
+from server.domain.sla import DEFAULT_TARGETS, SlaRules
+from server.domain.targets import CALENDAR_MUTATIONS, load_calendar, render_company_day, render_target
 from server.domain.views import render_order
 from server.errors import AppError, Conflict, NotFound
 from server.metrics import MUTATIONS
@@ -29,7 +30,9 @@ class Services:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = store or open_store(str(settings.db_path))
-        self.sla_targets = dict(DEFAULT_TARGETS)
+        # Orders carry the targets they were created under; these defaults judge older orders, and the calendar
+        # (with the company's own days) counts working-day targets for all. Reloaded when a company day changes.
+        self.sla_targets = SlaRules(DEFAULT_TARGETS, self.store.read(self._calendar))
         self.store.write(lambda tx: write_policies(tx, {"consent_signature": settings.consent_signature}))
         self.session = Session(self.store, settings.token_ttl_s,
                                LoginThrottle(self.store, settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
@@ -61,7 +64,16 @@ class Services:
                 self._salvage(m, actor, args, occurred)
             raise
         MUTATIONS.labels(name, "applied").inc()
+        self.rules_changed([name])
         return result
+
+    def _calendar(self, tx: Tx) -> Any:
+        return load_calendar(tx, self.settings.company_tz, self.settings.working_hours)
+
+    def rules_changed(self, names: Any) -> None:
+        """After mutations (online or synced) that edit the company calendar, reload it."""
+        if CALENDAR_MUTATIONS.intersection(names):
+            self.sla_targets = SlaRules(DEFAULT_TARGETS, self.store.read(self._calendar))
 
     def _salvage(self, m: Any, actor: Actor, args: Any, occurred: datetime) -> None:
         try:
@@ -90,4 +102,6 @@ RENDERERS: dict[str, Any] = {
     "work_order": _render_work_order,
     "alarm": _render_alarm,
     "shift": lambda services, tx, actor, obj_id: render_shift(tx, actor, obj_id),
+    "service_target": lambda services, tx, actor, obj_id: render_target(tx, obj_id),
+    "company_day": lambda services, tx, actor, obj_id: render_company_day(tx, obj_id),
 }

@@ -62,7 +62,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     """FIELDOPS_LOG_LEVEL: Python logging level of the JSON logs."""
     company_tz: str = "Asia/Shanghai"
-    """FIELDOPS_COMPANY_TZ: the company's time zone (IANA name): monthly report boundaries and a major complaint's "same day"."""
+    """FIELDOPS_COMPANY_TZ: the company's time zone (IANA name): monthly report boundaries, a major complaint's "same day" and the working-day calendar."""
+    working_hours: str = "08:30-17:30"
+    """FIELDOPS_WORKING_HOURS: the office's working hours (HH:MM-HH:MM, company time zone); a working-day target started outside them starts at the next opening."""
     consent_signature: Literal["required_when_paid", "optional"] = "required_when_paid"
     """FIELDOPS_CONSENT_SIGNATURE: `required_when_paid`: `confirm_scope` with a fee above zero needs the customer's consent signature; `optional`."""
     receipt_link_days: int = 30

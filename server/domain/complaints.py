@@ -16,7 +16,7 @@ from server.clock import parse_rfc3339, to_rfc3339
 from server.domain.access import OFFICE_ROLES, load_order, may_see_customer, order_scope_sql, require_assignee
 from server.domain.actor import Actor
 from server.domain.registry import Ref, mutator
-from server.domain.sla import DAY, target_for
+from server.domain.sla import DAY, due_for, target_for
 from server.domain.workorders import record, step_time
 from server.errors import Conflict, Forbidden
 from server.store import Tx
@@ -30,7 +30,7 @@ CALL_BACK_STATUSES = ("completed", "signed_off", "disputed")
 class ComplaintPolicy(msgspec.Struct, frozen=True):
     """The numbers deadlines are computed from: SLA targets and two settings."""
 
-    targets: Mapping[str, int]
+    targets: Mapping[str, Any]
     company_tz: str = "Asia/Shanghai"
     handle_important_s: int = 3600
 
@@ -57,32 +57,32 @@ def handle_by(policy: ComplaintPolicy, wo: Mapping[str, Any]) -> str | None:
     return None
 
 
-def resolve_by(targets: Mapping[str, int], wo: Mapping[str, Any]) -> str | None:
+def resolve_by(targets: Mapping[str, Any], wo: Mapping[str, Any]) -> str | None:
     """The resolve deadline: per category, priority and level; a promised time or, for a minor
     complaint, the customer's own deadline (`requested_at`) replaces it."""
-    target = target_for(targets, "resolve", wo)
-    if target is None:
+    found = due_for(targets, "resolve", wo)  # seconds or working days, a promised time already counted
+    if found is None or found[1] is None:
         return None
-    due = parse_rfc3339(wo["created_at"]) + timedelta(seconds=target)
+    due = found[1]
     if wo.get("category") == "complaint" and wo.get("complaint_level") == "minor" and wo.get("requested_at"):
         due = parse_rfc3339(wo["requested_at"])
-    if wo.get("promised_at"):
-        due = max(due, parse_rfc3339(wo["promised_at"]))
+        if wo.get("promised_at"):
+            due = max(due, parse_rfc3339(wo["promised_at"]))
     return to_rfc3339(due)
 
 
-def needs_call_back(targets: Mapping[str, int], wo: Mapping[str, Any]) -> bool:
+def needs_call_back(targets: Mapping[str, Any], wo: Mapping[str, Any]) -> bool:
     """Every complaint and every major (urgent, emergency) repair is called back."""
     return target_for(targets, "call_back", wo) is not None
 
 
-def call_back_by(targets: Mapping[str, int], wo: Mapping[str, Any]) -> str | None:
+def call_back_by(targets: Mapping[str, Any], wo: Mapping[str, Any]) -> str | None:
     """7 days after the fix for a major complaint or major repair, 14 days for other complaints."""
-    target = target_for(targets, "call_back", wo)
     fixed = wo.get("signed_off_at") or wo.get("completed_at")
-    if target is None or not fixed:
+    found = due_for(targets, "call_back", wo, start=fixed) if fixed else None
+    if found is None or found[1] is None:
         return None
-    return to_rfc3339(parse_rfc3339(fixed) + timedelta(seconds=target))
+    return to_rfc3339(found[1])
 
 
 def complaint_deadlines(policy: ComplaintPolicy, wo: Mapping[str, Any]) -> ComplaintDeadlines:
@@ -93,7 +93,7 @@ def complaint_deadlines(policy: ComplaintPolicy, wo: Mapping[str, Any]) -> Compl
                               resolve_by(policy.targets, wo), call_back_by(policy.targets, wo))
 
 
-def resolved_in_time(targets: Mapping[str, int], wo: Mapping[str, Any], now: datetime) -> bool | None:
+def resolved_in_time(targets: Mapping[str, Any], wo: Mapping[str, Any], now: datetime) -> bool | None:
     """True/False once decided (fixed, or the deadline passed unfixed); None while still open in time."""
     due = resolve_by(targets, wo)
     if due is None or (wo["status"] == "cancelled" and not wo.get("completed_at")):
@@ -115,7 +115,7 @@ def _scoped(actor: Actor, site_id: str | None) -> tuple[str, list[Any]]:
     return where, params
 
 
-def call_back_queue(tx: Tx, actor: Actor, targets: Mapping[str, int], now: datetime, site_id: str | None = None) -> list[dict[str, Any]]:
+def call_back_queue(tx: Tx, actor: Actor, targets: Mapping[str, Any], now: datetime, site_id: str | None = None) -> list[dict[str, Any]]:
     """Orders waiting for a call-back that reaches the customer, earliest due first, with the attempts so far."""
     require_office(actor)
     where, params = _scoped(actor, site_id)

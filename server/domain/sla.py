@@ -1,39 +1,99 @@
 """Service targets (DOMAIN.md) and an order's state against them, from the times steps happened.
 
-Targets are keyed `step[.category|.priority|.complaint_level]`; the most specific key wins.
+A target is a `Target(value, unit)`: seconds, or working days on the company calendar (server.domain.calendar).
+Keys are `step`, optionally qualified; the most specific key an order matches wins, in this order:
+
+    step.type.<work_type>        a sub-kind of work named on the order, e.g. resolve.type.gas_ignition
+    step.complaint.<level>       a complaint of that level (minor, important, major)
+    step.<priority>              urgent, emergency (normal is the bare key)
+    step.<category>              repair, complaint, help, emergency
+    step                         everyone (never for call_back: only the orders that need one are called back)
+
+Targets are data (server.domain.targets): an order keeps those in force when it was created (`sla_targets` on
+the row) and is judged by them; orders from before the snapshot fall back to the targets handed in.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Mapping
+import json
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Iterator, Literal, Mapping
 
 import msgspec
 
-from server.clock import parse_rfc3339
+from server.clock import parse_rfc3339, to_rfc3339
+from server.domain.calendar import WorkCalendar
 
 DAY = 86_400
+Unit = Literal["seconds", "working_days"]
+UNITS = ("seconds", "working_days")
 
-DEFAULT_TARGETS: dict[str, int] = {
-    "dispatch": 120,                     # notify the maintenance team within 2 minutes of recording
-    "arrive": 900,                       # on site within 15 minutes of notification
-    "arrive.urgent": 300,                # 5 minutes for urgent and emergency repairs
-    "arrive.emergency": 300,
-    "feedback": 1200,                    # the result reaches the service centre within 20 minutes
-    "resolve": 3 * DAY,                  # repairs within 3 working days
-    "resolve.urgent": 1 * DAY,
-    "resolve.emergency": 4 * 3600,
-    "resolve.help": 1 * DAY,             # any enquiry answered within 24 hours
-    "resolve.complaint.minor": 2 * DAY,
-    "resolve.complaint.important": 3 * DAY,
-    "resolve.complaint.major": 10 * DAY,
-    "call_back.complaint.major": 7 * DAY,  # a major complaint is called back within a week of the fix
-    "call_back.complaint": 14 * DAY,       # others within two weeks
-    "call_back.urgent": 7 * DAY,           # major repairs (urgent, emergency) are always called back
-    "call_back.emergency": 7 * DAY,
+
+class Target(msgspec.Struct, frozen=True, array_like=True):
+    value: int
+    unit: Unit = "seconds"
+
+
+def _s(value: int) -> Target:
+    return Target(value, "seconds")
+
+
+def _wd(value: int) -> Target:
+    return Target(value, "working_days")
+
+
+DEFAULT_TARGETS: dict[str, Target] = {
+    "record": _s(120),                       # record the report within 2 minutes of the contact
+    "reply.help": _s(300),                   # a call for help gets a reply within 5 minutes
+    "dispatch": _s(120),                     # notify the maintenance team within 2 minutes of recording
+    "arrive": _s(900),                       # on site within 15 minutes of notification
+    "arrive.urgent": _s(300),                # 5 minutes for urgent and emergency repairs
+    "arrive.emergency": _s(300),
+    "feedback": _s(1200),                    # the result reaches the service centre within 20 minutes
+    "resolve": _wd(3),                       # repairs within 3 working days
+    "resolve.type.gas_ignition": _wd(2),     # gas ignition within 2 working days
+    "resolve.urgent": _s(1 * DAY),
+    "resolve.emergency": _s(4 * 3600),
+    "resolve.help": _s(1 * DAY),             # any enquiry answered within 24 hours
+    "resolve.complaint.minor": _s(2 * DAY),
+    "resolve.complaint.important": _s(3 * DAY),
+    "resolve.complaint.major": _s(10 * DAY),
+    "call_back.complaint.major": _s(7 * DAY),  # a major complaint is called back within a week of the fix
+    "call_back.complaint": _s(14 * DAY),       # others within two weeks
+    "call_back.urgent": _s(7 * DAY),           # major repairs (urgent, emergency) are always called back
+    "call_back.emergency": _s(7 * DAY),
 }
 
-STEPS = ("dispatch", "arrive", "feedback", "resolve", "call_back")
+STEPS = ("record", "reply", "dispatch", "arrive", "feedback", "resolve", "call_back")
+# Each step runs from one recorded time of the order to another.
+SPANS = {
+    "record": ("contacted_at", "created_at"),        # the contact (call, visit, sensor message) → the order recorded
+    "reply": ("created_at", "replied_at"),           # recorded → the first response on the order (note, dispatch)
+    "dispatch": ("created_at", "dispatched_at"),
+    "arrive": ("dispatched_at", "arrived_at"),
+    "feedback": ("completed_at", "completion_recorded_at"),
+    "resolve": ("created_at", "completed_at"),
+    "call_back": ("signed_off_at", "called_back_at"),
+}
+DEFAULT_CALENDAR = WorkCalendar()
+
+
+class SlaRules(Mapping[str, Target]):
+    """Targets for orders without a snapshot of their own, and the calendar working-day targets count on."""
+
+    def __init__(self, targets: Mapping[str, Target | int], calendar: WorkCalendar) -> None:
+        self._targets = {k: as_target(v) for k, v in targets.items()}
+        self.calendar = calendar
+
+    def __getitem__(self, key: str) -> Target:
+        return self._targets[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
 
 
 class SlaStep(msgspec.Struct, frozen=True):
@@ -41,53 +101,103 @@ class SlaStep(msgspec.Struct, frozen=True):
     target_s: int
     elapsed_s: float | None
     met: bool | None
+    due_at: str | None = None
 
 
-def target_for(targets: Mapping[str, int], step: str, wo: Mapping[str, Any]) -> int | None:
-    """The most specific target for this order, or None when the step is not due for it."""
+def as_target(value: Target | int | list | tuple) -> Target:
+    """Targets handed in as bare seconds (older callers) or `[value, unit]` pairs (snapshots) as Targets."""
+    if isinstance(value, Target):
+        return value
+    if isinstance(value, int):
+        return Target(value, "seconds")
+    return Target(int(value[0]), value[1])
+
+
+def calendar_of(targets: Mapping[str, Any]) -> WorkCalendar:
+    return getattr(targets, "calendar", DEFAULT_CALENDAR)
+
+
+def encode_snapshot(targets: Mapping[str, Target]) -> str:
+    return json.dumps({k: [t.value, t.unit] for k, t in sorted(targets.items())}, separators=(",", ":"))
+
+
+@lru_cache(maxsize=256)
+def _decode_snapshot(raw: str) -> dict[str, Target]:
+    # Most orders share a handful of snapshots: decoded once each, not once per order per render.
+    return {k: as_target(v) for k, v in json.loads(raw).items()}
+
+
+def order_targets(targets: Mapping[str, Any], wo: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The targets the order was created under, or `targets` for orders from before snapshots."""
+    raw = wo.get("sla_targets")
+    return _decode_snapshot(raw) if raw else targets
+
+
+def candidate_keys(step: str, wo: Mapping[str, Any]) -> list[str]:
+    """The keys that apply to this order for this step, most specific first."""
     category, priority, level = wo["category"], wo["priority"], wo.get("complaint_level")
-    candidates = []
+    candidates = [f"{step}.type.{wo['work_type']}"] if wo.get("work_type") else []
     if category == "complaint":
         candidates += [f"{step}.complaint.{level}", f"{step}.complaint"]
     candidates += [f"{step}.{priority}", f"{step}.{category}"]
     if step != "call_back":
         candidates.append(step)
-    for key in candidates:
-        if key in targets:
-            return targets[key]
+    return candidates
+
+
+def target_for(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any]) -> Target | None:
+    """The most specific target for this order (its own snapshot first), or None when the step is not due for it."""
+    own = order_targets(targets, wo)
+    for key in candidate_keys(step, wo):
+        if key in own:
+            return as_target(own[key])
     return None
 
 
-def _span(start: str | None, end: str | None, now: datetime) -> tuple[float | None, bool]:
-    if start is None:
-        return None, False
-    stop = parse_rfc3339(end) if end else now
-    return (stop - parse_rfc3339(start)).total_seconds(), end is not None
+def deadline(calendar: WorkCalendar, start: datetime, target: Target) -> datetime:
+    if target.unit == "working_days":
+        return calendar.add_working_days(start, target.value)
+    return start + timedelta(seconds=target.value)
 
 
-def step_state(targets: Mapping[str, int], step: str, wo: Mapping[str, Any], now: datetime) -> SlaStep | None:
+def due_for(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], start: str | None = None) -> tuple[Target, datetime | None] | None:
+    """The step's target and when it falls due from `start` (default: the step's own start), None when not due."""
     target = target_for(targets, step, wo)
     if target is None:
         return None
-    start, end = {
-        "dispatch": ("created_at", "dispatched_at"),
-        "arrive": ("dispatched_at", "arrived_at"),
-        "feedback": ("completed_at", "completion_recorded_at"),
-        "resolve": ("created_at", "completed_at"),
-        "call_back": ("signed_off_at", "called_back_at"),
-    }[step]
+    begun = start or wo.get(SPANS[step][0])
+    if not begun:
+        return target, None
+    due = deadline(calendar_of(targets), parse_rfc3339(begun), target)
     if step == "resolve" and wo.get("promised_at"):
         # A deferred job is judged by the time promised to the customer.
-        target = max(target, int((parse_rfc3339(wo["promised_at"]) - parse_rfc3339(wo["created_at"])).total_seconds()))
-    if wo["status"] == "cancelled" and not wo.get(end):
-        return SlaStep(step, target, None, None)
-    elapsed, finished = _span(wo.get(start), wo.get(end), now)
-    if elapsed is None:
-        return SlaStep(step, target, None, None)
-    if finished:
-        return SlaStep(step, target, round(elapsed, 3), elapsed <= target)
-    return SlaStep(step, target, round(elapsed, 3), False if elapsed > target else None)
+        due = max(due, parse_rfc3339(wo["promised_at"]))
+    return target, due
 
 
-def sla_states(targets: Mapping[str, int], wo: Mapping[str, Any], now: datetime) -> list[SlaStep]:
+def step_state(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], now: datetime) -> SlaStep | None:
+    if step == "record" and not wo.get("contacted_at"):
+        return None  # no contact time given: the step was not measured
+    found = due_for(targets, step, wo)
+    if found is None:
+        return None
+    target, due = found
+    start_col, end_col = SPANS[step]
+    if due is None:  # not started: a working-day target is shown at its nominal length
+        nominal = target.value * (DAY if target.unit == "working_days" else 1)
+        return SlaStep(step, nominal, None, None)
+    start = parse_rfc3339(wo[start_col])
+    target_s = int((due - start).total_seconds())
+    due_text = to_rfc3339(due)
+    if wo["status"] == "cancelled" and not wo.get(end_col):
+        return SlaStep(step, target_s, None, None, due_text)
+    end = wo.get(end_col)
+    stop = parse_rfc3339(end) if end else now
+    elapsed = round((stop - start).total_seconds(), 3)
+    if end:
+        return SlaStep(step, target_s, elapsed, stop <= due, due_text)
+    return SlaStep(step, target_s, elapsed, False if stop > due else None, due_text)
+
+
+def sla_states(targets: Mapping[str, Any], wo: Mapping[str, Any], now: datetime) -> list[SlaStep]:
     return [s for s in (step_state(targets, step, wo, now) for step in STEPS) if s is not None]

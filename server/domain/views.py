@@ -28,11 +28,11 @@ REDACTED = {"name": MASKED, "phone": MASKED}
 ID_BATCH = 500
 
 
-def render_order(tx: Tx, actor: Actor, wo: dict[str, Any], targets: Mapping[str, int] = DEFAULT_TARGETS, with_events: bool = True) -> dict[str, Any]:
+def render_order(tx: Tx, actor: Actor, wo: dict[str, Any], targets: Mapping[str, Any] = DEFAULT_TARGETS, with_events: bool = True) -> dict[str, Any]:
     return render_orders(tx, actor, [wo], targets, with_events)[0]
 
 
-def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Mapping[str, int] = DEFAULT_TARGETS,
+def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Mapping[str, Any] = DEFAULT_TARGETS,
                   with_events: bool = False) -> list[dict[str, Any]]:
     """Many orders with a handful of queries in all (not per order): lists and sync pulls."""
     related = _related(tx, [wo["id"] for wo in rows])
@@ -59,7 +59,9 @@ def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Map
             "updated_at": wo["updated_at"], "harm_ongoing_since": wo.get("harm_ongoing_since"),
             "call_backs": [{**c, "reached": bool(c["reached"]), "satisfied": None if c["satisfied"] is None else bool(c["satisfied"])} for c in call_backs],
             "conflicts": conflicts,
-            "sla": [{"step": s.step, "target_s": s.target_s, "elapsed_s": s.elapsed_s, "met": s.met} for s in sla_states(targets, wo, moment)],
+            "contacted_at": wo.get("contacted_at"), "replied_at": wo.get("replied_at"), "work_type": wo.get("work_type"),
+            "sla": [{"step": s.step, "target_s": s.target_s, "elapsed_s": s.elapsed_s, "met": s.met, "due_at": s.due_at}
+                    for s in sla_states(targets, wo, moment)],
         }
         if with_events:
             view["events"] = [

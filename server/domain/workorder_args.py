@@ -39,6 +39,10 @@ class CreateWorkOrder(msgspec.Struct, forbid_unknown_fields=True):
     requested_at: Time | None = None
     complaint_level: ComplaintLevel | None = None
     rework_of: str | None = None
+    # When the customer called or came in (or the sensor's first message): the `record` step runs from it.
+    contacted_at: Time | None = None
+    # A sub-kind of work service targets may name (`resolve.type.gas_ignition`): lower-case letters, digits, `_`.
+    work_type: Annotated[str, msgspec.Meta(pattern="^[a-z][a-z0-9_]{0,39}$")] | None = None
 
 
 class Dispatch(msgspec.Struct, forbid_unknown_fields=True):

@@ -13,11 +13,12 @@ import msgspec
 from server.clock import now_text, parse_rfc3339, to_rfc3339
 from server.domain import workorder_args as a
 from server.domain.access import can_see_order, load_order, require_assignee, require_site
-from server.domain.actor import Actor
+from server.domain.actor import SYSTEM, Actor
 from server.domain.audit import append_event
 from server.domain.changes import touch
 from server.domain.policy import policy
 from server.domain.registry import Ref, mutator
+from server.domain.targets import snapshot_for
 from server.errors import Conflict, Invalid, NotFound
 from server.ids import check_object_id
 from server.store import Tx
@@ -125,16 +126,19 @@ def create_work_order(tx: Tx, actor: Actor, args: a.CreateWorkOrder, occurred_at
     priority = "emergency" if args.category == "emergency" else args.priority
     occurred = step_time(None, occurred_at)
     recorded = now_text()
+    # The contact (call, visit, sensor message) cannot follow its own record: a late clock is held to the record.
+    contacted = min(to_rfc3339(parse_rfc3339(args.contacted_at, "contacted_at")), occurred) if args.contacted_at else None
     tx.insert("work_orders", {
         "id": order_id, "site_id": args.site_id, "unit": args.unit, "category": args.category,
         "priority": priority, "status": "new", "title": args.title, "description": args.description,
         "reporter_name": args.reporter.name, "reporter_phone": args.reporter.phone,
         "complaint_level": args.complaint_level, "rework_of": args.rework_of, "requested_at": requested,
         "created_by": actor.id, "created_at": occurred, "last_occurred_at": occurred, "updated_at": recorded,
+        "contacted_at": contacted, "work_type": args.work_type, "sla_targets": snapshot_for(tx, args.site_id),
     })
     append_event(tx, order_id, "create_work_order", actor.id, occurred, recorded, {
         "to": "new", "category": args.category, "priority": priority, "complaint_level": args.complaint_level,
-        "rework_of": args.rework_of, "title": args.title, "unit": args.unit,
+        "rework_of": args.rework_of, "title": args.title, "unit": args.unit, "contacted_at": contacted, "work_type": args.work_type,
     })
     touch(tx, "work_order", order_id)
     return Ref("work_order", order_id)
@@ -154,6 +158,7 @@ def dispatch(tx: Tx, actor: Actor, args: a.Dispatch, occurred_at: datetime) -> R
     changes: dict[str, Any] = {"assignee_id": tech["id"]}
     if wo["dispatched_at"] is None:
         changes["dispatched_at"] = occurred  # the SLA counts the first notification
+    changes.update(first_response(actor, wo, occurred))
     if wo["status"] == "accepted" and wo["assignee_id"] != tech["id"]:
         changes["accepted_at"] = None
     return transition(tx, actor, wo, "dispatch", "dispatched", occurred_at, changes, {"technician_id": tech["id"], "previous_assignee": wo["assignee_id"]})
@@ -232,7 +237,12 @@ def keep_note(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AddNote, occurre
     occurred = step_time(wo, occurred_at)
     recorded = now_text()
     tx.insert("notes", {"id": note_id, "work_order_id": wo["id"], "author_id": actor.id, "text": args.text, "occurred_at": occurred, "recorded_at": recorded})
-    record(tx, actor, wo, "add_note", occurred, {}, {"note_id": note_id, "text": args.text})
+    record(tx, actor, wo, "add_note", occurred, first_response(actor, wo, occurred), {"note_id": note_id, "text": args.text})
+
+
+def first_response(actor: Actor, wo: dict[str, Any], occurred: str) -> dict[str, Any]:
+    """The `reply` step ends at the first note or dispatch by a person (system notes are no reply to a caller)."""
+    return {"replied_at": occurred} if wo.get("replied_at") is None and actor.id != SYSTEM.id else {}
 
 
 @mutator("attach_photo", a.AttachPhoto, {"technician", "guard", "supervisor", "dispatcher"}, salvage=salvage_photo, upgrade=wo_alias)

@@ -12,6 +12,7 @@ from server.reports.charts import bar_chart, count, percent
 
 STEP_NAMES = {"dispatch": "Dispatch (notify team)", "arrive": "Arrive on site", "feedback": "Feed back",
               "resolve": "Resolve", "call_back": "Call back"}
+STEP_NAMES.update({"record": "Record the report", "reply": "Reply to a call for help"})  # issue 12's steps
 MISS_NAMES = {**{step: f"Late: {name}" for step, name in STEP_NAMES.items()}, "rework": "Rework orders",
               "not_called_back": "Not yet called back", "complaints_late": "Complaints resolved late"}
 

@@ -14,6 +14,7 @@ from server.http.routes.receipt_links import PublicReceiptController, ReceiptLin
 from server.http.routes.reports import ReportController
 from server.http.routes.sites import DeviceController, DirectoryController
 from server.http.routes.sync import SyncController
+from server.http.routes.targets import ServiceTargetController
 from server.http.routes.uploads import UploadController
 from server.http.routes.workorders import WorkOrderController
 
@@ -22,3 +23,4 @@ ROUTES += [BlobController, UploadController, EvidenceController]  # evidence: bl
 ROUTES += [ReceiptLinkController, PublicReceiptController]  # the customer's receipt link
 ROUTES += [AlarmController, PushController]  # alarms: alarms, dead letters, live stream, Web Push subscriptions
 ROUTES += [ReportController, CallBackController, ComplaintController, EscalationController]  # reports, call-backs, complaints, escalations
+ROUTES += [ServiceTargetController]  # the company's rules: service targets (issue 12)

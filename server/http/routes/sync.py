@@ -19,7 +19,9 @@ class SyncController(Controller):
     @post("/push", operation_id="syncPush", status_code=HTTP_200_OK, sync_to_thread=True)
     def push(self, data: PushRequest, services: Services, actor: Actor) -> PushResult:
         """Apply a device's queued mutations in order, exactly once (409 mutation_gap); 200 once they are durable."""
-        return apply_push(services.store, actor, data)
+        result = apply_push(services.store, actor, data)
+        services.rules_changed({m.name for m in data.mutations})
+        return result
 
     @post("/pull", operation_id="syncPull", status_code=HTTP_200_OK, sync_to_thread=True)
     def pull(self, data: PullRequest, services: Services, actor: Actor) -> PullResult:
