@@ -2,8 +2,8 @@
 
 A day is a working day by, first, the company's own entries (`company_days`: a closure, or an extra working
 day), then the People's Republic of China's statutory holidays and make-up working days (调休) from the
-`chinesecalendar` package, then, for years that package does not know yet, plain weekends (logged once per
-year, and `covers(year)` says so, so the README's "past the covered years" rule is visible to operators).
+`chinesecalendar` package, then, for years that package does not know yet, weekends and the fixed-date holidays
+(logged once per year; `covers(year)` says so) until the package is updated or the office enters the days.
 
 Times are counted in the company's time zone with its working hours: a target of N working days started
 outside working hours starts at the next opening, and is due at that time of day N working days later.
@@ -28,19 +28,24 @@ LAST_YEAR = max(max(statutory.holidays), max(statutory.workdays)).year
 # A bound on how far a target may reach, so a huge working-day count cannot loop for long.
 MAX_WORKING_DAYS = 366
 
+# Past the covered years the holidays fixed by solar date in the State Council's rules (as amended in 2024) still
+# hold: New Year's Day, 1–2 May, 1–3 October. The lunar ones and the make-up days need the year's notice.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
 _warned_years: set[int] = set()
 
 
 @lru_cache(maxsize=8192)
 def statutory_working_day(day: date) -> bool:
-    """The national rule for one day: holidays off, make-up Saturdays/Sundays on; weekends past the covered years."""
+    """The national rule for one day: holidays off, make-up Saturdays/Sundays on; past the covered years,
+    weekends and the fixed-date holidays only."""
     if FIRST_YEAR <= day.year <= LAST_YEAR:
         return bool(chinese_calendar.is_workday(day))
     if day.year not in _warned_years:
         _warned_years.add(day.year)
         log.warning("chinesecalendar %s has no holidays for %d: plain weekends until the package is updated"
                     " (or the days are entered as company days)", chinese_calendar.__version__, day.year)
-    return day.weekday() < 5
+    return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
 
 class WorkCalendar:
