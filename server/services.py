@@ -16,6 +16,7 @@ from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
 from server.domain.duty import load_alarm, render_alarm, render_shift
 from server.domain.policy import write_policies
 from server.domain.sla import DEFAULT_TARGETS, SlaRules
+from server.domain.calendar import uncovered_year
 from server.domain.targets import CALENDAR_MUTATIONS, load_calendar, render_company_day, render_target
 from server.domain.views import render_order
 from server.errors import AppError, Conflict, NotFound
@@ -68,6 +69,10 @@ class Services:
         return result
 
     def _calendar(self, tx: Tx) -> Any:
+        year = uncovered_year(now().date())
+        if year is not None:  # said at every start, so an operator sees it before the working-day targets drift
+            logging.getLogger("fieldops.calendar").warning(
+                "the holiday calendar does not cover %d: update chinesecalendar or enter that year's days with set_company_day", year)
         return load_calendar(tx, self.settings.company_tz, self.settings.working_hours)
 
     def rules_changed(self, names: Any) -> None:

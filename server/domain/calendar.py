@@ -43,9 +43,17 @@ def statutory_working_day(day: date) -> bool:
         return bool(chinese_calendar.is_workday(day))
     if day.year not in _warned_years:
         _warned_years.add(day.year)
-        log.warning("chinesecalendar %s has no holidays for %d: plain weekends until the package is updated"
-                    " (or the days are entered as company days)", chinese_calendar.__version__, day.year)
+        log.warning("chinesecalendar %s has no holidays for %d: weekends and the fixed-date holidays only,"
+                    " until the package is updated (or the office enters the days as company days)", chinese_calendar.__version__, day.year)
     return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
+
+
+def uncovered_year(today: date, ahead_days: int = 60) -> int | None:
+    """The first year from today to `ahead_days` on that the package does not cover (startup warns), else None."""
+    for year in sorted({today.year, (today + timedelta(days=ahead_days)).year}):
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            return year
+    return None
 
 
 class WorkCalendar:

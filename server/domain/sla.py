@@ -162,31 +162,35 @@ def deadline(calendar: WorkCalendar, start: datetime, target: Target) -> datetim
 
 def due_for(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], start: str | None = None) -> tuple[Target, datetime | None] | None:
     """The step's target and when it falls due from `start` (default: the step's own start), None when not due."""
+    found = _due(targets, step, wo, start or wo.get(SPANS[step][0]))
+    return None if found is None else (found[0], found[1])
+
+
+def _due(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], begun: str | None) -> tuple[Target, datetime | None, datetime | None] | None:
     target = target_for(targets, step, wo)
     if target is None:
         return None
-    begun = start or wo.get(SPANS[step][0])
     if not begun:
-        return target, None
-    due = deadline(calendar_of(targets), parse_rfc3339(begun), target)
+        return target, None, None
+    start = parse_rfc3339(begun)
+    due = deadline(calendar_of(targets), start, target)
     if step == "resolve" and wo.get("promised_at"):
         # A deferred job is judged by the time promised to the customer.
         due = max(due, parse_rfc3339(wo["promised_at"]))
-    return target, due
+    return target, due, start
 
 
 def step_state(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], now: datetime) -> SlaStep | None:
     if step == "record" and not wo.get("contacted_at"):
         return None  # no contact time given: the step was not measured
-    found = due_for(targets, step, wo)
+    start_col, end_col = SPANS[step]
+    found = _due(targets, step, wo, wo.get(start_col))
     if found is None:
         return None
-    target, due = found
-    start_col, end_col = SPANS[step]
-    if due is None:  # not started: a working-day target is shown at its nominal length
+    target, due, start = found
+    if due is None or start is None:  # not started: a working-day target is shown at its nominal length
         nominal = target.value * (DAY if target.unit == "working_days" else 1)
         return SlaStep(step, nominal, None, None)
-    start = parse_rfc3339(wo[start_col])
     target_s = int((due - start).total_seconds())
     due_text = to_rfc3339(due)
     if wo["status"] == "cancelled" and not wo.get(end_col):

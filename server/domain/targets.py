@@ -126,7 +126,7 @@ class SetCompanyDay(msgspec.Struct, forbid_unknown_fields=True):
 
 @mutator("set_company_day", SetCompanyDay, set())
 def set_company_day(tx: Tx, actor: Actor, args: SetCompanyDay, occurred_at: datetime) -> Ref:
-    """Close a day for the company, open one as a working day, or return it to the national calendar (admin)."""
+    """Close a day for the company, open one as a working day, or return it to the national calendar."""
     try:
         date.fromisoformat(args.day)
     except ValueError:

@@ -13,7 +13,7 @@ import pytest
 from iot.alarm_rules import apply_events
 from iot.events import SensorEvent
 from server.auth import load_actor
-from server.domain.calendar import LAST_YEAR, WorkCalendar
+from server.domain.calendar import LAST_YEAR, WorkCalendar, uncovered_year
 from server.domain.registry import apply_mutation
 from server.domain.sla import DEFAULT_TARGETS, SlaRules, sla_states
 from server.domain.targets import load_calendar
@@ -66,6 +66,11 @@ def test_past_the_covered_years_weekends_and_fixed_date_holidays_stand_in():
     # 1 January is a holiday by date every year; the weekend after it is off.
     assert CALENDAR.add_working_days(cst(LAST_YEAR, 12, 31, 10), 1) == datetime.combine(
         _first_weekday_after_new_year(LAST_YEAR + 1), time(10), tzinfo=CST)
+
+
+def test_the_start_up_check_names_the_first_year_the_package_does_not_cover():
+    assert uncovered_year(datetime(LAST_YEAR, 6, 1).date()) is None
+    assert uncovered_year(datetime(LAST_YEAR, 12, 1).date()) == LAST_YEAR + 1  # within 60 days of it
 
 
 def _first_weekday_after_new_year(year: int):
