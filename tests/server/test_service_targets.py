@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from server.clock import now, parse_rfc3339, to_rfc3339
 from server.ids import new_id
 from tests.live_server import new_order_args
+from tests.sync.device import Device
 
 
 def targets(client, **params) -> dict[tuple[str, str | None], dict]:
@@ -110,3 +111,17 @@ def test_recording_and_replying_are_measured_and_counted_by_the_monthly_report(l
     assert body["on_time_counts"]["reply"] == {"met": 1, "due": 1}
     csv_text = disp.get("/api/v1/reports/monthly", params={"month": month, "site_id": "south", "format": "csv"}).content.decode("utf-8-sig")
     assert "on_time.record,0.0" in csv_text and "on_time.reply,1.0" in csv_text
+
+
+def test_a_company_day_set_from_an_offline_device_reaches_the_calendar_when_synced(live, as_user):
+    disp, root = as_user("disp_south"), as_user("root")
+    order = disp.ok("create_work_order", **new_order_args("south"))
+    due = step(order, "resolve")["due_at"]
+    closed_day = parse_rfc3339(due).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    device = Device(root)
+    device.do("set_company_day", day=closed_day, working=False, reason="closed for the district's water works")
+    assert device.sync_up() == 1
+    try:
+        assert step(disp.order(order["id"]), "resolve")["due_at"] > due
+    finally:
+        root.ok("set_company_day", day=closed_day, working=None)
