@@ -1,13 +1,14 @@
 """Alarm rules: sensor events become alarms, emergency tickets and owed pushes, in the caller's transaction.
 
 One alarm per site, device and kind while active (device ids repeat across sites); repeats count; alarms
-of one hazard at one site within the incident window share one ticket (an alarm flood is one incident, a
-fire never joins a water leak); a chattering sensor stays one alarm; restore clears the alarm, never the ticket.
+of one hazard at one site (and one building, where both zones name it) within the incident window share one
+ticket (an alarm flood is one incident, a fire never joins a water leak); a chattering sensor stays one alarm; restore clears the alarm, never the ticket.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 import msgspec
 
@@ -168,6 +169,15 @@ def owe_push(tx: Tx, alarm_id: str | None, audience: str, site_id: str | None, p
     return tx.one("SELECT last_insert_rowid() AS id")["id"]
 
 
+# The building a zone names at its start: "3号楼 地下车库", "2栋 水井", "A座 5F", "Building 3 B2", "Tower B".
+BUILDING = re.compile(r"^\s*(\S+?(?:号楼|栋|幢|座)|(?:building|tower|block)\s*[0-9A-Za-z]+)", re.IGNORECASE)
+
+
+def building_of(zone: str | None) -> str | None:
+    found = BUILDING.match(zone or "")
+    return found.group(1).lower().replace(" ", "") if found else None
+
+
 def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: str) -> str:
     """Join the site's open incident of the same hazard in the window, or open a ticket (emergency or maintenance)."""
     emergency = kind in EMERGENCY_KINDS
@@ -175,10 +185,13 @@ def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: s
     if emergency:
         since = to_rfc3339(received - timedelta(seconds=INCIDENT_WINDOW_S))
         hazard = sorted(HAZARDS[kind])
-        open_incident = tx.one(
-            "SELECT a.work_order_id FROM alarms a JOIN work_orders w ON w.id = a.work_order_id"
+        candidates = tx.query(
+            "SELECT a.work_order_id, a.zone FROM alarms a JOIN work_orders w ON w.id = a.work_order_id"
             f" WHERE a.site_id = ? AND a.kind IN ({','.join('?' for _ in hazard)}) AND a.first_seen >= ?"
-            " AND w.status NOT IN ('closed', 'cancelled', 'signed_off') ORDER BY a.first_seen DESC LIMIT 1", (where.site_id, *hazard, since))
+            " AND w.status NOT IN ('closed', 'cancelled', 'signed_off') ORDER BY a.first_seen DESC", (where.site_id, *hazard, since))
+        # Where both zones name a building (3号楼, 2栋, Building 3), only the same building's incident is joined.
+        mine = building_of(where.zone)
+        open_incident = next((c for c in candidates if mine is None or building_of(c["zone"]) in (None, mine)), None)
         if open_incident is not None:
             wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (open_incident["work_order_id"],))
             keep_note(tx, SYSTEM, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=f"{title} (alarm {alarm_id}) joined this incident"), received)
