@@ -71,6 +71,8 @@ def list_targets(tx: Tx, actor: Actor, site_id: str | None = None) -> list[dict[
     """The targets in force (defaults included): company-wide, plus each visible site's own; or those of one site."""
     if site_id is not None:
         require_site(actor, site_id)
+        if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (site_id,)) is None:
+            raise NotFound(f"no site {site_id}", code="site_not_found")
         entries = in_force(tx, site_id)
     else:
         entries = in_force(tx, None)

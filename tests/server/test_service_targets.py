@@ -46,6 +46,8 @@ def test_only_admins_set_company_targets_and_supervisors_only_their_own_sites(li
     north = targets(boss, site_id="north")
     assert north[("feedback", "north")]["value"] == 1500 and north[("resolve.help", None)]["unit"] == "working_days"
     assert ("feedback", "north") not in targets(as_user("disp_south"))  # another site's own targets stay with it
+    assert as_user("disp_south").get("/api/v1/service-targets", params={"site_id": "north"}).json()["error"]["code"] == "site_not_found"
+    assert root.get("/api/v1/service-targets", params={"site_id": "atlantis"}).status_code == 404
 
 
 def test_bad_targets_are_refused_with_a_code(live, as_user):
