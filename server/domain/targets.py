@@ -86,17 +86,17 @@ def list_targets(tx: Tx, actor: Actor, site_id: str | None = None) -> list[dict[
 
 class SetServiceTarget(msgspec.Struct, forbid_unknown_fields=True):
     key: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    value: Annotated[int, msgspec.Meta(ge=0)]
+    value: Annotated[int, msgspec.Meta(ge=0)] | None  # None removes the row: the company's (or default) target applies again
     unit: Unit
     site_id: str | None = None
 
 
 @mutator("set_service_target", SetServiceTarget, {"supervisor"})
 def set_service_target(tx: Tx, actor: Actor, args: SetServiceTarget, occurred_at: datetime) -> Ref:
-    """Set a service target for the company (admin) or one site (its supervisor); orders created afterwards use it."""
+    """Set a service target for the company (admin) or one site (its supervisor), or remove it (value null); orders created afterwards use it."""
     check_key(args.key)
     limit = MAX_SECONDS if args.unit == "seconds" else MAX_WORKING_DAYS
-    if args.value > limit:
+    if args.value is not None and args.value > limit:
         raise Invalid(f"a target in {args.unit} is at most {limit}", code="target_out_of_range")
     if args.site_id is None and not actor.is_admin:
         raise Forbidden("only an administrator sets company-wide targets; name one of your sites", code="role_not_allowed")
@@ -105,6 +105,9 @@ def set_service_target(tx: Tx, actor: Actor, args: SetServiceTarget, occurred_at
         if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (args.site_id,)) is None:
             raise NotFound(f"no site {args.site_id}", code="site_not_found")
     site = args.site_id or ""
+    if args.value is None:
+        tx.execute("DELETE FROM service_targets WHERE key = ? AND site_id = ?", (args.key, site))
+        return Ref("service_target", f"{args.key}@{site}")
     tx.execute("INSERT INTO service_targets (key, site_id, value, unit, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)"
                " ON CONFLICT (key, site_id) DO UPDATE SET value = excluded.value, unit = excluded.unit,"
                " set_by = excluded.set_by, set_at = excluded.set_at",
@@ -113,11 +116,12 @@ def set_service_target(tx: Tx, actor: Actor, args: SetServiceTarget, occurred_at
 
 
 def render_target(tx: Tx, ref_id: str) -> dict[str, Any]:
+    """The target now in force for the key where it was set (after a removal, the one that applies again)."""
     key, _, site = ref_id.partition("@")
-    row = tx.one("SELECT key, site_id, value, unit FROM service_targets WHERE key = ? AND site_id = ?", (key, site))
-    if row is None:
-        raise NotFound(f"no target {key}", code="target_not_found")
-    return {"key": row["key"], "value": row["value"], "unit": row["unit"], "site_id": row["site_id"] or None}
+    target, where = in_force(tx, site or None).get(key, (None, None))
+    if target is None:  # a removed key no default names: nothing applies
+        return {"key": key, "value": None, "unit": None, "site_id": site or None}
+    return {"key": key, "value": target.value, "unit": target.unit, "site_id": where}
 
 
 class SetCompanyDay(msgspec.Struct, forbid_unknown_fields=True):

@@ -72,7 +72,8 @@ def test_an_order_keeps_the_targets_it_was_created_under(live, as_user):
     after = disp.ok("create_work_order", **new_order_args(priority="urgent"))
     assert step(disp.order(before["id"]), "arrive")["target_s"] == 300
     assert step(disp.order(after["id"]), "arrive")["target_s"] == 240
-    root.ok("set_service_target", key="arrive.urgent", value=300, unit="seconds", site_id="north")
+    back = root.ok("set_service_target", key="arrive.urgent", value=None, unit="seconds", site_id="north")
+    assert back == {"key": "arrive.urgent", "value": 300, "unit": "seconds", "site_id": None}  # the company's applies again
     assert step(disp.order(after["id"]), "arrive")["target_s"] == 240  # its history does not change with the setting
 
 
