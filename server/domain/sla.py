@@ -167,8 +167,25 @@ def _snapshot_target(raw: str, step: str, category: str, priority: str, level: s
     return _pick(_decode_snapshot(raw), step, wo)
 
 
-# Each order's times are read by several steps (created_at by four): parsed once while they stay in use.
-_at = lru_cache(maxsize=16384)(parse_rfc3339)
+@lru_cache(maxsize=1024)
+def _snapshot_plan(raw: str, category: str, priority: str, level: str | None, work_type: str | None) -> tuple[tuple[str, Target], ...]:
+    return tuple((step, t) for step in STEPS if (t := _snapshot_target(raw, step, category, priority, level, work_type)) is not None)
+
+
+def _plan(targets: Mapping[str, Any], wo: Mapping[str, Any]) -> tuple[tuple[str, Target], ...]:
+    """The steps due for this order with their targets, in STEPS order."""
+    raw = wo.get("sla_targets")
+    if raw:
+        return _snapshot_plan(raw, wo["category"], wo["priority"], wo.get("complaint_level"), wo.get("work_type"))
+    return tuple((step, t) for step in STEPS if (t := _pick(targets, step, wo)) is not None)
+
+
+def _time(times: dict[str, datetime], text: str) -> datetime:
+    # An order's times are read by several steps (created_at by four): parsed once per order.
+    found = times.get(text)
+    if found is None:
+        found = times[text] = parse_rfc3339(text)
+    return found
 
 
 def deadline(calendar: WorkCalendar, start: datetime, target: Target) -> datetime:
@@ -179,41 +196,43 @@ def deadline(calendar: WorkCalendar, start: datetime, target: Target) -> datetim
 
 def due_for(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], start: str | None = None) -> tuple[Target, datetime | None] | None:
     """The step's target and when it falls due from `start` (default: the step's own start), None when not due."""
-    found = _due(targets, step, wo, start or wo.get(SPANS[step][0]))
-    return None if found is None else (found[0], found[1])
-
-
-def _due(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], begun: str | None) -> tuple[Target, datetime | None, datetime | None] | None:
     target = target_for(targets, step, wo)
     if target is None:
         return None
-    if not begun:
-        return target, None, None
-    start = _at(begun)
+    begun = start or wo.get(SPANS[step][0])
+    return target, (_due(targets, step, target, wo, _time({}, begun)) if begun else None)
+
+
+def _due(targets: Mapping[str, Any], step: str, target: Target, wo: Mapping[str, Any], start: datetime) -> datetime:
     due = deadline(calendar_of(targets), start, target)
     if step == "resolve" and wo.get("promised_at"):
         # A deferred job is judged by the time promised to the customer.
-        due = max(due, _at(wo["promised_at"]))
-    return target, due, start
+        due = max(due, parse_rfc3339(wo["promised_at"]))
+    return due
 
 
 def step_state(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], now: datetime) -> SlaStep | None:
-    if step == "record" and not wo.get("contacted_at"):
-        return None  # no contact time given: the step was not measured
+    target = target_for(targets, step, wo)
+    return None if target is None else _state(targets, step, target, wo, now, {})
+
+
+def _state(targets: Mapping[str, Any], step: str, target: Target, wo: Mapping[str, Any], now: datetime,
+           times: dict[str, datetime]) -> SlaStep | None:
     start_col, end_col = SPANS[step]
-    found = _due(targets, step, wo, wo.get(start_col))
-    if found is None:
-        return None
-    target, due, start = found
-    if due is None or start is None:  # not started: a working-day target is shown at its nominal length
-        nominal = target.value * (DAY if target.unit == "working_days" else 1)
-        return SlaStep(step, nominal, None, None)
+    begun = wo.get(start_col)
+    if not begun:
+        if step == "record":
+            return None  # no contact time given: the step was not measured
+        # Not started: a working-day target is shown at its nominal length.
+        return SlaStep(step, target.value * (DAY if target.unit == "working_days" else 1), None, None)
+    start = _time(times, begun)
+    due = _due(targets, step, target, wo, start)
     target_s = int((due - start).total_seconds())
     due_text = to_rfc3339(due)
-    if wo["status"] == "cancelled" and not wo.get(end_col):
-        return SlaStep(step, target_s, None, None, due_text)
     end = wo.get(end_col)
-    stop = _at(end) if end else now
+    if wo["status"] == "cancelled" and not end:
+        return SlaStep(step, target_s, None, None, due_text)
+    stop = _time(times, end) if end else now
     elapsed = round((stop - start).total_seconds(), 3)
     if end:
         return SlaStep(step, target_s, elapsed, stop <= due, due_text)
@@ -221,4 +240,5 @@ def step_state(targets: Mapping[str, Any], step: str, wo: Mapping[str, Any], now
 
 
 def sla_states(targets: Mapping[str, Any], wo: Mapping[str, Any], now: datetime) -> list[SlaStep]:
-    return [s for s in (step_state(targets, step, wo, now) for step in STEPS) if s is not None]
+    times: dict[str, datetime] = {}
+    return [s for step, target in _plan(targets, wo) if (s := _state(targets, step, target, wo, now, times)) is not None]
