@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.auth import add_user
-from server.clock import now
+from server.clock import now, to_rfc3339
 from server.directory import DeviceCreate, add_device, add_site
 from server.domain.actor import Actor
 from server.domain.registry import apply_mutation
@@ -65,8 +65,13 @@ def _orders(tx: Tx, ids: dict[str, str]) -> None:
         order_id = new_id()
         step(office, "create_work_order", at, id=order_id, site_id=site, unit=unit, category=category, priority=priority,
              title=title, description=title, reporter={"name": reporter, "phone": "138-0000-0000"},
-             complaint_level="minor" if category == "complaint" else None)
+             complaint_level="minor" if category == "complaint" else None,
+             contacted_at=to_rfc3339(start + timedelta(minutes=at - 1)))  # the call came a minute before the record
         made.append(order_id)
+    # A sub-kind with its own target (2 working days, `resolve.type.gas_ignition`): data, not code.
+    step(office, "create_work_order", 7, id=new_id(), site_id="garden", unit="6-1502", category="repair", priority="normal",
+         title="燃气灶点不着火 Gas stove will not light", description="燃气灶点不着火 Gas stove will not light",
+         reporter={"name": "陈女士", "phone": "138-0000-0000"}, work_type="gas_ignition", contacted_at=to_rfc3339(start + timedelta(minutes=6)))
     step(office, "dispatch", 1, work_order_id=made[0], technician_id=ids["tech"])
     step(tech, "accept", 3, work_order_id=made[0])
     step(tech, "arrive", 12, work_order_id=made[0])
