@@ -127,12 +127,6 @@ def _decode_snapshot(raw: str) -> dict[str, Target]:
     return {k: as_target(v) for k, v in json.loads(raw).items()}
 
 
-def order_targets(targets: Mapping[str, Any], wo: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The targets the order was created under, or `targets` for orders from before snapshots."""
-    raw = wo.get("sla_targets")
-    return _decode_snapshot(raw) if raw else targets
-
-
 def candidate_keys(step: str, wo: Mapping[str, Any]) -> list[str]:
     """The keys that apply to this order for this step, most specific first."""
     category, priority, level = wo["category"], wo["priority"], wo.get("complaint_level")
