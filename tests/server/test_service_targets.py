@@ -95,7 +95,7 @@ def test_every_sla_entry_has_a_due_time_and_a_closed_company_day_moves_working_d
     assert root.mutate("set_company_day", day="2026-02-30", working=False).json()["error"]["code"] == "invalid_date"
 
 
-def test_recording_and_replying_are_measured_and_counted_by_the_monthly_report(live, as_user):
+def test_recording_and_replying_are_measured_and_counted_by_the_monthly_report(live, as_user, world):
     disp = as_user("disp_south")
     late = disp.ok("create_work_order", **new_order_args("south", category="help", title="Lift stuck",
                                                           contacted_at=to_rfc3339(now() - timedelta(minutes=3))))
@@ -105,13 +105,15 @@ def test_recording_and_replying_are_measured_and_counted_by_the_monthly_report(l
     disp.ok("add_note", work_order_id=late["id"], id=new_id(), text="Told the caller the lift company is on its way")
     replied = disp.order(late["id"])
     assert step(replied, "reply")["met"] is True and replied["replied_at"] is not None
+    sent = disp.ok("create_work_order", **new_order_args("south", category="help", title="Water on the stairs"))
+    assert step(disp.ok("dispatch", work_order_id=sent["id"], technician_id=world.users["tech_south"]), "reply")["met"] is True  # sending someone is a reply
     repair = disp.ok("create_work_order", **new_order_args("south"))
     assert "reply" not in {s["step"] for s in repair["sla"]} and "record" not in {s["step"] for s in repair["sla"]}
 
     month = parse_rfc3339(late["created_at"]).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     body = disp.get("/api/v1/reports/monthly", params={"month": month, "site_id": "south"}).json()
     assert body["on_time"]["record"] == 0.0 and body["on_time"]["reply"] == 1.0
-    assert body["on_time_counts"]["reply"] == {"met": 1, "due": 1}
+    assert body["on_time_counts"]["reply"] == {"met": 2, "due": 2}
     csv_text = disp.get("/api/v1/reports/monthly", params={"month": month, "site_id": "south", "format": "csv"}).content.decode("utf-8-sig")
     assert "on_time.record,0.0" in csv_text and "on_time.reply,1.0" in csv_text
 
