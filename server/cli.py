@@ -23,6 +23,7 @@ def _store():  # type: ignore[no-untyped-def]
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.blobs import blob_store
     from server.demo import create_demo
     from server.http.app import create_app
     from server.services import Services
@@ -30,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = from_env()
     services = Services(settings)
     if settings.demo:
-        logins = create_demo(services.store)
+        logins = create_demo(services.store, blob_store(settings))
         if logins:
             print("Demo logins (username / password / role):")
             for username, password, role in logins:

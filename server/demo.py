@@ -5,9 +5,15 @@ Created only when the database has no users, through the same mutators as real t
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import timedelta
 
+from PIL import Image, ImageDraw
+
 from server.auth import add_user
+from server.blobs.access import record_blob
+from server.blobs.store import BlobStore
 from server.clock import now, to_rfc3339
 from server.directory import DeviceCreate, add_device, add_site
 from server.domain.actor import Actor
@@ -27,8 +33,29 @@ USERS = [  # username, role, sites, name
 DEMO_PASSWORD = "fieldops-demo"
 
 
-def create_demo(store: Store) -> list[tuple[str, str, str]] | None:
-    """Fill a database without sites; return the demo logins, or None when it holds someone else's data."""
+def consent_drawing() -> bytes:
+    """A customer's scribble as the tablet exports it (PNG), for the demo's paid job."""
+    img = Image.new("RGB", (480, 160), "white")
+    ImageDraw.Draw(img).line([(30, 110), (90, 40), (140, 120), (200, 50), (260, 115), (330, 45), (420, 100)], fill="black", width=5)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def create_demo(store: Store, blobs: BlobStore | None = None) -> list[tuple[str, str, str]] | None:
+    """Fill a database without sites; return the demo logins, or None when it holds someone else's data.
+
+    With `blobs`, the paid job's consent drawing is stored too (else it shows as pending)."""
+    drawing = consent_drawing()
+    consent_sha = hashlib.sha256(drawing).hexdigest()
+    landed = None
+    if blobs is not None:
+        writer = blobs.writer(consent_sha)
+        try:
+            writer.write(drawing)
+            landed = writer.finish()
+        finally:
+            writer.discard()
 
     def fill(tx: Tx) -> list[tuple[str, str, str]] | None:
         if tx.one("SELECT 1 AS x FROM sites LIMIT 1"):
@@ -40,13 +67,15 @@ def create_demo(store: Store) -> list[tuple[str, str, str]] | None:
         add_device(tx, DeviceCreate(id="leak-b2-pump", site_id="garden", zone="B2 水泵房 pump room", kind="water_leak", source="native"))
         add_device(tx, DeviceCreate(id="0x00158d0001a2b3c4", site_id="garden", zone="3栋 地下室 basement", kind="water_leak", source="zigbee2mqtt", name="garden/b3/leak"))
         add_device(tx, DeviceCreate(id="shellyflood-A1B2C3", site_id="tower", zone="12F 茶水间 pantry", kind="water_leak", source="shelly"))
-        _orders(tx, ids)
+        _orders(tx, ids, consent_sha)
+        if landed is not None:
+            record_blob(tx, landed, ids["tech"])
         return [(u, DEMO_PASSWORD, role) for u, role, _, _ in USERS]
 
     return store.write(fill)
 
 
-def _orders(tx: Tx, ids: dict[str, str]) -> None:
+def _orders(tx: Tx, ids: dict[str, str], consent_sha: str) -> None:
     office = Actor(ids["dispatcher"], "客服 王芳", "dispatcher", frozenset(SITES))
     tech = Actor(ids["tech"], "维修 李强", "technician", frozenset(SITES))
     start = now() - timedelta(hours=2)
@@ -75,7 +104,8 @@ def _orders(tx: Tx, ids: dict[str, str]) -> None:
     step(office, "dispatch", 1, work_order_id=made[0], technician_id=ids["tech"])
     step(tech, "accept", 3, work_order_id=made[0])
     step(tech, "arrive", 12, work_order_id=made[0])
-    step(tech, "confirm_scope", 15, work_order_id=made[0], scope="更换水龙头阀芯 Replace tap cartridge", labor_fee=5000, material_fee=3500, customer_name="王女士")
+    step(tech, "confirm_scope", 15, work_order_id=made[0], scope="更换水龙头阀芯 Replace tap cartridge", labor_fee=5000, material_fee=3500, customer_name="王女士",
+         consent_signature_sha256=consent_sha)
     step(office, "dispatch", 4, work_order_id=made[1], technician_id=ids["tech"])
     step(office, "dispatch", 6, work_order_id=made[2], technician_id=ids["tech"])
     step(tech, "accept", 8, work_order_id=made[2])
