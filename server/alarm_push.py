@@ -56,14 +56,28 @@ class AlarmPusher:
         self.dispatcher = PushDispatcher(self.sender, self._record).start()
         self._remaining: dict[int, int] = {}
         self._lock = threading.Lock()
+        # Outbox rows handed to the thread and not yet done: the bridge, the timers and send_owed may name
+        # the same row, and a row must be pushed once.
+        self._queued: set[int] = set()
         self._owed: queue.Queue[int | None] = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name="alarm-push", daemon=True)
         self._thread.start()
 
     def send(self, outbox_ids: list[int]) -> None:
         """Queue owed pushes; returns at once (called on the MQTT thread right after commit)."""
-        for outbox_id in outbox_ids:
+        with self._lock:
+            fresh = [i for i in outbox_ids if i not in self._queued]
+            self._queued.update(fresh)
+        for outbox_id in fresh:
             self._owed.put(outbox_id)
+
+    def send_owed(self) -> None:
+        """Pushes a mutation owed (end_shift leaving alarms with nobody on duty): every pending row not yet handed over."""
+        self.send(self.store.read(lambda tx: [r["id"] for r in tx.query("SELECT id FROM push_outbox WHERE done_at IS NULL ORDER BY id")]))
+
+    def _settled(self, outbox_id: int) -> None:
+        with self._lock:
+            self._queued.discard(outbox_id)
 
     def _drain(self) -> None:
         while (outbox_id := self._owed.get()) is not None:
@@ -96,10 +110,12 @@ class AlarmPusher:
 
         row, to = self.store.read(load)
         if row is None:
+            self._settled(outbox_id)
             return
         if not to.subscriptions:
             log.warning("push %s (alarm %s): nobody to push to (%s of %s has no subscription)", outbox_id, row["alarm_id"], row["audience"], row["site_id"])
             self.store.write(lambda tx: self._finish(tx, outbox_id, row["alarm_id"], None, "", None, False, "no_subscription: nobody to push to", True))
+            self._settled(outbox_id)
             return
         with self._lock:
             self._remaining[outbox_id] = len(to.subscriptions)
@@ -124,6 +140,8 @@ class AlarmPusher:
                          subscription.endpoint, result.status, result.ok, result.error, done)
 
         self.store.write(write)
+        if done:
+            self._settled(ctx["outbox_id"])
 
     @staticmethod
     def _finish(tx: Tx, outbox_id: int, alarm_id: str | None, user_id: str | None, endpoint: str, status: int | None, ok: bool, error: str | None, done: bool) -> None:

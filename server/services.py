@@ -13,8 +13,10 @@ from server.auth import LoginThrottle, Session
 from server.clock import now
 from server.domain.actor import Actor
 from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
-from server.domain.duty import load_alarm, render_alarm, render_shift
+from server.domain import schedule
+from server.domain.duty import load_alarm, render_alarm
 from server.domain.policy import write_policies
+from server.domain.shifts import render_shift
 from server.domain.sla import DEFAULT_TARGETS, SlaRules
 from server.domain.calendar import uncovered_year
 from server.domain.targets import CALENDAR_MUTATIONS, load_calendar, render_company_day, render_target
@@ -35,6 +37,10 @@ class Services:
         # (with the company's own days) counts working-day targets for all. Reloaded when a company day changes.
         self.sla_targets = SlaRules(DEFAULT_TARGETS, self.store.read(self._calendar))
         self.store.write(lambda tx: write_policies(tx, {"consent_signature": settings.consent_signature}))
+        try:
+            schedule.configure(schedule.parse_schedule(settings.company_tz, settings.office_hours, settings.shift_changes))
+        except ValueError as exc:
+            raise SystemExit(f"invalid setting: {exc}") from None
         self.session = Session(self.store, settings.token_ttl_s,
                                LoginThrottle(self.store, settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.

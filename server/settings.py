@@ -69,6 +69,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_CONSENT_SIGNATURE: `required_when_paid`: `confirm_scope` with a fee above zero needs the customer's consent signature; `optional`."""
     receipt_link_days: int = 30
     """FIELDOPS_RECEIPT_LINK_DAYS: how long a customer's receipt link (no account, read only, one order) stays valid."""
+    office_hours: str = "08:30-17:30"
+    """FIELDOPS_OFFICE_HOURS: the service centre's hours (HH:MM-HH:MM in FIELDOPS_COMPANY_TZ); outside them a guard on duty at a site may dispatch its orders."""
+    shift_changes: str = "08:30,17:30"
+    """FIELDOPS_SHIFT_CHANGES: when the monitoring room's shifts change (HH:MM,... in FIELDOPS_COMPANY_TZ); `;site=HH:MM,...` gives one site its own times."""
     escalation_poll_s: float = 15.0
     """FIELDOPS_ESCALATION_POLL_S: how often the escalation timer looks for due complaint, call-back and overdue-work escalations and refreshes the overdue gauges."""
     complaint_handle_important_s: int = 3600

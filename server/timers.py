@@ -54,6 +54,7 @@ class Timers:
         at = now()
         owed = self.services.store.write(lambda tx: escalate_due(tx, at))
         self.pusher.send(owed)
+        self.pusher.send_owed()  # pushes mutations wrote to the outbox (online or synced), within a tick of their commit
         unacked = self.services.store.read(lambda tx: tx.one(
             "SELECT count(*) AS n FROM alarms WHERE acked_at IS NULL AND escalate_at IS NOT NULL AND resolved_at IS NULL"))["n"]
         ALARMS_UNACKED.set(unacked)

@@ -1,4 +1,4 @@
-"""The monitoring room's mutators: shifts (who is on duty where), acknowledging and resolving alarms.
+"""The monitoring room's alarm mutators: acknowledging and resolving alarms (shifts: server/domain/shifts.py).
 
 Acknowledging stops escalation and stores the latency the monthly report measures.
 """
@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import msgspec
 
 from server.clock import to_rfc3339
-from server.domain.access import require_site
 from server.domain.actor import Actor
 from server.domain.changes import touch
 from server.domain.registry import Ref, mutator
@@ -31,10 +30,6 @@ class AlarmRef(msgspec.Struct, forbid_unknown_fields=True):
 class ResolveAlarm(msgspec.Struct, forbid_unknown_fields=True):
     alarm_id: str
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-
-
-class ShiftSite(msgspec.Struct, forbid_unknown_fields=True):
-    site_id: str
 
 
 def can_see_alarm(actor: Actor, alarm: dict[str, Any]) -> bool:
@@ -91,32 +86,6 @@ def _note_on_ticket(tx: Tx, actor: Actor, alarm: dict[str, Any], text: str, occu
     if alarm["work_order_id"]:
         wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (alarm["work_order_id"],))
         keep_note(tx, actor, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=text), occurred_at)
-
-
-@mutator("start_shift", ShiftSite, {"guard"})
-def start_shift(tx: Tx, actor: Actor, args: ShiftSite, occurred_at: datetime) -> Ref:
-    """Go on duty at a site: its alarms are pushed to this guard until end_shift."""
-    require_site(actor, args.site_id)
-    if tx.one("SELECT 1 AS x FROM shifts WHERE user_id = ? AND site_id = ? AND ended_at IS NULL", (actor.id, args.site_id)) is None:
-        tx.insert("shifts", {"user_id": actor.id, "site_id": args.site_id, "started_at": to_rfc3339(occurred_at), "ended_at": None})
-        touch(tx, "site", args.site_id)
-    return Ref("shift", f"{actor.id}:{args.site_id}")
-
-
-@mutator("end_shift", ShiftSite, {"guard"})
-def end_shift(tx: Tx, actor: Actor, args: ShiftSite, occurred_at: datetime) -> Ref:
-    """Hand over: off duty at the site."""
-    require_site(actor, args.site_id)
-    tx.execute("UPDATE shifts SET ended_at = ? WHERE user_id = ? AND site_id = ? AND ended_at IS NULL", (to_rfc3339(occurred_at), actor.id, args.site_id))
-    touch(tx, "site", args.site_id)
-    return Ref("shift", f"{actor.id}:{args.site_id}")
-
-
-def render_shift(tx: Tx, actor: Actor, ref_id: str) -> dict[str, Any]:
-    user_id, _, site_id = ref_id.partition(":")
-    on = tx.one("SELECT started_at FROM shifts WHERE user_id = ? AND site_id = ? AND ended_at IS NULL", (user_id, site_id))
-    return {"user_id": user_id, "site_id": site_id, "on_duty": on is not None, "started_at": on["started_at"] if on else None,
-            "on_duty_user_ids": [r["user_id"] for r in tx.query("SELECT user_id FROM shifts WHERE site_id = ? AND ended_at IS NULL", (site_id,))]}
 
 
 def alarm_scope_sql(actor: Actor) -> tuple[str, list[Any]]:

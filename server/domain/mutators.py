@@ -4,7 +4,8 @@ Add a module here when a new area brings its own mutators.
 """
 
 from server.domain import workorders  # noqa: F401  create_work_order, dispatch, accept, ... call_back
-from server.domain import duty  # noqa: F401  ack_alarm, resolve_alarm, start_shift, end_shift
+from server.domain import duty  # noqa: F401  ack_alarm, resolve_alarm
+from server.domain import shifts  # noqa: F401  start_shift, end_shift, receive_handover
 from server.domain import signoff  # noqa: F401  sign_off (evidence)
 from server.domain import complaints  # noqa: F401  set_harm_ongoing
 from server.domain import targets  # noqa: F401  set_service_target, set_company_day

@@ -18,6 +18,7 @@ from server.domain.audit import append_event
 from server.domain.changes import touch
 from server.domain.policy import policy
 from server.domain.registry import Ref, mutator
+from server.domain.schedule import require_guard_may_dispatch
 from server.domain.targets import snapshot_for
 from server.errors import Conflict, Invalid, NotFound
 from server.ids import check_object_id
@@ -144,10 +145,12 @@ def create_work_order(tx: Tx, actor: Actor, args: a.CreateWorkOrder, occurred_at
     return Ref("work_order", order_id)
 
 
-@mutator("dispatch", a.Dispatch, OFFICE, upgrade=wo_alias)
+@mutator("dispatch", a.Dispatch, OFFICE | {"guard"}, upgrade=wo_alias)
 def dispatch(tx: Tx, actor: Actor, args: a.Dispatch, occurred_at: datetime) -> Ref:
-    """Notify a technician of the order (or hand it to another before arrival)."""
+    """Notify a technician of the order (or hand it to another before arrival). Guards: on duty at the site, after office hours."""
     wo = load_order(tx, actor, args.work_order_id)
+    if actor.role == "guard":
+        require_guard_may_dispatch(tx, actor, wo["site_id"], occurred_at)
     if wo["status"] not in ("new", "deferred", "dispatched", "accepted"):
         raise refuse_status(wo, "dispatch")
     tech = tx.one("SELECT id, role, active FROM users WHERE id = ?", (args.technician_id,))

@@ -12,6 +12,7 @@ from server.http.routes.health import HealthController
 from server.http.routes.mutations import MutationController
 from server.http.routes.receipt_links import PublicReceiptController, ReceiptLinkController
 from server.http.routes.reports import ReportController
+from server.http.routes.shifts import ShiftController
 from server.http.routes.sites import DeviceController, DirectoryController
 from server.http.routes.sync import SyncController
 from server.http.routes.targets import ServiceTargetController
@@ -24,3 +25,4 @@ ROUTES += [ReceiptLinkController, PublicReceiptController]  # the customer's rec
 ROUTES += [AlarmController, PushController]  # alarms: alarms, dead letters, live stream, Web Push subscriptions
 ROUTES += [ReportController, CallBackController, ComplaintController, EscalationController]  # reports, call-backs, complaints, escalations
 ROUTES += [ServiceTargetController]  # the company's rules: service targets (issue 12)
+ROUTES += [ShiftController]  # the monitoring room: shifts with their handovers, the shift schedule
