@@ -1,6 +1,6 @@
 /* FieldOps service worker: precaches a versioned app shell (cache-first), leaves /api to the
    network, waits to activate until the page says so, and turns alarm pushes into notifications. */
-const VERSION = "2026-11-23.4";
+const VERSION = "2026-12-01.1";
 const SHELL_CACHE = `fieldops-shell-${VERSION}`;
 const SHELL = [
   "/", "index.html", "app.css", "manifest.webmanifest", "sync.js",
@@ -13,6 +13,7 @@ const SHELL = [
   "js/sla.js", "js/alarm-feed.js", "js/push-subscription.js", "js/order-view.js",
   "js/screens/login.js", "js/screens/jobs.js", "js/screens/job.js", "js/screens/sign-off.js",
   "js/screens/guard.js", "js/screens/dispatcher.js", "js/screens/new-report.js",
+  "js/screens/handover.js",
 ];
 
 self.addEventListener("install", (event) => {

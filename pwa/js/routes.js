@@ -21,6 +21,8 @@ export const routes = {
   alarms: showGuard,
   board: showDispatcher,
   report: showNewReport,
+  handover: lazy("./screens/handover.js", "showHandover"), // guard: end a shift with its handover record
+  shifts: lazy("./screens/handover.js", "showShifts"), // guard, office: shift history with handovers
 };
 
 export function homeFor(user) {

@@ -1,8 +1,11 @@
-/* The guard's console: live alarm board (GET /alarms + the event stream), start/end shift,
-   enable notifications, acknowledge and resolve with a note. Steps go through the outbox. */
+/* The guard's console: live alarm board (GET /alarms + the event stream), start a shift (ending it is
+   the handover, #/handover), the shift running and the next, handovers to confirm, enable notifications,
+   acknowledge and resolve with a note; after office hours, record a report and dispatch an emergency
+   order to a technician of the site. Steps go through the outbox. */
 import { h, mount } from "../dom.js";
 import { t, localTime } from "../i18n.js";
-import { listObjects, getMeta, setMeta } from "../db.js";
+import { api } from "../api.js";
+import { listObjects, getObject, getMeta, setMeta } from "../db.js";
 import { enqueue, syncNow } from "../../sync.js";
 import { fetchAlarms, followEvents } from "../alarm-feed.js";
 import { enableNotifications, notificationsEnabled } from "../push-subscription.js";
@@ -10,17 +13,28 @@ import { resizePhoto } from "../photo-resize.js";
 import { storeBlob } from "../tus-upload.js";
 
 const REFRESH_MS = 15_000; // without the stream, a board at most this stale
+const SCHEDULE_MS = 60_000; // the schedule changes twice a day: asking once a minute is plenty
+const DISPATCHABLE = ["new", "deferred"];
 
 let stopFeed = null, refreshTimer = null, fresh = new Map();
+const drafts = new Map(); // resolve notes being typed, kept across the board's refreshes
 
-export async function alarmBoard(root, { focusId, rerender }) {
+/* `duty`: {site_id, technicians} when the guard on duty may dispatch (after office hours), else absent. */
+export async function alarmBoard(root, { focusId, rerender, duty }) {
   const local = (await listObjects("alarm")).map((r) => r.value);
   const byId = new Map(local.map((a) => [a.id, a]));
   for (const [id, a] of fresh) if (!byId.get(id)?.acked_at || a.acked_at) byId.set(id, { ...byId.get(id), ...a });
   const alarms = [...byId.values()].sort((a, b) => (a.state === b.state ? (b.last_seen || "").localeCompare(a.last_seen || "") : a.state === "active" ? -1 : 1));
   const act = async (name, args) => { await enqueue(name, args); document.dispatchEvent(new CustomEvent("fieldops:changed")); rerender(); };
+  const orders = new Map();
+  for (const a of alarms) {
+    if (duty?.technicians.length && a.work_order_id && a.site_id === duty.site_id && !orders.has(a.work_order_id)) {
+      orders.set(a.work_order_id, await dispatchControl(a.work_order_id, duty, act));
+    }
+  }
   return h("ul", { class: "alarm-list", testid: "alarm-list" }, alarms.length ? alarms.map((a) => {
-    const note = h("input", { name: "note", required: true, testid: "resolve-note", placeholder: t("alarm.resolve_note") });
+    const note = h("input", { name: "note", required: true, testid: "resolve-note", placeholder: t("alarm.resolve_note"), "aria-label": t("alarm.resolve_note"),
+      value: drafts.get(a.id) ?? "", oninput: () => drafts.set(a.id, note.value) });
     return h("li", { class: `alarm state-${a.state}${a.acked_at ? " acked" : ""}${a.id === focusId ? " focus" : ""}`, testid: "alarm-item", "data-alarm-id": a.id },
       h("strong", {}, t(`alarm.kind.${a.kind}`)), " ", h("span", {}, `${a.site_id} · ${t("alarm.zone")} ${a.zone ?? "-"}`),
       h("span", { class: "chip", testid: "alarm-state" }, t(`alarm.state.${a.state}`)),
@@ -28,12 +42,31 @@ export async function alarmBoard(root, { focusId, rerender }) {
       h("time", { datetime: a.last_seen || a.first_seen }, localTime(a.last_seen || a.first_seen)),
       a.acked_at ? h("span", { class: "chip ok", testid: "alarm-acked" }, t("alarm.acked"))
         : h("button", { class: "primary", testid: "alarm-ack", onclick: () => act("ack_alarm", { alarm_id: a.id }) }, t("alarm.ack")),
-      a.resolved_note ? h("span", { class: "chip ok", testid: "alarm-resolved" }, t("alarm.resolved"))
+      // resolved: the server's `resolved_at`/`resolution` once synced (and after a reload), the outbox's `resolved_note` until then
+      a.resolved_at || a.resolved_note ? h("span", { class: "chip ok", testid: "alarm-resolved" },
+        t("guard.resolved_with", { note: a.resolution ?? a.resolved_note ?? "" }))
         : h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); act("resolve_alarm", { alarm_id: a.id, note: note.value.trim() }); } },
           note, h("button", { type: "submit", testid: "alarm-resolve" }, t("alarm.resolve"))),
       a.work_order_id ? [h("a", { href: `#/job/${encodeURIComponent(a.work_order_id)}`, testid: "alarm-order" }, t("alarm.order")),
-        scenePhoto(a, act)] : null);
+        scenePhoto(a, act), orders.get(a.work_order_id)] : null);
   }) : h("li", { class: "empty", testid: "alarms-empty" }, t("alarm.none")));
+}
+
+/* After office hours the guard on duty dispatches like the service centre (README "The monitoring room"). */
+async function dispatchControl(workOrderId, duty, act) {
+  const order = (await getObject("work_order", workOrderId))?.value;
+  if (!order) return null;
+  if (!DISPATCHABLE.includes(order.status)) {
+    const who = duty.technicians.find((u) => u.id === order.assignee_id)?.name || order.assignee_id;
+    return order.assignee_id ? h("span", { class: "chip ok", testid: "alarm-dispatched" }, t("guard.dispatched", { name: who })) : null;
+  }
+  const id = `dispatch-${workOrderId}`;
+  const pick = h("select", { id, name: "technician_id", required: true, testid: "dispatch-technician" },
+    duty.technicians.map((u) => h("option", { value: u.id }, u.name)));
+  return h("form", { class: "inline", testid: "dispatch-form", onsubmit: (e) => {
+    e.preventDefault();
+    act("dispatch", { work_order_id: workOrderId, technician_id: pick.value });
+  } }, h("label", { for: id }, t("guard.dispatch_to")), pick, h("button", { type: "submit", testid: "alarm-dispatch" }, t("guard.dispatch")));
 }
 
 /* A photo of the scene, attached to the alarm's emergency order (guards may, on emergencies). */
@@ -66,14 +99,43 @@ export function followAlarms(rerender) {
   addEventListener("hashchange", () => { stopFeed?.(); clearInterval(refreshTimer); stopFeed = null; }, { once: true });
 }
 
+let scheduleCache = { key: null, at: 0, value: null };
+
+/* The shift running and the next at the site (GET /shifts/schedule); null offline. */
+async function siteSchedule(siteId) {
+  if (!siteId) return null;
+  if (scheduleCache.key === siteId && Date.now() - scheduleCache.at < SCHEDULE_MS) return scheduleCache.value;
+  try { scheduleCache = { key: siteId, at: Date.now(), value: await api(`/shifts/schedule?site_id=${encodeURIComponent(siteId)}`) }; }
+  catch (_) { return null; }
+  return scheduleCache.value;
+}
+
+const received = new Set(); // confirmed on this device, until the server's record says so
+
+/* Ended shifts of the guard's sites that nobody has confirmed yet (not the guard's own); null offline. */
+async function handoversToConfirm(user, rerender) {
+  let shifts;
+  try { shifts = await api("/shifts?limit=50"); } catch (_) { return null; }
+  const open = shifts.filter((s) => s.handover && !s.handover.received_by && s.guard_id !== user.id);
+  if (!open.length) return null;
+  const { handoverSummary } = await import("./handover.js");
+  return h("section", { class: "card", testid: "handovers-pending" }, h("h2", {}, t("guard.pending_title")),
+    h("ul", { class: "plain" }, open.map((s) => h("li", { testid: "handover-item", "data-shift-id": s.id }, handoverSummary(s),
+      received.has(s.id) ? h("span", { class: "chip ok", testid: "handover-received" }, t("guard.received"))
+        : h("button", { class: "primary", testid: "receive-handover", onclick: async () => {
+          received.add(s.id);
+          await enqueue("receive_handover", { shift_id: s.id });
+          rerender();
+        } }, t("guard.receive"))))));
+}
+
 export async function showGuard(root, { user, params, again = false }) {
   const rerender = () => showGuard(root, { user, params, again: true });
   const shift = await getMeta("shift");
   const sites = user.site_ids || [];
-  const site = h("select", { name: "site_id", testid: "shift-site" }, sites.map((s) => h("option", { value: s, selected: shift?.site_id === s }, s)));
+  const site = h("select", { name: "site_id", testid: "shift-site", id: "shift-site" }, sites.map((s) => h("option", { value: s, selected: shift?.site_id === s }, s)));
   const shiftBtn = shift
-    ? h("button", { class: "big", testid: "end-shift", onclick: async () => {
-        await enqueue("end_shift", { site_id: shift.site_id }); await setMeta("shift", null); rerender(); } }, t("shift.end"))
+    ? h("a", { class: "button big", href: "#/handover", testid: "end-shift" }, t("shift.end"))
     : h("button", { class: "primary big", testid: "start-shift", onclick: async () => {
         await enqueue("start_shift", { site_id: site.value }); await setMeta("shift", { site_id: site.value, since: new Date().toISOString() }); rerender(); } }, t("shift.start"));
   const pushMsg = h("span", { testid: "notifications-state" });
@@ -84,11 +146,25 @@ export async function showGuard(root, { user, params, again = false }) {
     try { await enableNotifications(); pushMsg.textContent = t("push.enabled"); pushBtn.hidden = true; }
     catch (err) { pushMsg.textContent = t(`push.${err.message}`) !== `push.${err.message}` ? t(`push.${err.message}`) : t("push.failed", { reason: err.message }); }
   } }, t("push.enable"));
+  const schedule = await siteSchedule(shift?.site_id || sites[0]);
+  const afterHours = Boolean(shift && schedule && !schedule.office_hours.open_now);
+  let technicians = [];
+  if (afterHours) {
+    try { technicians = (await api("/users?role=technician")).filter((u) => u.site_ids.includes(shift.site_id)); } catch (_) { /* offline */ }
+  }
   mount(root, h("section", { testid: "guard-screen" },
     h("h1", {}, t("alarm.board")),
     h("div", { class: "row card" },
-      shift ? h("span", { testid: "shift-state" }, t("shift.on_duty", { site: shift.site_id })) : site, shiftBtn, pushBtn, pushMsg),
-    await alarmBoard(root, { focusId: params[0], rerender })));
+      shift ? h("span", { testid: "shift-state" }, t("shift.on_duty", { site: shift.site_id })) : [h("label", { for: "shift-site" }, t("guard.shift_site")), site],
+      shiftBtn, pushBtn, pushMsg),
+    schedule ? h("p", { class: "row", testid: "shift-schedule" }, t("guard.schedule", { current: schedule.current.label, next: schedule.next.label }),
+      h("span", { class: "chip", testid: "office-state" }, schedule.office_hours.open_now
+        ? t("guard.office_hours", { opens: schedule.office_hours.opens, closes: schedule.office_hours.closes }) : t("guard.after_hours"))) : null,
+    h("nav", { class: "row" },
+      afterHours ? h("a", { class: "button", href: "#/report", testid: "guard-new-report" }, t("guard.new_report")) : null,
+      h("a", { class: "button", href: "#/shifts", testid: "shift-history-link" }, t("guard.history"))),
+    await handoversToConfirm(user, rerender),
+    await alarmBoard(root, { focusId: params[0], rerender, duty: afterHours ? { site_id: shift.site_id, technicians } : null })));
   if (!again) followAlarms(rerender);
   navigator.serviceWorker?.addEventListener("message", (e) => { if (e.data?.type === "ALARM_ACKED") { syncNow(); } }, { once: true });
 }
