@@ -121,3 +121,27 @@ def test_after_office_hours_a_guard_off_duty_does_not_dispatch(people):
     phone.sync_up()
     assert [(r["mutation_id"], r["code"]) for r in phone.pull()["rejections"]] == [(dispatch, "not_on_duty")]
     assert guard_b.order(order_id)["status"] == "new"
+
+
+def test_shift_windows_follow_the_site_s_change_times_in_the_company_zone():
+    from server.clock import parse_rfc3339
+    from server.domain.schedule import parse_schedule, shift_windows
+
+    schedule = parse_schedule("Asia/Shanghai", "08:30-17:30", "08:30,17:30;tower=07:00,15:00,23:00")
+    evening = shift_windows(schedule, "north", parse_rfc3339("2026-11-30T12:00:00Z"))  # 20:00 local
+    assert evening["current"] == {"starts_at": "2026-11-30T09:30:00.000000Z", "ends_at": "2026-12-01T00:30:00.000000Z", "label": "17:30–08:30"}
+    assert evening["next"]["label"] == "08:30–17:30" and evening["office_hours"]["open_now"] is False
+    early = shift_windows(schedule, "north", parse_rfc3339("2026-11-30T00:00:00Z"))  # 08:00 local: still the night shift
+    assert early["current"]["starts_at"] == "2026-11-29T09:30:00.000000Z" and early["office_hours"]["open_now"] is False
+    tower = shift_windows(schedule, "tower", parse_rfc3339("2026-11-30T16:00:00Z"))  # 00:00 local
+    assert tower["changes"] == ["07:00", "15:00", "23:00"] and tower["current"]["label"] == "23:00–07:00"
+    assert schedule.in_office_hours(parse_rfc3339("2026-11-30T00:30:00Z"))  # 08:30 local: the office opens
+    assert not schedule.in_office_hours(parse_rfc3339("2026-11-30T09:30:00Z"))  # 17:30 local: the line passes to the guards
+
+
+@pytest.mark.parametrize("office, changes", [("8:30", "08:30,17:30"), ("08:30-17:30", "25:00"), ("08:30-17:30", "08:30;tower")])
+def test_a_malformed_schedule_setting_is_refused_with_its_name(office, changes):
+    from server.domain.schedule import parse_schedule
+
+    with pytest.raises(ValueError, match="FIELDOPS_"):
+        parse_schedule("Asia/Shanghai", office, changes)
