@@ -73,6 +73,9 @@ def end_shift(tx: Tx, actor: Actor, args: EndShift, occurred_at: datetime) -> Re
     for a in unattended:
         push = AlarmPush(alarm_id=a["id"], work_order_id=a["work_order_id"], site_id=args.site_id, kind=a["kind"], zone=a["zone"], ts=a["first_seen"])
         owe_push(tx, a["id"], "supervisors", args.site_id, push, a["work_order_id"] or a["id"], occurred_at)
+        # escalated now: the escalation timer must not push the same supervisors again for it
+        tx.execute("UPDATE alarms SET escalated_at = coalesce(escalated_at, ?) WHERE id = ?", (to_rfc3339(occurred_at), a["id"]))
+        touch(tx, "alarm", a["id"])
     tx.execute("UPDATE shifts SET ended_at = ?, handover_note = ?, open_alarm_ids = ?, open_work_order_ids = ?, taken_over_by = ?,"
                " unattended_alarm_ids = ? WHERE id = ?",
                (ended, (args.handover_note or "").strip() or None, json.dumps([a["id"] for a in alarms]), json.dumps(orders),

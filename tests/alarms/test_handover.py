@@ -75,6 +75,7 @@ def test_leaving_an_unacknowledged_alarm_with_nobody_on_duty_pushes_the_supervis
     assert ended["handover"]["unattended_alarm_ids"] == [alarm["id"]] and ended["handover"]["taken_over_by"] == []
     [pushed] = wait_for(lambda: push_service.received_by(boss_sub), what="the supervisor pushed")
     assert pushed.payload["alarm_id"] == alarm["id"] and pushed.payload["type"] == "alarm" and pushed.payload["site_id"] == "north"
+    assert guard.get(f"/api/v1/alarms/{alarm['id']}").json()["escalated_at"]  # escalated: the 60 s timer will not push it again
 
 
 def test_an_acknowledged_alarm_left_open_is_handed_over_without_waking_the_supervisors(room_server, publisher):
