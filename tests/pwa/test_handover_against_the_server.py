@@ -129,6 +129,7 @@ def test_after_office_hours_the_guard_dispatches_the_emergency_order_and_can_rec
         page = on_shift(ctx, server.url, "guard")
         page.on("pageerror", lambda e: errors.append(str(e)))
         assert "非办公时间" in page.locator("[data-testid=office-state]").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing runs off a phone's screen
         assert page.locator("[data-testid=guard-new-report]").get_attribute("href") == "#/report"
 
         alarm(publisher, "water_leak", "leak-roof", "屋顶水箱")
@@ -137,6 +138,7 @@ def test_after_office_hours_the_guard_dispatches_the_emergency_order_and_can_rec
         page.wait_for_selector(f"{item(leak_id)} [data-testid=dispatch-form]", timeout=20000)
         options = page.locator(f"{item(leak_id)} [data-testid=dispatch-technician] option").all_inner_texts()
         assert sorted(options) == ["Tech", "Tech_B"]  # North Court's, not South Tower's
+        page.screenshot(path=str(SCREENSHOTS / "guard-after-hours.png"), full_page=True)
         page.select_option(f"{item(leak_id)} [data-testid=dispatch-technician]", label="Tech_B")
         page.click(f"{item(leak_id)} [data-testid=alarm-dispatch]")
         page.wait_for_selector(f"{item(leak_id)} [data-testid=alarm-dispatched]")

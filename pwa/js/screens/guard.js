@@ -158,7 +158,7 @@ export async function showGuard(root, { user, params, again = false }) {
       shift ? h("span", { testid: "shift-state" }, t("shift.on_duty", { site: shift.site_id })) : [h("label", { for: "shift-site" }, t("guard.shift_site")), site],
       shiftBtn, pushBtn, pushMsg),
     schedule ? h("p", { class: "row", testid: "shift-schedule" }, t("guard.schedule", { current: schedule.current.label, next: schedule.next.label }),
-      h("span", { class: "chip", testid: "office-state" }, schedule.office_hours.open_now
+      h("strong", { testid: "office-state" }, schedule.office_hours.open_now
         ? t("guard.office_hours", { opens: schedule.office_hours.opens, closes: schedule.office_hours.closes }) : t("guard.after_hours"))) : null,
     h("nav", { class: "row" },
       afterHours ? h("a", { class: "button", href: "#/report", testid: "guard-new-report" }, t("guard.new_report")) : null,
