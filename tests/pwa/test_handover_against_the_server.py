@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.monitoring_room import build_monitoring_room
-from tests.pwa.app_steps import sign_in, synced
+from tests.pwa.app_steps import sign_in, synced, wait_in_page
 from tests.pwa.conftest import PWA_DIR
 
 SCREENSHOTS = PWA_DIR.parent / "tests" / "pwa" / "screenshots"
@@ -30,12 +30,16 @@ def alarm(sensor, kind: str, device: str, zone: str) -> None:
 
 
 def on_shift(ctx: BrowserContext, url: str, username: str) -> Page:
+    """Signed in, on duty at North Court, and the board's event stream open (alarms and their orders arrive live)."""
     page = ctx.new_page()
+    streams: list[int] = []
+    page.on("response", lambda r: "/api/v1/events/stream" in r.url and streams.append(r.status))
     sign_in(page, url, username, "[data-testid=guard-screen]")
     page.select_option("[data-testid=shift-site]", "north")
     page.click("[data-testid=start-shift]")
     page.wait_for_selector("[data-testid=shift-state]")
     synced(page)
+    assert wait_in_page(page, lambda: streams, what="the board's event stream open")[0] == 200
     return page
 
 

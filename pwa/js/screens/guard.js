@@ -110,6 +110,16 @@ async function siteSchedule(siteId) {
   return scheduleCache.value;
 }
 
+let techniciansCache = { at: 0, value: [] };
+
+/* Active technicians of the site, for the after-hours dispatch (GET /users); [] offline. */
+async function techniciansOf(siteId) {
+  if (Date.now() - techniciansCache.at >= SCHEDULE_MS) {
+    try { techniciansCache = { at: Date.now(), value: await api("/users?role=technician") }; } catch (_) { return []; }
+  }
+  return techniciansCache.value.filter((u) => u.site_ids.includes(siteId));
+}
+
 const received = new Set(); // confirmed on this device, until the server's record says so
 
 /* Ended shifts of the guard's sites that nobody has confirmed yet (not the guard's own); null offline. */
@@ -133,7 +143,7 @@ export async function showGuard(root, { user, params, again = false }) {
   const rerender = () => showGuard(root, { user, params, again: true });
   const shift = await getMeta("shift");
   const sites = user.site_ids || [];
-  const site = h("select", { name: "site_id", testid: "shift-site", id: "shift-site" }, sites.map((s) => h("option", { value: s, selected: shift?.site_id === s }, s)));
+  const site = h("select", { name: "site_id", testid: "shift-site" }, sites.map((s) => h("option", { value: s, selected: shift?.site_id === s }, s)));
   const shiftBtn = shift
     ? h("a", { class: "button big", href: "#/handover", testid: "end-shift" }, t("shift.end"))
     : h("button", { class: "primary big", testid: "start-shift", onclick: async () => {
@@ -148,14 +158,11 @@ export async function showGuard(root, { user, params, again = false }) {
   } }, t("push.enable"));
   const schedule = await siteSchedule(shift?.site_id || sites[0]);
   const afterHours = Boolean(shift && schedule && !schedule.office_hours.open_now);
-  let technicians = [];
-  if (afterHours) {
-    try { technicians = (await api("/users?role=technician")).filter((u) => u.site_ids.includes(shift.site_id)); } catch (_) { /* offline */ }
-  }
+  const technicians = afterHours ? await techniciansOf(shift.site_id) : [];
   mount(root, h("section", { testid: "guard-screen" },
     h("h1", {}, t("alarm.board")),
     h("div", { class: "row card" },
-      shift ? h("span", { testid: "shift-state" }, t("shift.on_duty", { site: shift.site_id })) : [h("label", { for: "shift-site" }, t("guard.shift_site")), site],
+      shift ? h("span", { testid: "shift-state" }, t("shift.on_duty", { site: shift.site_id })) : h("label", {}, t("guard.shift_site"), " ", site),
       shiftBtn, pushBtn, pushMsg),
     schedule ? h("p", { class: "row", testid: "shift-schedule" }, t("guard.schedule", { current: schedule.current.label, next: schedule.next.label }),
       h("strong", { testid: "office-state" }, schedule.office_hours.open_now
