@@ -36,11 +36,12 @@ class Services:
         # Orders carry the targets they were created under; these defaults judge older orders, and the calendar
         # (with the company's own days) counts working-day targets for all. Reloaded when a company day changes.
         self.sla_targets = SlaRules(DEFAULT_TARGETS, self.store.read(self._calendar))
-        self.store.write(lambda tx: write_policies(tx, {"consent_signature": settings.consent_signature}))
         try:
-            schedule.configure(schedule.parse_schedule(settings.company_tz, settings.office_hours, settings.shift_changes))
+            schedule.parse_schedule(settings.company_tz, settings.office_hours, settings.shift_changes)
         except ValueError as exc:
             raise SystemExit(f"invalid setting: {exc}") from None
+        self.store.write(lambda tx: write_policies(tx, {"consent_signature": settings.consent_signature, "company_tz": settings.company_tz,
+                                                        "office_hours": settings.office_hours, "shift_changes": settings.shift_changes}))
         self.session = Session(self.store, settings.token_ttl_s,
                                LoginThrottle(self.store, settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.

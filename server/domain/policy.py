@@ -8,7 +8,9 @@ from server.clock import now_text
 from server.store import Tx
 
 # name -> default, used when the table has no row (a database written by an older version)
-DEFAULTS = {"consent_signature": "required_when_paid"}
+DEFAULTS = {"consent_signature": "required_when_paid",
+            # the monitoring room's clock (server/domain/schedule.py)
+            "company_tz": "Asia/Shanghai", "office_hours": "08:30-17:30", "shift_changes": "08:30,17:30"}
 
 
 def write_policies(tx: Tx, values: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from server.clock import to_rfc3339
+from server.domain.policy import policy
 
 DEFAULT_OFFICE_HOURS = "08:30-17:30"
 DEFAULT_SHIFT_CHANGES = "08:30,17:30"
@@ -75,18 +76,10 @@ def parse_schedule(company_tz: str, office_hours: str, shift_changes: str) -> Sc
                     _changes(default, "FIELDOPS_SHIFT_CHANGES"), sites)
 
 
-# Mutators have one signature, (tx, actor, args, occurred_at), and settings are built once per
-# process: the process installs its schedule here at start (Services), and the rules read it.
-_active = Schedule()
-
-
-def configure(schedule: Schedule) -> None:
-    global _active
-    _active = schedule
-
-
-def active() -> Schedule:
-    return _active
+def schedule_in(tx: Any) -> Schedule:
+    """The schedule in force: written from the settings at start (company_policy), so every instance sharing
+    the database, and an offline dispatch replayed later, is judged by the same hours."""
+    return parse_schedule(policy(tx, "company_tz"), policy(tx, "office_hours"), policy(tx, "shift_changes"))
 
 
 def shift_windows(schedule: Schedule, site_id: str | None, at: datetime) -> dict[str, Any]:
@@ -116,7 +109,7 @@ def require_guard_may_dispatch(tx: Any, actor: Any, site_id: str, occurred_at: d
                      (actor.id, site_id, at, at))
     if on_duty is None:
         raise Forbidden("only a guard on duty at the order's site may dispatch it", code="not_on_duty")
-    schedule = active()
+    schedule = schedule_in(tx)
     if schedule.in_office_hours(occurred_at):
         hours = f"{schedule.office_opens.strftime('%H:%M')}–{schedule.office_closes.strftime('%H:%M')}"
         raise Forbidden(f"during office hours ({hours}) the service centre dispatches", code="office_hours")

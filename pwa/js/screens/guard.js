@@ -19,6 +19,10 @@ const DISPATCHABLE = ["new", "deferred"];
 let stopFeed = null, refreshTimer = null, fresh = new Map();
 const drafts = new Map(); // resolve notes being typed, kept across the board's refreshes
 
+/* Whether the app still shows this route (app.js sets it on the screen as each render starts): a board
+   refresh (timer, stream, sync) begun before the guard moved on must not paint over the handover. */
+export const stillOn = (root, route) => !root.dataset.route || root.dataset.route === route;
+
 /* `duty`: {site_id, technicians} when the guard on duty may dispatch (after office hours), else absent. */
 export async function alarmBoard(root, { focusId, rerender, duty }) {
   const local = (await listObjects("alarm")).map((r) => r.value);
@@ -159,6 +163,9 @@ export async function showGuard(root, { user, params, again = false }) {
   const schedule = await siteSchedule(shift?.site_id || sites[0]);
   const afterHours = Boolean(shift && schedule && !schedule.office_hours.open_now);
   const technicians = afterHours ? await techniciansOf(shift.site_id) : [];
+  const board = await alarmBoard(root, { focusId: params[0], rerender, duty: afterHours ? { site_id: shift.site_id, technicians } : null });
+  const handovers = await handoversToConfirm(user, rerender);
+  if (!stillOn(root, "alarms")) return;
   mount(root, h("section", { testid: "guard-screen" },
     h("h1", {}, t("alarm.board")),
     h("div", { class: "row card" },
@@ -170,8 +177,7 @@ export async function showGuard(root, { user, params, again = false }) {
     h("nav", { class: "row" },
       afterHours ? h("a", { class: "button", href: "#/report", testid: "guard-new-report" }, t("guard.new_report")) : null,
       h("a", { class: "button", href: "#/shifts", testid: "shift-history-link" }, t("guard.history"))),
-    await handoversToConfirm(user, rerender),
-    await alarmBoard(root, { focusId: params[0], rerender, duty: afterHours ? { site_id: shift.site_id, technicians } : null })));
+    handovers, board));
   if (!again) followAlarms(rerender);
   navigator.serviceWorker?.addEventListener("message", (e) => { if (e.data?.type === "ALARM_ACKED") { syncNow(); } }, { once: true });
 }

@@ -7,6 +7,7 @@ import { api } from "../api.js";
 import { listObjects, getMeta, setMeta } from "../db.js";
 import { enqueue } from "../../sync.js";
 import { fetchAlarms } from "../alarm-feed.js";
+import { stillOn } from "./guard.js";
 
 // The kinds whose alarms escalate (iot/alarm_rules.py EMERGENCY_KINDS): only these wake supervisors.
 const EMERGENCY_KINDS = new Set(["fire", "smoke", "water_leak", "gas", "carbon_monoxide"]);
@@ -58,11 +59,13 @@ export async function showHandover(root, { user }) {
     h("button", { type: "submit", class: unattended ? "danger big" : "primary big", testid: unattended ? "end-shift-anyway" : "end-shift-confirm" },
       t(unattended ? "guard.end_anyway" : "guard.end_confirm")),
     h("a", { href: "#/alarms", class: "button", testid: "handover-back" }, t("guard.cancel"))));
+  const site = await siteName(shift.site_id);
+  if (!stillOn(root, "handover")) return;
   mount(root, h("section", { testid: "handover-screen" },
     h("h1", {}, t("guard.handover_title")),
     // the warning first, where it cannot be missed; the button at the end says what going anyway does
     unattended ? h("p", { class: "error card", role: "alert", testid: "handover-warning" }, t("guard.unattended_warning", { n: unacked.length })) : null,
-    h("p", {}, t("guard.handover_site", { site: await siteName(shift.site_id) })),
+    h("p", {}, t("guard.handover_site", { site })),
     h("h2", {}, t("guard.open_alarms")),
     alarms.length ? h("ul", { class: "plain", testid: "handover-alarms" }, alarms.map((a) => h("li", { testid: "handover-alarm", "data-alarm-id": a.id },
       `${t(`alarm.kind.${a.kind}`)} · ${t("alarm.zone")} ${a.zone ?? "-"} · `, a.acked_at ? t("alarm.acked") : h("strong", {}, t("guard.unacked")))))
@@ -102,6 +105,7 @@ export async function showShifts(root, { user, params }) {
   } catch (_) {
     body = h("p", { class: "error", role: "alert" }, t("guard.offline"));
   }
+  if (!stillOn(root, "shifts")) return;
   mount(root, h("section", { testid: "shifts-screen" },
     h("h1", {}, t("guard.history_title")),
     h("div", { class: "row" }, h("label", { for: "history-site" }, t("guard.history_site")), picker,

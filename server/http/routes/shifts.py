@@ -26,9 +26,9 @@ class ShiftController(Controller):
         """Shifts of a site (default: the caller's sites), newest first, each with its handover (note, open alarms, who received it)."""
         return services.store.read(lambda tx: list_shifts(tx, actor, site_id, limit))
 
-    @get("/schedule", operation_id="shiftSchedule", sync_to_thread=False)
-    def schedule(self, actor: Actor, site_id: str | None = None) -> dict[str, Any]:
+    @get("/schedule", operation_id="shiftSchedule", sync_to_thread=True)
+    def schedule(self, services: Services, actor: Actor, site_id: str | None = None) -> dict[str, Any]:
         """The shift running now and the next one at a site (FIELDOPS_SHIFT_CHANGES), and whether the office is open (FIELDOPS_OFFICE_HOURS)."""
         if site_id is not None:
             require_site(actor, site_id)
-        return schedule.shift_windows(schedule.active(), site_id, now())
+        return services.store.read(lambda tx: schedule.shift_windows(schedule.schedule_in(tx), site_id, now()))
