@@ -17,7 +17,7 @@ const SCHEDULE_MS = 60_000; // the schedule changes twice a day: asking once a m
 const DISPATCHABLE = ["new", "deferred"];
 
 let stopFeed = null, refreshTimer = null, fresh = new Map();
-const drafts = new Map(); // resolve notes being typed, kept across the board's refreshes
+const drafts = new Map(); // resolve notes being typed and technicians picked, kept across the board's refreshes
 
 /* Whether the app still shows this route (app.js sets it on the screen as each render starts): a board
    refresh (timer, stream, sync) begun before the guard moved on must not paint over the handover. */
@@ -65,8 +65,8 @@ async function dispatchControl(workOrderId, duty, act) {
     return order.assignee_id ? h("span", { class: "chip ok", testid: "alarm-dispatched" }, t("guard.dispatched", { name: who })) : null;
   }
   const id = `dispatch-${workOrderId}`;
-  const pick = h("select", { id, name: "technician_id", required: true, testid: "dispatch-technician" },
-    duty.technicians.map((u) => h("option", { value: u.id }, u.name)));
+  const pick = h("select", { id, name: "technician_id", required: true, testid: "dispatch-technician", onchange: () => drafts.set(id, pick.value) },
+    duty.technicians.map((u) => h("option", { value: u.id, selected: drafts.get(id) === u.id }, u.name)));
   return h("form", { class: "inline", testid: "dispatch-form", onsubmit: (e) => {
     e.preventDefault();
     act("dispatch", { work_order_id: workOrderId, technician_id: pick.value });
