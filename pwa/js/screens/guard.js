@@ -130,7 +130,8 @@ const received = new Set(); // confirmed on this device, until the server's reco
 async function handoversToConfirm(user, rerender) {
   let shifts;
   try { shifts = await api("/shifts?limit=50"); } catch (_) { return null; }
-  const open = shifts.filter((s) => s.handover && !s.handover.received_by && s.guard_id !== user.id);
+  // those confirmed here stay listed, marked, for this session (the server may already have the receipt)
+  const open = shifts.filter((s) => s.handover && s.guard_id !== user.id && (!s.handover.received_by || received.has(s.id)));
   if (!open.length) return null;
   const { handoverSummary } = await import("./handover.js");
   return h("section", { class: "card", testid: "handovers-pending" }, h("h2", {}, t("guard.pending_title")),
