@@ -75,6 +75,9 @@ class EscalationTimer:
             sent.append(escalation)
         if sent:
             self.services.store.write(lambda tx: mark_fired(tx, [e["id"] for e in sent], moment))
+            feed = getattr(self.services, "feed", None)
+            for escalation in sent if feed is not None else ():  # open supervisor queues look again now
+                feed.publish({"type": "work_order", "id": escalation["work_order_id"]})
         since_gauges = time.monotonic() - self._gauges_at
         if since_gauges >= GAUGES_EVERY_S or (self._gauges_stale and since_gauges >= GAUGES_AFTER_CHANGE_S) or now is not None:
             self._gauges_at, self._gauges_stale = time.monotonic(), False

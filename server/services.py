@@ -99,6 +99,17 @@ class Services:
         self.store.close()
 
 
+def _console_renderers(renderers: dict[str, Any]) -> None:
+    """Sites, accounts and devices as the supervisor's and admin's consoles show them after a change."""
+    from server.domain.accounts import render_account
+    from server.domain.device_registry import render_device, render_retired
+
+    renderers["site"] = lambda services, tx, actor, obj_id: tx.one("SELECT id, name FROM sites WHERE id = ?", (obj_id,))
+    renderers["account"] = lambda services, tx, actor, obj_id: render_account(tx, obj_id)
+    renderers["device"] = lambda services, tx, actor, obj_id: render_device(tx, actor, obj_id)
+    renderers["retired_device"] = lambda services, tx, actor, obj_id: render_retired(tx, actor, obj_id)
+
+
 def _render_work_order(services: Services, tx: Tx, actor: Actor, obj_id: str) -> dict[str, Any]:
     from server.domain.access import load_order
 
@@ -117,3 +128,4 @@ RENDERERS: dict[str, Any] = {
     "service_target": lambda services, tx, actor, obj_id: render_target(tx, obj_id),
     "company_day": lambda services, tx, actor, obj_id: render_company_day(tx, obj_id),
 }
+_console_renderers(RENDERERS)

@@ -6,6 +6,7 @@ Each area adds its controller here (one line), so the app factory never grows.
 from server.http.routes.alarms import AlarmController, PushController
 from server.http.routes.auth import AuthController
 from server.http.routes.blobs import BlobController
+from server.http.routes.console import AccountController, SupervisionController
 from server.http.routes.complaints import CallBackController, ComplaintController, EscalationController
 from server.http.routes.evidence import EvidenceController
 from server.http.routes.health import HealthController
@@ -26,3 +27,4 @@ ROUTES += [AlarmController, PushController]  # alarms: alarms, dead letters, liv
 ROUTES += [ReportController, CallBackController, ComplaintController, EscalationController]  # reports, call-backs, complaints, escalations
 ROUTES += [ServiceTargetController]  # the company's rules: service targets (issue 12)
 ROUTES += [ShiftController]  # the monitoring room: shifts with their handovers, the shift schedule
+ROUTES += [SupervisionController, AccountController]  # the supervisor's and admin's consoles

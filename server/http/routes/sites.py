@@ -7,7 +7,8 @@ from typing import Any
 from litestar import Controller, get, post
 from litestar.status_codes import HTTP_201_CREATED
 
-from server.directory import DeviceCreate, list_devices, list_sites, list_users, register_device
+from server.directory import DeviceCreate, list_sites, list_users, register_device
+from server.domain.device_registry import device_registry
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
 from server.services import Services
@@ -41,6 +42,6 @@ class DeviceController(Controller):
 
     @get("/", operation_id="listDevices", sync_to_thread=True)
     def list_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
-        """Registered devices of the caller's sites."""
-        return list_devices(services.store, actor, site_id)
+        """Registered devices of the caller's sites, with `last_seen`, `battery` and `online` from their messages (null: never heard from)."""
+        return services.store.read(lambda tx: device_registry(tx, actor, site_id))
 
