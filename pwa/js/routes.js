@@ -10,7 +10,6 @@ import { showGuard } from "./screens/guard.js";
 import { showDispatcher } from "./screens/dispatcher.js";
 import { showNewReport } from "./screens/new-report.js";
 
-// eslint-disable-next-line no-unused-vars
 const lazy = (path, name) => async (root, ctx) => (await import(path))[name](root, ctx);
 
 export const routes = {
@@ -23,10 +22,15 @@ export const routes = {
   report: showNewReport,
   handover: lazy("./screens/handover.js", "showHandover"), // guard: end a shift with its handover record
   shifts: lazy("./screens/handover.js", "showShifts"), // guard, office: shift history with handovers
+  supervisor: lazy("./screens/supervisor.js", "showSupervisor"),
+  devices: lazy("./screens/devices.js", "showDevices"),
+  admin: lazy("./screens/admin.js", "showAdmin"),
 };
 
 export function homeFor(user) {
   if (user.role === "technician") return "/jobs";
   if (user.role === "guard") return "/alarms";
+  if (user.role === "supervisor") return "/supervisor"; // the board stays one tap away in the console's nav
+  if (user.role === "admin") return "/admin";
   return "/board";
 }
