@@ -57,6 +57,7 @@ def test_an_admin_creates_a_user_in_the_console_who_then_signs_in(browser: Brows
         page.click("[data-testid=logout]")
         sign_in_as(page, "root", "correct-horse-9")
         page.wait_for_selector("[data-testid=user-item][data-username=xin]")
+        page.click("[data-testid=user-item][data-username=xin] [data-testid=user-edit]")
         page.click("[data-testid=user-item][data-username=xin] [data-testid=user-deactivate]")
         page.wait_for_selector("[data-testid=user-item][data-username=xin][data-active=false]")
         page.click("[data-testid=logout]")

@@ -98,6 +98,7 @@ def test_a_device_registered_in_the_console_raises_an_alarm_placed_by_the_regist
         assert device.inner_text() == "电量 88%"
         assert page.inner_text("[data-testid=device-item][data-device-id=leak-ui-1] [data-testid=device-online]") == "在线"
         row = "[data-testid=device-item][data-device-id=leak-ui-1]"
+        page.click(f"{row} [data-testid=device-edit]")
         page.fill(f"{row} [data-testid=device-edit-zone]", "B3 水泵房")
         page.select_option(f"{row} [data-testid=device-edit-kind]", "smoke")
         page.click(f"{row} [data-testid=device-save]")

@@ -36,12 +36,12 @@ function sitesSection(names, done) {
   const rows = [...names].map(([siteId, siteName]) => {
     const rename = h("input", { name: "name", value: siteName, required: true, testid: "site-rename-name" });
     const rowError = errorSummary("site-rename-error");
-    return h("li", { testid: "site-item", "data-site-id": siteId }, h("code", {}, siteId), rowError,
-      h("form", { class: "inline", onsubmit: async (e) => {
+    return h("li", { testid: "site-item", "data-site-id": siteId }, h("strong", {}, siteName), " ", h("code", {}, siteId), rowError,
+      h("details", {}, h("summary", { testid: "site-edit" }, t("admin.site_rename")), h("form", { class: "inline", onsubmit: async (e) => {
         e.preventDefault();
         try { await mutate("rename_site", { site_id: siteId, name: rename.value.trim() }); done(t("admin.site_renamed", { name: rename.value.trim() })); }
         catch (err) { rowError.textContent = errorText(err); }
-      } }, field("admin.site_name", rename), h("button", { type: "submit", testid: "site-rename" }, t("admin.site_rename"))));
+      } }, field("admin.site_name", rename), h("button", { type: "submit", testid: "site-rename" }, t("admin.site_rename")))));
   });
   return [h("h2", {}, t("admin.sites")), h("ul", { class: "plain", testid: "site-list" }, rows), add];
 }
@@ -79,21 +79,24 @@ function userItem(u, names, me, done) {
     : h("button", { type: "button", testid: "user-reactivate", onclick: async () => {
         try { await mutate("reactivate_user", { user_id: u.id }); done(t("admin.user_reactivated", { username: u.username })); } catch (err) { fail(err); }
       } }, t("admin.user_reactivate"));
-  return h("li", { class: `card user${u.active ? "" : " inactive"}`, testid: "user-item", "data-username": u.username, "data-active": String(u.active) },
-    h("strong", {}, u.name), " ", h("code", {}, u.username), " ", h("span", { class: "chip" }, t(`admin.role.${u.role}`)),
-    u.active ? null : h("span", { class: "chip overdue" }, t("admin.user_inactive")), error,
-    h("form", { onsubmit: async (e) => {
-      e.preventDefault();
-      try { await mutate("update_user", { user_id: u.id, role: role.value, site_ids: sites.value() }); done(t("admin.user_saved", { username: u.username })); }
-      catch (err) { fail(err); }
-    } }, field("admin.user_role", role), sites, h("button", { type: "submit", testid: "user-save" }, t("admin.user_save"))),
-    h("form", { class: "inline", onsubmit: async (e) => {
-      e.preventDefault();
-      try { await api(`/accounts/${encodeURIComponent(u.id)}/password`, { method: "POST", body: { password: password.value } });
-        done(t("admin.password_reset_done", { username: u.username })); }
-      catch (err) { fail(err); }
-    } }, field("admin.user_new_password", password, "admin.user_password_hint"), h("button", { type: "submit", testid: "user-reset-password" }, t("admin.password_reset"))),
-    toggle);
+  const sitesText = u.site_ids.length ? u.site_ids.map((id) => names.get(id) || id).join("、") : t("admin.user_no_sites");
+  // the facts on one line, the changes folded away: a phone lists a dozen colleagues without scrolling forever
+  return h("li", { class: `user${u.active ? "" : " inactive"}`, testid: "user-item", "data-username": u.username, "data-active": String(u.active) },
+    h("strong", {}, u.name), " ", h("code", {}, u.username), " ", h("span", { class: "chip" }, t(`admin.role.${u.role}`)), " ",
+    h("span", { class: "hint" }, sitesText), u.active ? null : [" ", h("span", { class: "chip overdue" }, t("admin.user_inactive"))], error,
+    h("details", {}, h("summary", { testid: "user-edit" }, t("admin.user_edit", { username: u.username })),
+      h("form", { onsubmit: async (e) => {
+        e.preventDefault();
+        try { await mutate("update_user", { user_id: u.id, role: role.value, site_ids: sites.value() }); done(t("admin.user_saved", { username: u.username })); }
+        catch (err) { fail(err); }
+      } }, field("admin.user_role", role), sites, h("button", { type: "submit", testid: "user-save" }, t("admin.user_save"))),
+      h("form", { class: "inline", onsubmit: async (e) => {
+        e.preventDefault();
+        try { await api(`/accounts/${encodeURIComponent(u.id)}/password`, { method: "POST", body: { password: password.value } });
+          done(t("admin.password_reset_done", { username: u.username })); }
+        catch (err) { fail(err); }
+      } }, field("admin.user_new_password", password, "admin.user_password_hint"), h("button", { type: "submit", testid: "user-reset-password" }, t("admin.password_reset"))),
+      toggle));
 }
 
 export async function showAdmin(root, { user }) {

@@ -48,16 +48,16 @@ function deviceItem(d, names, done) {
   const zone = h("input", { name: "zone", value: d.zone, required: true, testid: "device-edit-zone" });
   const kind = h("select", { name: "kind", testid: "device-edit-kind" }, kindOptions(d.kind));
   const fail = (err) => { error.textContent = errorText(err); };
-  return h("li", { class: "card device", testid: "device-item", "data-device-id": d.id },
+  return h("li", { class: "device", testid: "device-item", "data-device-id": d.id },
     h("strong", {}, d.id), d.name ? [" ", h("code", {}, d.name)] : null, " ",
     h("span", {}, `${siteName(names, d.site_id)} · ${t(`supervisor.source.${d.source}`)}`), h("div", { class: "row" }, liveness(d)),
-    error,
-    h("form", { class: "inline", onsubmit: async (e) => {
+    h("span", { class: "hint" }, `${t("supervisor.device_zone")}: ${d.zone} · ${t(`supervisor.device_kind.${d.kind}`)}`), error,
+    h("details", {}, h("summary", { testid: "device-edit" }, t("supervisor.device_edit")), h("form", { class: "inline", onsubmit: async (e) => {
       e.preventDefault();
       try { await mutate("update_device", { device_id: d.id, zone: zone.value.trim(), kind: kind.value }); done(t("supervisor.device_saved", { id: d.id })); }
       catch (err) { fail(err); }
     } }, field("supervisor.device_zone", zone), field("supervisor.device_kind_label", kind),
-      h("button", { type: "submit", testid: "device-save" }, t("supervisor.device_save"))),
+      h("button", { type: "submit", testid: "device-save" }, t("supervisor.device_save")))),
     h("details", {}, h("summary", { testid: "device-retire-open" }, t("supervisor.device_retire")),
       h("p", {}, t("supervisor.device_retire_explain")),
       h("button", { type: "button", class: "danger", testid: "device-retire", onclick: async () => {
@@ -82,8 +82,8 @@ export async function showDevices(root, { user }) {
     consoleNav(user, "devices"),
     h("h1", {}, t("supervisor.devices")),
     status,
-    addForm(sites, names, refresh),
-    h("h2", {}, t("supervisor.registered")), list));
+    h("h2", {}, t("supervisor.registered")), list,
+    addForm(sites, names, refresh)));
   keepFresh("devices", () => { if (!root.contains(document.activeElement) || document.activeElement === document.body) refresh(); }, { stream: false });
   await refresh();
 }
