@@ -1,7 +1,8 @@
 """The supervisor's console in Chromium against the real server and a real Mosquitto: an unacknowledged
 alarm and a serious complaint arrive on the escalation queue live (no reload, before the fallback poll)
 and are acknowledged and taken over from it; a sensor registered in the UI then raises an alarm from a
-real MQTT publish, placed by the registry, and is edited and retired there."""
+real MQTT publish, placed by the registry, and is edited and retired there; an unreadable payload
+shows among the site's dead letters."""
 
 from __future__ import annotations
 
@@ -87,11 +88,14 @@ def test_a_device_registered_in_the_console_raises_an_alarm_placed_by_the_regist
         assert "尚未收到消息" in device.inner_text()
         assert page.inner_text("[data-testid=devices-status]") == "设备 leak-ui-1 已登记。"
 
+        publisher.publish("fieldops/north/panel-x/event", b"{oops")  # a payload nobody can read: kept, shown to the supervisor
         # the sensor names a site that does not exist and no zone: the registry places it
         publisher.publish("fieldops/somewhere/leak-ui-1/event", json.dumps({"kind": "water_leak", "active": True, "battery": 88}))
         page.click("[data-testid=nav-supervisor]")
         item = page.wait_for_selector("[data-testid=escalation-item][data-kind=alarm_unacknowledged]", timeout=20000)
         assert "B2 水泵房" in item.inner_text() and "North Court" in item.inner_text()
+        letter = page.wait_for_selector("[data-testid=dead-letter]:has-text('fieldops/north/panel-x/event')")
+        assert "{oops" in letter.inner_text() and "原因：" in letter.inner_text()
 
         page.click("[data-testid=nav-devices]")
         device = page.wait_for_selector("[data-testid=device-item][data-device-id=leak-ui-1] [data-testid=device-battery]")

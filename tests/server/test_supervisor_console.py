@@ -5,6 +5,7 @@ to the supervisor's sites; the device registry kept by the site's supervisors an
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
@@ -150,3 +151,19 @@ def test_the_registry_shows_when_a_device_was_last_heard_and_its_battery(alarm_s
     publisher.publish("zigbee2mqtt/north/3f/leak9", json.dumps({"battery": 67, "battery_low": False, "water_leak": False}))
     device = wait_for(lambda: [d for d in boss.get("/api/v1/devices").json() if d["id"] == "aqara-9" and d["last_seen"]], what="heard")[0]
     assert (device["battery"], device["online"]) == (67, True)
+
+
+def test_a_fired_escalation_is_announced_on_the_event_stream_so_open_queues_look_again(start_server):
+    server = start_server(env={"FIELDOPS_ESCALATION_POLL_S": "0.3"})
+    boss, disp = server.login("boss"), server.login("disp")
+    with boss.stream("GET", "/api/v1/events/stream", timeout=20) as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == "event: hello"
+        complaint = disp.ok("create_work_order", **new_order_args("north", category="complaint", complaint_level="major"))
+        seen, deadline = [], time.monotonic() + 10  # the stream's keep-alive comes every 15 s, so this is checked
+        for line in lines:
+            seen.append(line)
+            if line.startswith("data:") and complaint["id"] in line:
+                break
+            assert time.monotonic() < deadline, f"no work_order event for the escalation: {seen}"
+    assert "event: work_order" in seen and json.loads(seen[-1][5:]) == {"type": "work_order", "id": complaint["id"]}
