@@ -21,9 +21,11 @@ DEVICE_ROLES = {"supervisor"}  # and admins, as for every mutator
 Zone = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 # sensor_devices is keyed by what the sensor calls itself on the wire: a Zigbee2MQTT device by its
-# friendly name, native and Shelly devices by their id.
-_LIVENESS = ("LEFT JOIN sensor_devices s ON s.source = d.source"
-             " AND s.device = CASE WHEN d.source = 'zigbee2mqtt' THEN d.name ELSE d.id END")
+# friendly name, native and Shelly devices by their id — and a native one also by the site its topic
+# names (ids repeat across sites), which for a registered native device is its own site.
+_WIRE_NAME = "CASE WHEN d.source = 'zigbee2mqtt' THEN d.name ELSE d.id END"
+_TOPIC_SITE = "CASE WHEN d.source = 'native' THEN d.site_id ELSE '' END"
+_LIVENESS = f"LEFT JOIN sensor_devices s ON s.source = d.source AND s.device = {_WIRE_NAME} AND s.topic_site = {_TOPIC_SITE}"
 
 
 class DeviceUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -89,7 +91,8 @@ def retire_device(tx: Tx, actor: Actor, args: DeviceRef, occurred_at: datetime) 
                                   "retired_at": to_rfc3339(occurred_at), "retired_by": actor.id})
     tx.execute("DELETE FROM devices WHERE id = ?", (device["id"],))
     key = device["name"] if device["source"] == "zigbee2mqtt" else device["id"]
-    tx.execute("DELETE FROM sensor_devices WHERE source = ? AND device = ?", (device["source"], key))
+    topic_site = device["site_id"] if device["source"] == "native" else ""
+    tx.execute("DELETE FROM sensor_devices WHERE source = ? AND topic_site = ? AND device = ?", (device["source"], topic_site, key))
     return Ref("retired_device", device["id"])
 
 

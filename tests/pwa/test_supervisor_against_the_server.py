@@ -89,8 +89,8 @@ def test_a_device_registered_in_the_console_raises_an_alarm_placed_by_the_regist
         assert page.inner_text("[data-testid=devices-status]") == "设备 leak-ui-1 已登记。"
 
         publisher.publish("fieldops/north/panel-x/event", b"{oops")  # a payload nobody can read: kept, shown to the supervisor
-        # the sensor names a site that does not exist and no zone: the registry places it
-        publisher.publish("fieldops/somewhere/leak-ui-1/event", json.dumps({"kind": "water_leak", "active": True, "battery": 88}))
+        # the sensor names no zone: the registry says where it is
+        publisher.publish("fieldops/north/leak-ui-1/event", json.dumps({"kind": "water_leak", "active": True, "battery": 88}))
         page.click("[data-testid=nav-supervisor]")
         item = page.wait_for_selector("[data-testid=escalation-item][data-kind=alarm_unacknowledged]", timeout=20000)
         assert "B2 水泵房" in item.inner_text() and "North Court" in item.inner_text()

@@ -148,9 +148,16 @@ def test_the_registry_shows_when_a_device_was_last_heard_and_its_battery(alarm_s
     boss = server.login("boss")
     assert boss.post("/api/v1/devices", json={"id": "aqara-9", "site_id": "north", "zone": "3F", "kind": "water_leak",
                                              "source": "zigbee2mqtt", "name": "north/3f/leak9"}).status_code == 201
+    assert boss.post("/api/v1/devices", json={"id": "leak1", "site_id": "north", "zone": "B1", "kind": "water_leak", "source": "native"}).status_code == 201
+    # south's own `leak1` (ids repeat across sites) says nothing about north's; sent first, handled first
+    publisher.publish("fieldops/south/leak1/event", json.dumps({"kind": "heartbeat", "active": True, "battery": 12}))
     publisher.publish("zigbee2mqtt/north/3f/leak9", json.dumps({"battery": 67, "battery_low": False, "water_leak": False}))
-    device = wait_for(lambda: [d for d in boss.get("/api/v1/devices").json() if d["id"] == "aqara-9" and d["last_seen"]], what="heard")[0]
-    assert (device["battery"], device["online"]) == (67, True)
+    publisher.publish("fieldops/north/leak1/event", json.dumps({"kind": "heartbeat", "active": True, "battery": 91}))
+    heard = lambda: {d["id"]: d for d in boss.get("/api/v1/devices").json() if d["last_seen"]}  # noqa: E731
+    devices = wait_for(lambda: (lambda found: found if len(found) == 2 else None)(heard()), what="both heard")
+    assert (devices["aqara-9"]["battery"], devices["aqara-9"]["online"]) == (67, True)
+    assert devices["leak1"]["battery"] == 91
+    assert len(boss.get("/api/v1/devices").json()) == 2
 
 
 def test_a_fired_escalation_is_announced_on_the_event_stream_so_open_queues_look_again(start_server):

@@ -7,7 +7,7 @@ import { api } from "../api.js";
 import { consoleNav, siteNames, siteName, errorText, errorSummary, mutate, keepFresh } from "./console.js";
 
 // server/directory.py DeviceKind and Source: what the registry accepts
-export const DEVICE_KINDS = ["water_leak", "smoke", "fire", "fire_panel", "door", "temperature", "other"];
+export const DEVICE_KINDS = ["water_leak", "smoke", "fire", "gas", "carbon_monoxide", "fire_panel", "door", "temperature", "other"];
 const SOURCES = ["native", "zigbee2mqtt", "shelly"];
 
 const kindOptions = (selected) => DEVICE_KINDS.map((k) => h("option", { value: k, selected: k === selected }, t(`supervisor.device_kind.${k}`)));

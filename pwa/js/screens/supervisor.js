@@ -14,7 +14,8 @@ function what(item, names) {
   const site = siteName(names, item.site_id);
   if (item.alarm) {
     const a = item.alarm;
-    return [h("strong", {}, t(`alarm.kind.${a.kind}`) !== `alarm.kind.${a.kind}` ? t(`alarm.kind.${a.kind}`) : a.kind),
+    const kind = [`alarm.kind.${a.kind}`, `supervisor.device_kind.${a.kind}`].map((k) => t(k)).find((text, i) => text !== [`alarm.kind.${a.kind}`, `supervisor.device_kind.${a.kind}`][i]);
+    return [h("strong", {}, kind || a.kind),
       " ", h("span", {}, `${site} · ${t("alarm.zone")} ${a.zone ?? "-"}`)];
   }
   const o = item.work_order;
