@@ -61,6 +61,19 @@ class PasswordReset(msgspec.Struct, forbid_unknown_fields=True):
     password: Password
 
 
+class Account(msgspec.Struct, frozen=True):
+    """A user as the admin sees them: never a password hash."""
+
+    id: str
+    username: str
+    name: str
+    role: str
+    site_ids: list[str]
+    active: bool
+    created_at: str
+    password_reset_at: str | None = None
+
+
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise Forbidden("only admins manage users and sites", code="role_not_allowed")
@@ -152,20 +165,22 @@ def render_account(tx: Tx, user_id: str) -> dict[str, Any]:
             "site_ids": sites, "active": bool(user["active"]), "created_at": user["created_at"]}
 
 
-def list_accounts(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
+def list_accounts(tx: Tx, actor: Actor) -> list[Account]:
     require_admin(actor)
-    return [render_account(tx, r["id"]) for r in tx.query("SELECT id FROM users WHERE id != 'system' ORDER BY username")]
+    rows = [render_account(tx, r["id"]) for r in tx.query("SELECT id FROM users WHERE id != 'system' ORDER BY username")]
+    return msgspec.convert(rows, list[Account])
 
 
-def create_account(tx: Tx, actor: Actor, data: AccountCreate) -> dict[str, Any]:
+def create_account(tx: Tx, actor: Actor, data: AccountCreate) -> Account:
     require_admin(actor)
-    return render_account(tx, add_user(tx, data.username, data.password, data.role, _check_sites(tx, data.site_ids), data.name))
+    user_id = add_user(tx, data.username, data.password, data.role, _check_sites(tx, data.site_ids), data.name)
+    return msgspec.convert(render_account(tx, user_id), Account)
 
 
-def reset_password(tx: Tx, actor: Actor, user_id: str, data: PasswordReset) -> dict[str, Any]:
+def reset_password(tx: Tx, actor: Actor, user_id: str, data: PasswordReset) -> Account:
     """A new password; the user's sessions end, so whoever knew the old one is signed out too."""
     require_admin(actor)
     user = _load_user(tx, user_id)
     tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hash_password(data.password), user["id"]))
     revoke_tokens(tx, user["id"])
-    return {**render_account(tx, user["id"]), "password_reset_at": now_text()}
+    return msgspec.convert({**render_account(tx, user["id"]), "password_reset_at": now_text()}, Account)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
+import msgspec
+
 from server.clock import parse_rfc3339, to_rfc3339
 from server.domain.access import order_scope_sql, require_site
 from server.domain.actor import Actor
@@ -27,6 +29,58 @@ STEP_START = {"dispatch": "created_at", "arrive": "dispatched_at", "feedback": "
               "resolve": "created_at", "call_back": "signed_off_at"}
 
 
+class QueueOrder(msgspec.Struct, frozen=True):
+    """Enough of an order to recognise the job and act on it; customer details stay on the order page."""
+
+    id: str
+    title: str
+    unit: str
+    status: str
+    category: str
+    priority: str
+    complaint_level: str | None
+    assignee_id: str | None
+
+
+class QueueAlarm(msgspec.Struct, frozen=True):
+    id: str
+    kind: str
+    zone: str | None
+    device_id: str
+    state: str
+    first_seen: str
+    count: int
+    work_order_id: str | None
+
+
+class QueueItem(msgspec.Struct, frozen=True):
+    """One escalation owed now: `kind` says why, `waits_for` the step that settles it."""
+
+    id: str
+    kind: str
+    waits_for: str
+    site_id: str | None
+    due_at: str
+    late_s: int
+    work_order: QueueOrder | None
+    alarm: QueueAlarm | None
+
+
+class EscalationQueue(msgspec.Struct, frozen=True):
+    items: list[QueueItem]
+    next_due_at: str | None
+    server_time: str
+
+
+class OverdueWork(msgspec.Struct, frozen=True):
+    work_order: QueueOrder
+    site_id: str
+    step: str
+    due_at: str
+    late_s: int
+    assignee_name: str | None
+
+
 def require_supervision(actor: Actor, site_id: str | None) -> None:
     if actor.role not in SUPERVISION_ROLES:
         raise Forbidden("the escalation queue is for supervisors and admins", code="role_not_allowed")
@@ -35,7 +89,6 @@ def require_supervision(actor: Actor, site_id: str | None) -> None:
 
 
 def _order_view(wo: Mapping[str, Any]) -> dict[str, Any]:
-    """Enough to recognise the job and act on it; customer details stay on the order page."""
     return {"id": wo["id"], "title": wo["title"], "unit": wo["unit"], "status": wo["status"], "category": wo["category"],
             "priority": wo["priority"], "complaint_level": wo.get("complaint_level"), "assignee_id": wo.get("assignee_id")}
 
@@ -89,7 +142,7 @@ def _order_items(policy: ComplaintPolicy, orders: list[dict[str, Any]], stamp: s
     return items, min(upcoming) if upcoming else None
 
 
-def escalation_queue(tx: Tx, actor: Actor, policy: ComplaintPolicy, now: datetime, site_id: str | None = None) -> dict[str, Any]:
+def escalation_queue(tx: Tx, actor: Actor, policy: ComplaintPolicy, now: datetime, site_id: str | None = None) -> EscalationQueue:
     """Everything now owed to supervisors on the caller's sites, newest due first, and `next_due_at`:
     when the next item will join (a screen refreshes then, as no event announces the passing of time)."""
     require_supervision(actor, site_id)
@@ -98,10 +151,10 @@ def escalation_queue(tx: Tx, actor: Actor, policy: ComplaintPolicy, now: datetim
     orders, order_next = _order_items(policy, _open_orders(tx, actor, site_id), stamp, now)
     items = sorted(alarms + orders, key=lambda i: (i["due_at"], i["id"]), reverse=True)
     upcoming = [at for at in (alarm_next, order_next) if at]
-    return {"items": items, "next_due_at": min(upcoming) if upcoming else None, "server_time": stamp}
+    return msgspec.convert({"items": items, "next_due_at": min(upcoming) if upcoming else None, "server_time": stamp}, EscalationQueue)
 
 
-def overdue_work(tx: Tx, actor: Actor, targets: Mapping[str, int], now: datetime, site_id: str | None = None) -> list[dict[str, Any]]:
+def overdue_work(tx: Tx, actor: Actor, targets: Mapping[str, int], now: datetime, site_id: str | None = None) -> list[OverdueWork]:
     """Open orders past a service target on a step not yet done (the step now late), latest first."""
     require_supervision(actor, site_id)
     names = {u["id"]: u["name"] for u in tx.query("SELECT id, name FROM users")}
@@ -113,4 +166,4 @@ def overdue_work(tx: Tx, actor: Actor, targets: Mapping[str, int], now: datetime
                 due = to_rfc3339(datetime.fromtimestamp(start.timestamp() + state.target_s, tz=start.tzinfo))
                 out.append({"work_order": _order_view(wo), "site_id": wo["site_id"], "step": state.step, "due_at": due,
                             "late_s": int(state.elapsed_s - state.target_s), "assignee_name": names.get(wo.get("assignee_id") or "")})
-    return sorted(out, key=lambda i: (-i["late_s"], i["work_order"]["id"], i["step"]))
+    return msgspec.convert(sorted(out, key=lambda i: (-i["late_s"], i["work_order"]["id"], i["step"])), list[OverdueWork])

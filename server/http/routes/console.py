@@ -6,15 +6,13 @@ devices change through mutations (`POST /api/v1/mutations/{name}`), passwords on
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from server.clock import now
-from server.domain.accounts import AccountCreate, PasswordReset, create_account, list_accounts, reset_password
+from server.domain.accounts import Account, AccountCreate, PasswordReset, create_account, list_accounts, reset_password
 from server.domain.actor import Actor
-from server.domain.supervision import escalation_queue, overdue_work
+from server.domain.supervision import EscalationQueue, OverdueWork, escalation_queue, overdue_work
 from server.escalation_timer import complaint_policy
 from server.http.deps import AUTHENTICATED
 from server.services import Services
@@ -26,7 +24,7 @@ class SupervisionController(Controller):
     dependencies = AUTHENTICATED
 
     @get("/queue", operation_id="escalationQueue", sync_to_thread=True)
-    def queue(self, services: Services, actor: Actor, site_id: str | None = None) -> dict[str, Any]:
+    def queue(self, services: Services, actor: Actor, site_id: str | None = None) -> EscalationQueue:
         """What supervisors must act on now, newest due first (supervisor of the sites, admin).
 
         `items`: unacknowledged alarms past their escalation time (`alarm_unacknowledged`), harm still
@@ -36,7 +34,7 @@ class SupervisionController(Controller):
         return services.store.read(lambda tx: escalation_queue(tx, actor, complaint_policy(services), now(), site_id))
 
     @get("/overdue-work", operation_id="overdueWork", sync_to_thread=True)
-    def overdue(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
+    def overdue(self, services: Services, actor: Actor, site_id: str | None = None) -> list[OverdueWork]:
         """Open orders past a service target on a step not yet done, latest first: `step`, `due_at`, `late_s`, assignee."""
         return services.store.read(lambda tx: overdue_work(tx, actor, services.sla_targets, now(), site_id))
 
@@ -47,16 +45,16 @@ class AccountController(Controller):
     dependencies = AUTHENTICATED
 
     @get("/", operation_id="listAccounts", sync_to_thread=True)
-    def list_(self, services: Services, actor: Actor) -> list[dict[str, Any]]:
+    def list_(self, services: Services, actor: Actor) -> list[Account]:
         """Every account with username, role, sites and whether it is active (admin only; never a password hash)."""
         return services.store.read(lambda tx: list_accounts(tx, actor))
 
     @post("/", operation_id="createAccount", status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def create(self, data: AccountCreate, services: Services, actor: Actor) -> dict[str, Any]:
+    def create(self, data: AccountCreate, services: Services, actor: Actor) -> Account:
         """Add a user with a password (at least 8 characters, stored as an argon2id hash), role and sites (admin only)."""
         return services.store.write(lambda tx: create_account(tx, actor, data))
 
     @post("/{user_id:str}/password", operation_id="resetPassword", status_code=HTTP_200_OK, sync_to_thread=True)
-    def password(self, user_id: str, data: PasswordReset, services: Services, actor: Actor) -> dict[str, Any]:
+    def password(self, user_id: str, data: PasswordReset, services: Services, actor: Actor) -> Account:
         """Set a new password for a user (admin only); every token the user holds is revoked."""
         return services.store.write(lambda tx: reset_password(tx, actor, user_id, data))
