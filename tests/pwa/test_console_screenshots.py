@@ -8,20 +8,28 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from playwright.sync_api import Browser
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page
 
 from server.clock import now
 from tests.live_server import new_order_args
 from tests.pwa.app_steps import sign_in
-from tests.pwa.test_screenshots import shoot
 from tests.reports.history import History
 from tests.sensor_fixtures import wait_for
 
+SHOTS = Path(__file__).parent / "screenshots"
 PHONE = {"width": 360, "height": 740}
 TABLET = {"width": 800, "height": 1280}
 SCREENS = [("boss", "#/supervisor", "supervisor-screen", "escalation-item", "supervisor-console"),
            ("boss", "#/devices", "devices-screen", "device-item", "supervisor-devices"),
            ("root", "#/admin", "admin-screen", "user-item", "admin-console")]
+
+
+def shoot(page: Page, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar belongs at the top of the picture
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled", caret="hide")
 
 
 def test_the_supervisor_and_admin_consoles_are_photographed_on_a_phone_and_a_tablet_in_both_languages(
@@ -60,6 +68,6 @@ def test_the_supervisor_and_admin_consoles_are_photographed_on_a_phone_and_a_tab
                     page.wait_for_selector(f"[data-testid={screen}] [data-testid={item}]")
                     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                     assert overflow <= 0, (name, size, lang, overflow)  # nothing wider than the phone
-                    shoot(page, f"{name}-{size}-{lang}", full_page=True)
+                    shoot(page, f"{name}-{size}-{lang}")
             finally:
                 ctx.close()
