@@ -16,8 +16,8 @@ from server.domain.access import order_scope_sql, require_site
 from server.domain.actor import Actor
 from server.domain.complaints import ComplaintPolicy
 from server.domain.duty import alarm_scope_sql
-from server.domain.escalations import FINISHED, RULES, STEP_END
-from server.domain.sla import sla_states
+from server.domain.escalations import FINISHED, RULES
+from server.domain.sla import SPANS, sla_states
 from server.errors import Forbidden
 from server.store import Tx
 
@@ -25,8 +25,6 @@ SUPERVISION_ROLES = ("supervisor", "admin")
 # What each escalation waits for: the step that settles it (shown to the supervisor as the next action).
 WAITS_FOR = {"alarm_unacknowledged": "ack", "harm_ongoing": "stop_harm", "complaint_received": "take_up",
              "complaint_unhandled": "take_up", "resolve_overdue": "complete", "call_back_overdue": "call_back"}
-STEP_START = {"dispatch": "created_at", "arrive": "dispatched_at", "feedback": "completed_at",
-              "resolve": "created_at", "call_back": "signed_off_at"}
 
 
 class QueueOrder(msgspec.Struct, frozen=True):
@@ -161,9 +159,7 @@ def overdue_work(tx: Tx, actor: Actor, targets: Mapping[str, int], now: datetime
     out = []
     for wo in _open_orders(tx, actor, site_id):
         for state in sla_states(targets, wo, now):
-            if state.met is False and wo.get(STEP_END[state.step]) is None and state.elapsed_s is not None:
-                start = parse_rfc3339(wo[STEP_START[state.step]])
-                due = to_rfc3339(datetime.fromtimestamp(start.timestamp() + state.target_s, tz=start.tzinfo))
-                out.append({"work_order": _order_view(wo), "site_id": wo["site_id"], "step": state.step, "due_at": due,
+            if state.met is False and wo.get(SPANS[state.step][1]) is None and state.elapsed_s is not None and state.due_at:
+                out.append({"work_order": _order_view(wo), "site_id": wo["site_id"], "step": state.step, "due_at": state.due_at,
                             "late_s": int(state.elapsed_s - state.target_s), "assignee_name": names.get(wo.get("assignee_id") or "")})
     return msgspec.convert(sorted(out, key=lambda i: (-i["late_s"], i["work_order"]["id"], i["step"])), list[OverdueWork])

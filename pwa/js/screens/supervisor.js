@@ -51,12 +51,15 @@ function queueList(body, names, status, refresh) {
     h("div", { class: "row" }, actions(item, status, refresh))));
 }
 
+// the core catalog names the classic steps; newer ones (record, reply) are named here until it does
+const stepName = (step) => (t(`sla.${step}`) !== `sla.${step}` ? t(`sla.${step}`) : t(`supervisor.step.${step}`));
+
 function overdueList(rows, names) {
   if (!rows.length) return h("li", { class: "empty", testid: "overdue-empty" }, t("supervisor.overdue_empty"));
   return rows.map((r) => h("li", { testid: "overdue-item", "data-order-id": r.work_order.id, "data-step": r.step },
     h("a", { href: `#/job/${encodeURIComponent(r.work_order.id)}` }, r.work_order.title), " ",
     h("span", {}, `${siteName(names, r.site_id)} ${r.work_order.unit}`), " ", statusChip(r.work_order.status), " ",
-    h("span", { class: "overdue" }, t("supervisor.step_late", { step: t(`sla.${r.step}`), late: duration(r.late_s) })), " ",
+    h("span", { class: "overdue" }, t("supervisor.step_late", { step: stepName(r.step), late: duration(r.late_s) })), " ",
     h("span", { class: "hint" }, r.assignee_name ? t("supervisor.assignee", { name: r.assignee_name }) : t("supervisor.unassigned"))));
 }
 
