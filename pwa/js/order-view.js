@@ -44,7 +44,9 @@ export function photoThumb(sha256, alt = "") {
   return img;
 }
 
-/* The receipt needs the bearer token, so fetch it and open the HTML from a blob URL. */
+/* The receipt needs the bearer token, so fetch it and show it in a new window inside a sandboxed frame:
+   the frame has an opaque origin, so whatever the receipt holds never runs with the app's origin, storage
+   or token (a blob: URL would). Scripts are allowed only for its print button, which the CSP pins by hash. */
 export function receiptLink(orderId) {
   const href = `${API}/work-orders/${encodeURIComponent(orderId)}/receipt`;
   return h("a", { href, class: "button", testid: "receipt-link", onclick: async (e) => {
@@ -52,9 +54,20 @@ export function receiptLink(orderId) {
     const win = window.open("", "_blank");
     try {
       const res = await fetch(href, { headers: await authHeaders() });
-      const html = await res.blob();
-      const url = URL.createObjectURL(new Blob([html], { type: "text/html" }));
-      if (win) win.location = url; else location.href = url;
+      const html = await res.text();
+      if (win) showSandboxed(win.document, html, t("job.receipt"));
     } catch (_) { win?.close(); alert(t("sync.offline")); }
   } }, t("job.receipt"));
+}
+
+function showSandboxed(doc, html, title) {
+  const frame = doc.createElement("iframe");
+  frame.setAttribute("sandbox", "allow-scripts allow-modals");
+  frame.title = title;
+  frame.srcdoc = html;
+  frame.style.cssText = "border:0;width:100%;height:100%;display:block";
+  doc.title = title;
+  doc.documentElement.style.height = doc.body.style.height = "100%";
+  doc.body.style.margin = "0";
+  doc.body.replaceChildren(frame);
 }

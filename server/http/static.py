@@ -11,7 +11,10 @@ from litestar import Response, get
 from litestar.exceptions import NotFoundException
 from litestar.response import File
 
-TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8",
+from server.http.security_headers import PWA_HEADERS
+
+# Litestar appends `; charset=utf-8` to text types itself; naming it here too doubled it.
+TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",
          ".json": "application/json", ".webmanifest": "application/manifest+json", ".png": "image/png", ".svg": "image/svg+xml",
          ".ico": "image/x-icon", ".woff2": "font/woff2"}
 
@@ -24,6 +27,8 @@ def pwa_routes(root: Path) -> list:
         if root not in target.parents or not target.is_file() or target.suffix not in TYPES:
             raise NotFoundException(f"no file {relative}")
         headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+        if target.suffix == ".html":
+            headers.update(PWA_HEADERS)
         if target.name == "sw.js":
             headers["Service-Worker-Allowed"] = "/"
         return File(target, media_type=TYPES[target.suffix], headers=headers, content_disposition_type="inline")

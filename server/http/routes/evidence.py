@@ -13,6 +13,7 @@ from litestar.params import Parameter
 from server.blobs.integrity import verify_evidence
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
+from server.http.security_headers import PRINTABLE_HEADERS
 from server.receipt import choose_language, render_receipt
 from server.services import Services
 
@@ -28,10 +29,10 @@ class EvidenceController(Controller):
         """The printable receipt (维修服务通知单): order, scope and fees, photos, signature, times and document hash."""
         language = choose_language(lang, request.headers.get("accept-language"))
         body = render_receipt(services, actor, work_order_id, language)
-        return Response(body, media_type="text/html; charset=utf-8", headers={
+        # media_type without charset: Litestar appends `; charset=utf-8` to text types itself.
+        return Response(body, media_type="text/html", headers={
             "Content-Language": "zh-CN" if language == "zh" else "en", "Vary": "Accept-Language",
-            "Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-            "Cache-Control": "private, no-store"})
+            **PRINTABLE_HEADERS, "Cache-Control": "private, no-store"})
 
     @get("/{work_order_id:str}/verify", operation_id="verifyWorkOrder", sync_to_thread=True)
     def verify(self, work_order_id: str, services: Services, actor: Actor) -> dict[str, Any]:

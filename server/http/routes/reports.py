@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from server.domain.actor import Actor
 from server.errors import Invalid
 from server.http.deps import AUTHENTICATED
+from server.http.security_headers import PRINTABLE_HEADERS
 from server.reports import build_report, report_csv, report_page
 from server.services import Services
 
@@ -40,7 +41,7 @@ class ReportController(Controller):
         return Response("\ufeff" + report_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    @get("/monthly.html", operation_id="monthlyReportPage", sync_to_thread=True, media_type=MediaType.HTML)
+    @get("/monthly.html", operation_id="monthlyReportPage", sync_to_thread=True, media_type=MediaType.HTML, response_headers=PRINTABLE_HEADERS)
     def page(self, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE) -> str:
         """The same report as a printable page with inline SVG charts (fetch with the bearer token, show as a blob URL)."""
         return report_page(build_report(services, actor, month or "", site_id))
