@@ -14,6 +14,7 @@ from iot.adapters import adapt
 from iot.alarm_rules import AlarmOutcome, apply_events
 from iot.bridge import ReceivedMessage
 from iot.events import PayloadRejected, SensorEvent
+from iot.topic_site import site_of_topic
 from server.clock import now, now_text
 from server.metrics import ALARM_LATENCY, ALARMS
 from server.store import Tx
@@ -84,7 +85,8 @@ class SensorIntake:
 
     def _keep_dead_letter(self, tx: Tx, msg: ReceivedMessage, exc: BaseException) -> None:
         reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-        tx.insert("dead_letters", {"topic": msg.topic, "payload": msg.payload, "reason": str(reason)[:1000], "received_at": now_text()})
+        tx.insert("dead_letters", {"topic": msg.topic, "payload": msg.payload, "reason": str(reason)[:1000], "received_at": now_text(),
+                                   "site_id": site_of_topic(tx, msg.topic)})
         ALARMS.labels("dead_letter").inc()
         self._dead_since_log += 1
         if time.monotonic() - self._last_log > DEAD_LETTER_LOG_EVERY_S:

@@ -28,10 +28,22 @@ def alarm_of(store: Store, actor: Actor, alarm_id: str) -> dict[str, Any]:
 
 
 def dead_letters(store: Store, actor: Actor, limit: int) -> list[dict[str, Any]]:
+    """The newest unreadable sensor messages the caller may see: their sites' and the unplaced ones (admins: all)."""
     if actor.role not in ("supervisor", "admin"):
         raise Forbidden("dead letters are for supervisors", code="role_not_allowed")
-    rows = store.read(lambda tx: tx.query("SELECT id, topic, payload, reason, received_at FROM dead_letters ORDER BY id DESC LIMIT ?", (limit,)))
+    where, params = dead_letter_scope_sql(actor)
+    rows = store.read(lambda tx: tx.query(f"SELECT id, site_id, topic, payload, reason, received_at FROM dead_letters WHERE {where}"
+                                          " ORDER BY id DESC LIMIT ?", (*params, limit)))
     return [{**r, "payload": r["payload"][:2048].decode("utf-8", "replace") if isinstance(r["payload"], bytes) else str(r["payload"])[:2048]} for r in rows]
+
+
+def dead_letter_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
+    """Like unplaced alarms, an unplaced letter (no site in its topic, device not registered) is shown to every
+    supervisor: they are the ones who register the device; what is placed stays with its site's supervisors."""
+    if actor.is_admin:
+        return "1 = 1", []
+    sites = sorted(actor.site_ids)
+    return f"(site_id IS NULL OR site_id IN ({','.join('?' for _ in sites) or 'NULL'}))", sites
 
 
 def visible_event(services: Any, actor: Actor, event: dict[str, Any]) -> bool:
