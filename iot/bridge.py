@@ -39,8 +39,13 @@ REDELIVERY_DELAY_S = 2.0
 KEEPALIVE_S = 30
 # Log at most this much of a bad payload.
 LOGGED_PAYLOAD_BYTES = 200
-# CONNACK reason codes after which retrying cannot help: wrong credentials or not allowed.
+# CONNACK reason codes that mean wrong credentials or not allowed (banned, ACL).
 _AUTH_FAILURES = {4, 5, 134, 135, 138}
+# After such a refusal we retry this rarely instead of giving up: a refusal is usually a broker restarted
+# mid-change (password file or ACL being rotated), fixed minutes later, and a bridge that gave up for good
+# would leave every sensor unheard until someone restarts the service. Once a minute recovers within a
+# minute of the fix and adds one line a minute to the broker's log, not one a second. Tests patch it.
+AUTH_RETRY_DELAY_S = 60.0
 
 BridgeState = Literal["connected", "disconnected", "disabled"]
 
@@ -102,6 +107,7 @@ class MqttBridge:
         self._state: BridgeState = "disconnected"
         self._stopping = threading.Event()
         self._redelivery_wanted = False
+        self._refused = False  # the last CONNACK refused our credentials: retry after AUTH_RETRY_DELAY_S
         self._thread: threading.Thread | None = None
         self.connected_event = threading.Event()
         self.last_connect_reason: str | None = None
@@ -116,7 +122,7 @@ class MqttBridge:
 
     @property
     def state(self) -> BridgeState:
-        """For /health: connected, disconnected (retrying) or disabled (gave up: credentials)."""
+        """For /health: connected or disconnected (retrying; `last_connect_reason` says why, e.g. Not authorized)."""
         return self._state
 
     def subscribe(self, topic_filter: str) -> Callable[[], None]:
@@ -165,8 +171,7 @@ class MqttBridge:
             self._inbox.put(None)
             self._batcher.join(timeout=10)
             self._batcher = None
-        if self._state != "disabled":
-            self._state = "disconnected"
+        self._state = "disconnected"
         self.connected_event.clear()
 
     def wait_connected(self, timeout: float) -> bool:
@@ -220,7 +225,8 @@ class MqttBridge:
                 # Nothing may end this thread but stop(): log, drop the connection, start again.
                 log.exception("MQTT network loop failed; reconnecting")
                 self._client.disconnect()
-            if self._stopping.wait(REDELIVERY_DELAY_S if self._redelivery_wanted else RECONNECT_MIN_DELAY_S):
+            delay = AUTH_RETRY_DELAY_S if self._refused else REDELIVERY_DELAY_S if self._redelivery_wanted else RECONNECT_MIN_DELAY_S
+            if self._stopping.wait(delay):
                 break
 
     @property
@@ -234,12 +240,13 @@ class MqttBridge:
         self.last_connect_reason = str(reason_code)
         if reason_code.is_failure:
             if reason_code.value in _AUTH_FAILURES:
-                # Retrying with the same credentials only fills the broker log; an operator must act.
-                log.error("MQTT broker %r refused us (%s); bridge disabled", self.address, reason_code)
-                self._state = "disabled"
-                self._stopping.set()
+                # Paho would retry within seconds; we drop out of its loop and wait AUTH_RETRY_DELAY_S instead.
+                log.error("MQTT broker %r refused us (%s); retrying in %.0f s", self.address, reason_code, AUTH_RETRY_DELAY_S)
+                self._refused = True
+                self._state = "disconnected"
                 client.disconnect()
             return
+        self._refused = False
         self._state = "connected"
         self._generation += 1
         with self._lock:
@@ -251,9 +258,8 @@ class MqttBridge:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected_event.clear()
-        if self._state != "disabled":
-            self._state = "disconnected"
-        if not self._stopping.is_set():
+        self._state = "disconnected"
+        if not self._stopping.is_set() and not self._refused:
             log.warning("MQTT disconnected from %r (%s); reconnecting", self.address, reason_code)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:

@@ -15,16 +15,21 @@ from server.timers import Timers
 
 
 class _StateGauge:
-    """Exports the bridge state to Prometheus whenever /health or /metrics is read."""
+    """The bridge state for /health, and for /metrics at every scrape (not only when /health was read)."""
 
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
+        MQTT_CONNECTED.set_function(lambda: 1.0 if self.runtime.state == "connected" else 0.0)
 
     @property
     def state(self) -> str:
-        state = self.runtime.state
-        MQTT_CONNECTED.set(1 if state == "connected" else 0)
-        return state
+        return self.runtime.state
+
+    @property
+    def detail(self) -> str | None:
+        """Why it is not connected (the broker's last refusal, e.g. `Not authorized`), else None."""
+        bridge = self.runtime.bridge
+        return None if bridge is None or self.state == "connected" else bridge.last_connect_reason
 
     def stop(self) -> None:
         self.runtime.stop()

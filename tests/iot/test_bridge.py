@@ -19,6 +19,7 @@ from iot import bridge as bridge_module
 from iot.adapters import adapt, topic_filters
 from iot.bridge import MqttBridge, ReceivedMessage
 from tests.iot.mqtt_publisher import Publisher
+from tests.mqtt_broker import USERS
 
 LEAK = b'{"kind":"water_leak","active":true,"zone":"pump room","seq":1}'
 WAIT_S = 10
@@ -222,19 +223,57 @@ def test_a_message_that_can_be_neither_handled_nor_recorded_comes_back_until_it_
         bridge.stop()
 
 
-def test_wrong_credentials_disable_the_bridge_instead_of_retrying(mosquitto_broker):
-    url = f"mqtt://fieldops:wrong@127.0.0.1:{mosquitto_broker.port}"
-    bridge = MqttBridge(url, lambda m: None, raise_on_error, client_id="fieldops-badauth")
-    bridge.start()
-    deadline = time.monotonic() + WAIT_S
-    while bridge.state != "disabled" and time.monotonic() < deadline:
+def set_broker_password(broker, user: str, password: str) -> None:
+    """What an operator does to the broker's password file (then restarts the broker)."""
+    subprocess.run(["mosquitto_passwd", "-b", str(broker.directory / "passwd"), user, password], check=True)
+
+
+def wait_state(bridge: MqttBridge, state: str, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while bridge.state != state and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert bridge.state == state, (bridge.state, bridge.last_connect_reason)
+
+
+def refusal_times(broker, count: int) -> list[float]:
+    """When (monotonic) each of the next `count` refusals appears in the broker's log."""
+    seen, known = [], broker.log.count("not authorised")
+    deadline = time.monotonic() + WAIT_S + count * bridge_module.AUTH_RETRY_DELAY_S
+    while len(seen) < count and time.monotonic() < deadline:
+        now = broker.log.count("not authorised")
+        seen += [time.monotonic()] * (now - known)
+        known = now
+        time.sleep(0.02)
+    assert len(seen) >= count, f"{len(seen)} refusals logged"
+    return seen
+
+
+def test_a_broker_restarted_with_a_wrong_password_file_is_retried_slowly_until_it_is_fixed(mosquitto_broker, monkeypatch):
+    monkeypatch.setattr(bridge_module, "AUTH_RETRY_DELAY_S", 1.0)
+    bridge, received = collecting_bridge(mosquitto_broker, client_id="fieldops-rotated")
+    started(bridge)
     try:
-        assert bridge.state == "disabled"
+        set_broker_password(mosquitto_broker, "fieldops", "not-what-the-service-has")
+        mosquitto_broker.restart()
+        deadline = time.monotonic() + WAIT_S
+        while bridge.last_connect_reason not in ("Not authorized", "Bad user name or password") and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert bridge.last_connect_reason in ("Not authorized", "Bad user name or password")
+        assert bridge.state == "disconnected"
+        # Refused again and again while the file is wrong, but no faster than AUTH_RETRY_DELAY_S.
+        refused_at = refusal_times(mosquitto_broker, count=3)
+        gaps = [later - earlier for earlier, later in zip(refused_at, refused_at[1:])]
+        assert all(gap >= 0.8 * bridge_module.AUTH_RETRY_DELAY_S for gap in gaps), gaps
+        assert bridge.state == "disconnected"
+
+        set_broker_password(mosquitto_broker, "fieldops", USERS["fieldops"])
+        mosquitto_broker.restart()
+        assert bridge.wait_connected(WAIT_S + bridge_module.AUTH_RETRY_DELAY_S), bridge.last_connect_reason
+        with Publisher(mosquitto_broker.url("tester")) as sensor:
+            sensor.publish("fieldops/site-1/leak-7/event", LEAK)
+        assert received.get(timeout=WAIT_S).payload == LEAK
     finally:
         bridge.stop()
-    assert bridge.state == "disabled"
 
 
 def test_unsubscribe_stops_delivery_of_that_filter(mosquitto_broker):

@@ -25,5 +25,8 @@ class HealthController(Controller):
             db = f"error: {exc}"
         bridge = getattr(services, "bridge", None)
         mqtt = bridge.state if bridge is not None else "disabled"
-        body = {"status": "ok" if db == "ok" else "degraded", "db": db, "mqtt": mqtt}
+        body = {"status": "ok" if db == "ok" and mqtt != "disconnected" else "degraded", "db": db, "mqtt": mqtt}
+        if mqtt == "disconnected" and getattr(bridge, "detail", None):
+            body["mqtt_detail"] = bridge.detail
+        # Only the database makes this instance useless to a load balancer; a bridge down is degraded, still 200.
         return Response(body, status_code=200 if db == "ok" else 503)
