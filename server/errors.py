@@ -65,3 +65,10 @@ class Invalid(AppError):
 class TooManyRequests(AppError):
     status = 429
     code = "too_many_requests"
+
+
+class Unavailable(AppError):
+    """The server cannot store anything now (disk full, database file lost): nothing was kept; try again later."""
+
+    status = 503
+    code = "storage_unavailable"

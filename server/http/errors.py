@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
 from server.errors import AppError
+from server.store.guard import storage_failure
 
 log = logging.getLogger("fieldops.http")
 
@@ -51,6 +52,10 @@ def too_deep(_: Request, exc: RecursionError) -> Response:
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:
+    failure = storage_failure(exc)  # e.g. a blob written to a full disk: 503 with a code, not a 500
+    if failure is not None:
+        log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
+        return app_error(request, failure)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
 

@@ -34,6 +34,9 @@ class Store(Protocol):
     def read(self, work: Callable[[Tx], T]) -> T:
         """Run `work` on a consistent read snapshot beside the writer."""
 
+    def health(self) -> Any:
+        """None when writes work now; else the AppError (503, with a code) a write would meet: file lost, disk full."""
+
     def close(self) -> None: ...
 
 

@@ -14,6 +14,9 @@ from typing import Any, Callable, TypeVar
 
 import sqlite_utils
 
+from server.clock import now_text
+from server.errors import AppError
+from server.store.guard import FileIdentity, free_space_problem, mark_existing, refuse_if_lost, storage_failure
 from server.store.migrate import migrate
 
 T = TypeVar("T")
@@ -83,6 +86,7 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        refuse_if_lost(self.path)
         db = sqlite_utils.Database(_connect(self.path))
         db.enable_wal()
         self._writer = db.conn
@@ -92,7 +96,10 @@ class SQLiteStore:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._identity = FileIdentity(self.path)
         self.write(migrate)
+        self._identity.remember_sidecars()
+        mark_existing(self.path)
 
     @property
     def database(self) -> sqlite_utils.Database:
@@ -110,14 +117,15 @@ class SQLiteStore:
                     batch, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
                 self._commit_group(batch)
         if item.error is not None:
-            raise item.error
+            raise storage_failure(item.error) or item.error
         return item.result
 
     def _commit_group(self, batch: list[_Pending]) -> None:
         conn, tx = self._writer, SQLiteTx(self._writer)
         alone = len(batch) == 1
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            self._identity.check()  # do not write into a file that is no longer the database
+            conn.execute("BEGIN IMMEDIATE")
             for item in batch:
                 if not alone:
                     conn.execute("SAVEPOINT write")
@@ -131,9 +139,13 @@ class SQLiteStore:
                 if not alone:
                     conn.execute("RELEASE write")
             conn.execute("COMMIT")
+            self._identity.check()  # deleted meanwhile: committed into a file nobody will read, so not acknowledged
         except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # a failing disk can fail the rollback too; what matters is that no write below counts as done
             for item in batch:
                 if item.error is None:
                     item.error = exc
@@ -148,11 +160,26 @@ class SQLiteStore:
             conn = self._local.conn = _connect(self.path, readonly=True)
             with self._readers_lock:
                 self._readers.append(conn)
-        conn.execute("BEGIN")
         try:
-            return work(SQLiteTx(conn))
-        finally:
-            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+            try:
+                return work(SQLiteTx(conn))
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise storage_failure(exc) or exc
+
+    def health(self) -> AppError | None:
+        """Why writes would fail now (file lost, disk full, a probe write failing), or None when they work."""
+        try:
+            self._identity.check()
+            problem = free_space_problem(self.path)
+            if problem is None:
+                self.write(lambda tx: tx.execute("INSERT INTO storage_probe (id, written_at) VALUES (1, ?)"
+                                                 " ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at", (now_text(),)))
+            return problem
+        except AppError as exc:
+            return exc
 
     def close(self) -> None:
         with self._readers_lock:

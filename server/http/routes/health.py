@@ -1,4 +1,4 @@
-"""Process health for load balancers and the operator: database and MQTT bridge state."""
+"""Process health for load balancers and the operator: can the database be written, is the MQTT bridge connected."""
 
 from __future__ import annotations
 
@@ -15,17 +15,20 @@ class HealthController(Controller):
     tags = ["operations"]
     dependencies = SERVICES
 
-    @get("/", operation_id="health", sync_to_thread=False)
+    @get("/", operation_id="health", sync_to_thread=True)  # the write probe fsyncs: off the event loop
     def health(self, services: Services) -> Response[dict[str, Any]]:
-        """`{"status", "db", "mqtt", ...}`; 503 when the database does not answer."""
+        """`{"status", "db", "mqtt", ...}`; 503 when the database cannot be written (lost file, disk full, failed probe)."""
+        db_code = None
         try:
-            services.store.read(lambda tx: tx.one("SELECT 1 AS ok"))
-            db = "ok"
+            problem = services.store.health()  # file identity, free space, a write probe
+            db, db_code = ("ok", None) if problem is None else (f"error: {problem.message}", problem.code)
         except Exception as exc:  # the point of a health check is to report, not to raise
-            db = f"error: {exc}"
+            db, db_code = f"error: {exc}", "storage_failed"
         bridge = getattr(services, "bridge", None)
         mqtt = bridge.state if bridge is not None else "disabled"
         body = {"status": "ok" if db == "ok" and mqtt != "disconnected" else "degraded", "db": db, "mqtt": mqtt}
+        if db_code:
+            body["db_code"] = db_code
         if mqtt == "disconnected" and getattr(bridge, "detail", None):
             body["mqtt_detail"] = bridge.detail
         # Only the database makes this instance useless to a load balancer; a bridge down is degraded, still 200.

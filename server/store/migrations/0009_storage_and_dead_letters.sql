@@ -1,3 +1,8 @@
+-- /health proves the database takes writes by rewriting this one row (a write probe, fsynced like any commit).
+CREATE TABLE storage_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    written_at TEXT NOT NULL
+);
 -- Dead letters carry the site of their device (named by the topic or placed by the device registry), so a
 -- supervisor sees only their sites' (and the unplaced ones, to place them), never another site's payloads.
 ALTER TABLE dead_letters ADD COLUMN site_id TEXT;
