@@ -14,6 +14,7 @@ from typing import Iterator
 
 import pytest
 
+from tests.evidence.photos import big_photo, sha
 from tests.live_server import LiveServer, new_order_args
 from tests.sensor_fixtures import wait_for
 from tests.world import build_world
@@ -74,6 +75,9 @@ def test_with_the_disk_full_writes_answer_503_storage_full_and_nothing_refused_i
     push = disp.post("/api/v1/sync/push", json={"client_id": "tablet-1", "client_time": "2026-11-23T10:00:00Z", "mutations": [
         {"id": 1, "name": "create_work_order", "args": new_order_args(description="漏水 " * 1300), "client_ts": "2026-11-23T10:00:00Z"}]})
     assert push.status_code == 503 and push.json()["error"]["code"] == "storage_full", push.text
+    photo = big_photo(1)
+    stored = disp.put(f"/api/v1/blobs/{sha(photo)}", content=photo, headers={"Content-Type": "application/octet-stream"})
+    assert stored.status_code == 503 and stored.json()["error"]["code"] == "storage_full", stored.text
     sick = health(server)
     assert sick.status_code == 503 and sick.json()["db"].startswith("error") and sick.json()["db_code"] == "storage_full"
 
