@@ -10,7 +10,9 @@ from typing import Any
 from server.domain.access import load_order
 from server.domain.actor import Actor
 from server.domain.duty import list_alarms, load_alarm, render_alarm
-from server.errors import Forbidden, NotFound
+from server.auth import token_digest
+from server.clock import now, parse_rfc3339
+from server.errors import Forbidden, NotFound, Unauthorized
 from server.store import Store, Tx
 
 
@@ -60,3 +62,19 @@ def visible_event(services: Any, actor: Actor, event: dict[str, Any]) -> bool:
         return True
 
     return services.store.read(check)
+
+
+def token_seconds_left(services: Any, token: str) -> float:
+    """How long a (valid) token has to live: an open event stream ends when it expires."""
+    row = services.store.read(lambda tx: tx.one("SELECT expires_at FROM tokens WHERE token_hash = ?", (token_digest(token),)))
+    return (parse_rfc3339(row["expires_at"]) - now()).total_seconds() if row else 0.0
+
+
+def deliverable(services: Any, token: str, event: dict[str, Any] | None) -> bool | None:
+    """For an open stream: None once its token is revoked or expired (or its user disabled), else whether the
+    user, as they are now, may see what the event names (always True for no event: a keep-alive)."""
+    try:
+        actor = services.session.actor_for(token)
+    except Unauthorized:
+        return None
+    return True if event is None else visible_event(services, actor, event)

@@ -1,44 +1,105 @@
 """Live updates for open browsers (server-sent events): which alarms and orders just changed.
 
-Writers publish from any thread; each SSE connection reads its own asyncio queue.
+Writers publish from any thread; each SSE connection reads its own bounded asyncio queue, and one that falls
+too far behind is told to resync instead of losing events silently. Work orders come from the change log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from typing import Any
 
-# A browser that stops reading gets its oldest updates dropped, not the server's memory.
+from server.store import Store
+
+log = logging.getLogger(__name__)
+
+# Events one connection may have waiting. Past this the browser is too slow (or a storm too big) for
+# updates one by one: it is told to resync (fetch the lists again), which is cheaper than the backlog.
 QUEUE_SIZE = 256
+# How often the change log is read for work orders changed by any write path (online, sync, sensors,
+# timers, another process): a board shows a change within this, for one indexed range read.
+CHANGES_POLL_S = 0.25
+# Change-log rows read per poll at most; a bigger burst is read over the next polls.
+CHANGES_BATCH = 5000
+
+RESYNC = {"type": "resync", "reason": "too_many_events"}
+
+
+class Subscription:
+    """One open stream: its loop and queue, and whether events were refused because it was full."""
+
+    __slots__ = ("loop", "queue", "overflowed")
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+        self.overflowed = False
+
+    def offer(self, event: dict[str, Any]) -> None:
+        """On the subscription's loop: queue the event, or note that it could not be (the stream must resync)."""
+        if self.queue.full():
+            self.overflowed = True
+        else:
+            self.queue.put_nowait(event)
 
 
 class LiveFeed:
     def __init__(self) -> None:
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = set()
+        self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
 
-    def subscribe(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]:
-        entry = (asyncio.get_running_loop(), asyncio.Queue(QUEUE_SIZE))
+    def subscribe(self) -> Subscription:
+        subscription = Subscription()
         with self._lock:
-            self._subscribers.add(entry)
-        return entry
+            self._subscribers.add(subscription)
+        return subscription
 
-    def unsubscribe(self, entry: tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]) -> None:
+    def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
-            self._subscribers.discard(entry)
+            self._subscribers.discard(subscription)
 
     def publish(self, event: dict[str, Any]) -> None:
         with self._lock:
             targets = list(self._subscribers)
-        for loop, q in targets:
+        for subscription in targets:
             try:
-                loop.call_soon_threadsafe(_offer, q, event)
+                subscription.loop.call_soon_threadsafe(subscription.offer, event)
             except RuntimeError:  # that connection's loop is closed
-                self.unsubscribe((loop, q))
+                self.unsubscribe(subscription)
 
 
-def _offer(q: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
-    if q.full():
-        q.get_nowait()
-    q.put_nowait(event)
+class WorkOrderChanges:
+    """Publishes `work_order` events for every order the change log says was written, whoever wrote it."""
+
+    def __init__(self, store: Store, feed: LiveFeed) -> None:
+        self.store, self.feed = store, feed
+        self._stop = threading.Event()
+        self._seen = self.store.read(lambda tx: tx.one("SELECT coalesce(max(version), 0) AS v FROM changes"))["v"]
+        self._thread = threading.Thread(target=self._run, name="live-changes", daemon=True)
+
+    def start(self) -> "WorkOrderChanges":
+        self._thread.start()
+        return self
+
+    def poll(self) -> None:
+        rows = self.store.read(lambda tx: tx.query("SELECT version, type, obj_id FROM changes WHERE version > ? ORDER BY version LIMIT ?",
+                                                   (self._seen, CHANGES_BATCH)))
+        if not rows:
+            return
+        self._seen = rows[-1]["version"]
+        # Alarms are published by their writers already; one event per order per poll, in change order.
+        for obj_id in dict.fromkeys(r["obj_id"] for r in rows if r["type"] == "work_order"):
+            self.feed.publish({"type": "work_order", "id": obj_id})
+
+    def _run(self) -> None:
+        while not self._stop.wait(CHANGES_POLL_S):
+            try:
+                self.poll()
+            except Exception:  # a failed read (disk, lock) must not end live updates for good
+                log.exception("reading the change log for live updates failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)

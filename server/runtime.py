@@ -10,6 +10,7 @@ from typing import Any
 from iot.intake import SensorIntake
 from iot.startup import start_mqtt
 from server.alarm_push import AlarmPusher
+from server.live import WorkOrderChanges
 from server.metrics import MQTT_CONNECTED
 from server.timers import Timers
 
@@ -48,3 +49,4 @@ def start_background(services: Any) -> None:
     services.background.append(services.bridge)
     services.pusher.resend_pending()
     services.background.append(Timers(services, services.pusher, services.feed, settings.device_silent_after_s).start())
+    services.background.append(WorkOrderChanges(services.store, services.feed).start())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from typing import Any, AsyncIterator
 
 from litestar import Controller, Request, delete, get, post
@@ -10,9 +12,10 @@ from litestar.params import Parameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from server.alarm_queries import alarm_of, dead_letters, list_for, visible_event
+from server.alarm_queries import alarm_of, dead_letters, deliverable, list_for, token_seconds_left
 from server.domain.actor import Actor
-from server.http.deps import AUTHENTICATED
+from server.http.deps import AUTHENTICATED, bearer_token
+from server.live import RESYNC
 from server.push import PushSubscription
 from server.push_subscriptions import forget_subscription, public_key, save_subscription
 from server.services import Services
@@ -45,22 +48,34 @@ class AlarmController(Controller):
 
     @get("/events/stream", operation_id="eventStream")
     async def stream(self, services: Services, actor: Actor, request: Request) -> ServerSentEvent:
-        """Server-sent events: `{"type": "alarm"|"work_order", "id"}` whenever something the caller may see changes."""
-        entry = services.feed.subscribe()
+        """Server-sent events: `{"type": "alarm"|"work_order", "id"}` whenever something the caller may see changes.
+
+        `resync` (then the stream closes) when more than QUEUE_SIZE events waited; the stream ends when its token
+        is revoked or expires, and delivers nothing after."""
+        token = bearer_token(request)
+        ends_at = time.monotonic() + await asyncio.to_thread(token_seconds_left, services, token)
+        subscription = services.feed.subscribe()
 
         async def events() -> AsyncIterator[ServerSentEventMessage]:
             try:
                 yield ServerSentEventMessage(event="hello", data="{}")
-                while True:
+                while (left := ends_at - time.monotonic()) > 0:
                     try:
-                        event = await asyncio.wait_for(entry[1].get(), KEEPALIVE_S)
+                        event = await asyncio.wait_for(subscription.queue.get(), min(KEEPALIVE_S, left))
                     except asyncio.TimeoutError:
+                        event = None
+                    if subscription.overflowed:
+                        yield ServerSentEventMessage(event="resync", data=json.dumps(RESYNC))
+                        return
+                    verdict = await asyncio.to_thread(deliverable, services, token, event)
+                    if verdict is None:
+                        return  # revoked (or the user disabled): not one more event
+                    if event is None:
                         yield ServerSentEventMessage(comment="keep-alive")
-                        continue
-                    if await asyncio.to_thread(visible_event, services, actor, event):
-                        yield ServerSentEventMessage(event=event["type"], data=f'{{"type": "{event["type"]}", "id": "{event["id"]}"}}')
+                    elif verdict:
+                        yield ServerSentEventMessage(event=event["type"], data=json.dumps({"type": event["type"], "id": event["id"]}))
             finally:
-                services.feed.unsubscribe(entry)
+                services.feed.unsubscribe(subscription)
 
         return ServerSentEvent(events())
 
