@@ -7,6 +7,8 @@ import base64
 import hashlib
 import re
 
+import httpx
+
 from tests.evidence.flow import completed_order, sign, upload
 from tests.evidence.photos import signature_png
 
@@ -60,6 +62,13 @@ def test_the_receipt_may_not_be_framed_and_runs_no_inline_script_but_its_print_b
     assert_not_frameable(receipt)
     assert_only_its_own_handlers_run(receipt)
     assert policy(receipt)["default-src"] == ["'none'"] and policy(receipt)["img-src"] == ["data:"]
+    # the customer's link (no account) opens the same receipt, with no script at all
+    link = tech.post(f"/api/v1/work-orders/{order['id']}/receipt-link")
+    assert link.status_code == 201, link.text
+    public = httpx.get(link.json()["url"])
+    assert public.status_code == 200 and public.headers["content-type"] == "text/html; charset=utf-8"
+    assert policy(public)["frame-ancestors"] == ["'none'"] and public.headers["x-frame-options"] == "DENY"
+    assert "script-src" not in policy(public) and policy(public)["default-src"] == ["'none'"]
 
 
 def test_the_report_page_may_not_be_framed_and_runs_no_inline_script_but_its_print_button(as_user):

@@ -73,7 +73,7 @@ class PublicReceiptController(Controller):
         reader, work_order_id = link_reader(services.store, token)
         language = choose_language(lang, request.headers.get("accept-language"))
         body = render_receipt(services, reader, work_order_id, language)
-        return Response(body, media_type="text/html; charset=utf-8", headers={
+        return Response(body, media_type="text/html", headers={  # Litestar appends the charset itself
             "Content-Language": "zh-CN" if language == "zh" else "en", "Vary": "Accept-Language",
             "Content-Security-Policy": RECEIPT_CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
             "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"})
