@@ -58,7 +58,7 @@ class FileIdentity:
         self.path = path
         self.opened = _identity(path)
         self.sidecars: dict[str, tuple[int, int] | None] = {}
-        self._set_aside = False
+        self.lost = False  # once seen lost, for ever: the writer is bound to the old file
 
     def remember_sidecars(self) -> None:
         """Once our WAL and shared-memory index exist (after the first write): to set them aside if the database is replaced."""
@@ -70,8 +70,8 @@ class FileIdentity:
         if current == self.opened:
             return
         what = "deleted" if current is None else "replaced by another file"
-        if not self._set_aside:
-            self._set_aside = True
+        if not self.lost:
+            self.lost = True
             self._set_aside_sidecars()
         raise Unavailable(f"the database file {self.path} was {what} while the server ran: nothing more is stored; "
                           "restore it (fieldops restore) and restart", code="database_lost")

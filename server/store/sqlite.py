@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -25,6 +26,9 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 # Writes sharing one commit at most: bounds how long the first of them waits for the rest.
 MAX_GROUP = 64
+# /health's write probe (one fsync) runs at most this often: anyone may call /health, so calling it in a
+# loop must not turn into a stream of fsyncs; a failed probe is retried at the next call.
+PROBE_EVERY_S = 1.0
 
 
 class _Pending:
@@ -97,6 +101,7 @@ class SQLiteStore:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._identity = FileIdentity(self.path)
+        self._probed_at = float("-inf")
         self.write(migrate)
         self._identity.remember_sidecars()
         mark_existing(self.path)
@@ -156,6 +161,9 @@ class SQLiteStore:
 
     def read(self, work: Callable[[SQLiteTx], T]) -> T:
         conn = getattr(self._local, "conn", None)
+        if conn is None or self._identity.lost:
+            # A new reader must open the file the writer writes into, not one put in its place; once lost, none is read.
+            self._identity.check()
         if conn is None:
             conn = self._local.conn = _connect(self.path, readonly=True)
             with self._readers_lock:
@@ -174,9 +182,10 @@ class SQLiteStore:
         try:
             self._identity.check()
             problem = free_space_problem(self.path)
-            if problem is None:
+            if problem is None and time.monotonic() - self._probed_at >= PROBE_EVERY_S:
                 self.write(lambda tx: tx.execute("INSERT INTO storage_probe (id, written_at) VALUES (1, ?)"
                                                  " ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at", (now_text(),)))
+                self._probed_at = time.monotonic()
             return problem
         except AppError as exc:
             return exc

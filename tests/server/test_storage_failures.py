@@ -109,6 +109,7 @@ def test_a_database_file_lost_under_the_running_server_is_seen_and_never_recreat
     r = disp.mutate("create_work_order", **new_order_args())
     assert r.status_code == 503 and r.json()["error"]["code"] == "database_lost", r.text
     assert disp.post("/api/v1/auth/logout").status_code == 503  # a revocation into a lost file is not acknowledged either
+    assert disp.get(f"/api/v1/work-orders/{kept['id']}").json()["error"]["code"] == "database_lost"  # nor read from a file no longer there
     sick = health(server)
     assert sick.status_code == 503 and sick.json()["db_code"] == "database_lost"
 

@@ -43,7 +43,7 @@ class AlarmController(Controller):
 
     @get("/dead-letters", operation_id="listDeadLetters", sync_to_thread=True)
     def dead_letters(self, services: Services, actor: Actor, limit: int = Parameter(default=100, ge=1, le=1000)) -> list[dict[str, Any]]:
-        """Sensor messages nobody could read (topic, payload, reason), for supervisors to fix devices."""
+        """Sensor messages nobody could read (topic, payload, reason, site_id) of the caller's sites and unplaced ones, for supervisors to fix devices."""
         return dead_letters(services.store, actor, limit)
 
     @get("/events/stream", operation_id="eventStream")
