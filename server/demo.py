@@ -1,7 +1,7 @@
 """Demo data for `make run`: two sites, one user per role with printed passwords, orders in several states.
 
-Created only in a database with no sites and no users, through the same mutators as real traffic; a database
-that existed and was lost is refused at open (server/store/guard.py), so demo data never lands in its place.
+Created only in a database without sites, through the same mutators as real traffic; a database that existed
+and was lost is refused at open (server/store/guard.py), so demo data never lands in its place.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def consent_drawing() -> bytes:
 
 
 def create_demo(store: Store, blobs: BlobStore | None = None) -> list[tuple[str, str, str]] | None:
-    """Fill an empty database (no sites, no users); return the demo logins, or None when it holds someone else's data.
+    """Fill a database without sites; return the demo logins, or None when it holds someone else's data.
 
     With `blobs`, the paid job's consent drawing is stored too (else it shows as pending)."""
     drawing = consent_drawing()
@@ -59,7 +59,7 @@ def create_demo(store: Store, blobs: BlobStore | None = None) -> list[tuple[str,
             writer.discard()
 
     def fill(tx: Tx) -> list[tuple[str, str, str]] | None:
-        if tx.one("SELECT 1 AS x FROM sites LIMIT 1") or tx.one("SELECT 1 AS x FROM users LIMIT 1"):
+        if tx.one("SELECT 1 AS x FROM sites LIMIT 1"):
             demo_users = tx.query(f"SELECT username FROM users WHERE username IN ({','.join('?' for _ in USERS)})", [u[0] for u in USERS])
             return [(u, DEMO_PASSWORD, role) for u, role, _, _ in USERS] if len(demo_users) == len(USERS) else None
         for site_id, name in SITES.items():
