@@ -122,7 +122,10 @@ class SQLiteStore:
                     batch, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
                 self._commit_group(batch)
         if item.error is not None:
-            raise storage_failure(item.error) or item.error
+            failure = storage_failure(item.error)
+            if failure is not None:
+                raise failure from item.error
+            raise item.error
         return item.result
 
     def _commit_group(self, batch: list[_Pending]) -> None:
@@ -175,7 +178,10 @@ class SQLiteStore:
             finally:
                 conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise storage_failure(exc) or exc
+            failure = storage_failure(exc)
+            if failure is not None:
+                raise failure from exc
+            raise
 
     def health(self) -> AppError | None:
         """Why writes would fail now (file lost, disk full, a probe write failing), or None when they work."""

@@ -52,7 +52,7 @@ class AlarmController(Controller):
 
         `resync` (then the stream closes) when more than QUEUE_SIZE events waited; the stream ends when its token
         is revoked or expires, and delivers nothing after."""
-        token = bearer_token(request)
+        token = bearer_token(request)  # `actor` made a bad token 401 before the stream opened; the token is rechecked per event
         ends_at = time.monotonic() + await asyncio.to_thread(token_seconds_left, services, token)
         subscription = services.feed.subscribe()
 
