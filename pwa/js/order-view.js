@@ -4,7 +4,7 @@
    signature, call-back history, and refusals/conflicts worded from their codes. */
 import { h } from "./dom.js";
 import { t, localTime } from "./i18n.js";
-import { getBlob, listRejections, listObjects, transact, promised } from "./db.js";
+import { getBlob, getMeta, listRejections, listObjects, transact, promised } from "./db.js";
 import { API, api, authHeaders } from "./api.js";
 import { formatFen } from "./money.js";
 
@@ -12,6 +12,13 @@ import { formatFen } from "./money.js";
 const OFFLINE_GAP_MS = 60_000;
 /* The timeline is one GET; on a weak signal give up soon and say so rather than hang the screen. */
 const TIMELINE_TIMEOUT_MS = 5000;
+
+/* Whether the address bar still shows this screen: a slow render (a fetch on a weak signal) that
+   finishes after the user moved on must not paint over the screen they went to. */
+export function stillOn(route, id) {
+  const [, name = "", first] = location.hash.replace(/^#/, "").split("/");
+  return (name === route || (name === "" && route === "board")) && (id === undefined || decodeURIComponent(first || "") === id);
+}
 
 /* A catalog string if there is one, else the fallback (the server's English sentence, an id). */
 export function tOr(key, fallback, params) {
@@ -22,6 +29,8 @@ export function tOr(key, fallback, params) {
 /* People and sites by id from the replica, so screens show names, never ids. */
 export async function namesOf() {
   const users = new Map((await listObjects("user")).map((r) => [r.id, r.value]));
+  const me = (await getMeta("auth"))?.user;
+  if (me?.id && !users.has(me.id)) users.set(me.id, me);
   const sites = new Map((await listObjects("site")).map((r) => [r.id, r.value]));
   return {
     users,

@@ -7,7 +7,7 @@ import { listObjects, listRejections, listOutbox, transact, promised } from "../
 import { enqueue, pendingCounts, clientId } from "../../sync.js";
 import { api } from "../api.js";
 import { byUrgency, lastPull, startCountdowns, secondsLeft } from "../sla.js";
-import { statusChip, pendingBadge, namesOf, conflictLine, deferredNote, callBackHistory, tOr } from "../order-view.js";
+import { statusChip, pendingBadge, namesOf, conflictLine, deferredNote, callBackHistory, tOr, stillOn } from "../order-view.js";
 import { siteTechnicians, technicianPicker } from "./job.js";
 import { alarmBoard, followAlarms } from "./guard.js";
 
@@ -125,6 +125,8 @@ export async function showDispatcher(root, { user, params, again = false }) {
       h("label", {}, t("office.callback_comment"), comment), h("button", { type: "submit", testid: "callback-submit" }, t("callback.submit"))));
   });
 
+  const alarms = await alarmBoard(root, { rerender });
+  if (!stillOn("board")) return;
   mount(root, h("section", { class: "board", testid: "dispatcher-screen" },
     h("nav", { class: "row" }, h("a", { href: "#/report", class: "button primary", accesskey: "n", testid: "new-report" }, t("report.new")),
       jump("board-sla", "board.sla"), jump("board-review", "board.review"),
@@ -140,7 +142,7 @@ export async function showDispatcher(root, { user, params, again = false }) {
     h("h2", { id: "board-callback" }, t("board.callback")),
     h("ul", { class: "plain", testid: "callback-list" }, callBacks.length ? callBacks : h("li", { class: "empty" }, t("board.nothing"))),
     h("h2", { id: "board-alarms" }, t("board.alarms")),
-    await alarmBoard(root, { rerender })));
+    alarms));
   startCountdowns(root, pull);
   if (!again) followAlarms(rerender);
 }

@@ -13,8 +13,8 @@ import { resizePhoto } from "../photo-resize.js";
 import { storeBlob } from "../tus-upload.js";
 import { LocalRuleError } from "../transitions.js";
 import { SignaturePad } from "../signature-pad.js";
-import { statusChip, pendingBadge, rejectionsFor, rejectionList, markRejectionsSeen, receiptLink, photoThumb, namesOf, orderFacts,
-  deferredNote, harmNote, timelineSection, photoGallery, consentAndSignature, callBackHistory, conflictLine, tOr } from "../order-view.js";
+import { statusChip, pendingBadge, rejectionsFor, rejectionList, markRejectionsSeen, receiptLink, namesOf, orderFacts,
+  deferredNote, harmNote, timelineSection, photoGallery, consentAndSignature, callBackHistory, conflictLine, tOr, stillOn } from "../order-view.js";
 
 const PHOTO_KINDS = ["before", "after", "cleanup", "damage"];
 const OFFICE = ["dispatcher", "supervisor", "admin"];
@@ -65,6 +65,7 @@ export async function showJob(root, { params, user }) {
   if (office) sections.push(...await officeActions(o, step, names));
 
   const rejections = await rejectionsFor(id);
+  if (!stillOn("job", id)) return;
   mount(root, h("section", { class: "job-screen", testid: "job-screen", "data-status": o.status },
     h("h1", {}, o.title),
     h("p", { class: "job-meta" }, statusChip(o.status), pendingBadge(counts.byOrder[id]),
@@ -138,7 +139,7 @@ async function officeActions(o, step, names) {
         h("label", {}, t("office.cancel_reason"), reason),
         h("button", { type: "submit", class: "danger", testid: "cancel-submit" }, t("office.cancel_submit")))));
   }
-  if (["completed", "signed_off", "closed", "disputed"].includes(o.status)) {
+  if (["completed", "signed_off", "closed"].includes(o.status)) {  // disputed: offered above with the other next steps
     out.push(h("a", { class: "button", href: `#/report/rework/${encodeURIComponent(o.id)}`, testid: "new-rework" }, t("office.new_rework")));
   }
   return out;

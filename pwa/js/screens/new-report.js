@@ -84,7 +84,8 @@ export async function showNewReport(root, { user, params = [] }) {
       .filter((o) => o.site_id === f.site_id.value && o.status !== "cancelled" && (o.unit.toLowerCase().includes(q) || o.title.toLowerCase().includes(q)))
       .sort((a, b) => (b.created_at || "").localeCompare(a.created_at || "")).slice(0, REWORK_MATCHES);
     reworkMatches.replaceChildren(...(found.length ? found.map((o) => h("li", {}, h("button", { type: "button", testid: "report-rework-pick", "data-order-id": o.id,
-      onclick: () => { reworkOf = o.id; f.rework_search.value = ""; showRework(); } }, `${o.title} · ${o.unit} · ${localTime(o.created_at)}`), " ", statusChip(o.status)))
+      // the picked button goes away: focus moves on to saving, so Ctrl+Enter still works from the keyboard
+      onclick: async () => { reworkOf = o.id; f.rework_search.value = ""; await showRework(); form.querySelector("[data-testid=report-submit]").focus(); } }, `${o.title} · ${o.unit} · ${localTime(o.created_at)}`), " ", statusChip(o.status)))
       : [h("li", { class: "empty" }, t("board.nothing"))]));
   }
   f.rework_search.addEventListener("input", showRework);
