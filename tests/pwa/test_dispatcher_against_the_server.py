@@ -2,7 +2,7 @@
 kind of report, links a rework, dispatches to the order's site's technicians only, defers (the
 technician sees it), cancels, marks harm ongoing, calls a customer back twice with the history kept,
 opens the order view (timeline, photo full screen, signature), and reviews each refusal once, in
-their language, and resolves it. Screenshots of the console at 360 px and on a tablet, zh-CN and en."""
+their language, and resolves it. (The console's screenshots: test_dispatcher_screenshots.py.)"""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from tests.pwa.app_steps import sign_in, synced
 from tests.sync.device import Device
 from tests.world import PASSWORD, World
 
-SHOTS = Path(__file__).parent / "screenshots"
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 360, "height": 740}
 
@@ -261,33 +260,3 @@ def test_a_dispatcher_reviews_each_refusal_once_in_their_language_and_resolves_i
     page.wait_for_function("n => !document.querySelector(`[data-testid=review-conflict][data-order-id='${n}']:not([data-resolving])`)", arg=stale["id"])
     [conflict] = disp.order(stale["id"])["conflicts"]
     assert conflict["resolution"] == "upheld" and conflict["resolution_note"] == "已告知维修人员：重复报事" and conflict["resolved_at"]
-
-
-def test_the_dispatchers_console_is_photographed(browser: Browser, live: LiveServer, office: str, as_user, world: World) -> None:
-    disp, tech = as_user("disp"), as_user("tech")
-    disputed = completed_order(disp, tech, world.users["tech"], unit="7-302", title="卫生间漏水到楼下", category="complaint",
-                               complaint_level="major", channel="phone", complaint={"about": "维修班", "happened": "修了两次还漏", "wants": "彻底修好"})
-    sign(tech, disputed, sha(b"refused signature"), accepted=False, comment="还在漏")
-    for lang in ("zh-CN", "en"):
-        for name, viewport in (("tablet", TABLET), ("phone", PHONE)):
-            ctx = browser.new_context(locale=lang, timezone_id="Asia/Shanghai", viewport=viewport, device_scale_factor=1)
-            try:
-                page = ctx.new_page()
-                sign_in(page, live.url, office, "[data-testid=dispatcher-screen]")
-                page.select_option("[data-testid=language-switch]", lang)
-                synced(page)
-                page.evaluate("() => { location.hash = '#/board'; }")
-                page.wait_for_selector("[data-testid=review-list]")
-                page.screenshot(path=str(SHOTS / f"dispatcher-console-{name}-{lang}.png"), full_page=True)
-                open_order(page, disputed["id"])
-                page.wait_for_selector("[data-testid=disputed-next]")
-                page.wait_for_selector("[data-testid=timeline-step]")
-                page.screenshot(path=str(SHOTS / f"dispatcher-order-{name}-{lang}.png"), full_page=True)
-                page.evaluate("() => { location.hash = '#/report'; }")
-                page.wait_for_selector("[data-testid=report-form]")
-                page.select_option("[data-testid=report-category]", "complaint")
-                page.screenshot(path=str(SHOTS / f"dispatcher-report-{name}-{lang}.png"), full_page=True)
-            finally:
-                ctx.close()
-    assert {p.name for p in SHOTS.glob("dispatcher-*-*-*.png")} >= {
-        f"dispatcher-{screen}-{size}-{lang}.png" for screen in ("console", "order", "report") for size in ("tablet", "phone") for lang in ("zh-CN", "en")}

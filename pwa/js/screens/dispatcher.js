@@ -65,7 +65,9 @@ async function callBackQueue(orders) {
     if (navigator.onLine) queue = await api("/call-backs", { signal: AbortSignal.timeout(QUEUE_TIMEOUT_MS) });
   } catch (_) { queue = null; }
   if (!Array.isArray(queue)) {
-    queue = orders.filter((o) => o.status === "signed_off" && !o.called_back_at)
+    // the server's rule: every complaint and every urgent or emergency job once fixed; any signed-off job may be called
+    const owed = (o) => o.category === "complaint" || o.priority !== "normal" || (o.sla || []).some((s) => s.step === "call_back");
+    queue = orders.filter((o) => !o.called_back_at && (o.status === "signed_off" || (["completed", "disputed"].includes(o.status) && owed(o))))
       .map((o) => ({ work_order_id: o.id, due_at: null, overdue: false, reporter: o.reporter }));
   }
   return queue.map((q) => ({ ...q, o: byId.get(q.work_order_id) }))
