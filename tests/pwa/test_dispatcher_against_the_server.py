@@ -19,7 +19,7 @@ from server.store import open_store
 from tests.evidence.flow import completed_order, sign
 from tests.evidence.photos import sha
 from tests.live_server import LiveServer, new_order_args
-from tests.pwa.app_steps import sign_in, synced
+from tests.pwa.app_steps import draw_signature, sign_in, synced
 from tests.sync.device import Device
 from tests.world import PASSWORD, World
 
@@ -260,3 +260,42 @@ def test_a_dispatcher_reviews_each_refusal_once_in_their_language_and_resolves_i
     page.wait_for_function("n => !document.querySelector(`[data-testid=review-conflict][data-order-id='${n}']:not([data-resolving])`)", arg=stale["id"])
     [conflict] = disp.order(stale["id"])["conflicts"]
     assert conflict["resolution"] == "upheld" and conflict["resolution_note"] == "已告知维修人员：重复报事" and conflict["resolved_at"]
+
+
+def test_a_disputed_order_is_sent_back_by_the_office_and_signed_again_by_the_customer(
+        console: Page, browser: Browser, live: LiveServer, as_user, world: World) -> None:
+    disp, tech = as_user("disp"), as_user("tech")
+    order = completed_order(disp, tech, world.users["tech"], unit="9-901", title="Shower leaking")
+    sign(tech, order, sha(b"refused at first"), accepted=False, comment="Still leaking")
+    page = console
+    synced(page)
+    open_order(page, order["id"])
+    page.wait_for_selector("[data-testid=disputed-next]")
+    assert page.locator("[data-testid=disputed-rework]").get_attribute("href") == f"#/report/rework/{order['id']}"
+    page.fill("[data-testid=note-text]", "Customer agreed to a second visit")
+    page.click("[data-testid=note-submit]")
+    page.click("[data-testid=office-dispatch]")  # sent back to the same technician
+    page.wait_for_selector("[data-testid=job-screen][data-status=dispatched]")
+    synced(page)
+    back = disp.order(order["id"])
+    assert back["status"] == "dispatched" and back["notes"][-1]["text"] == "Customer agreed to a second visit"
+
+    second = completed_order(disp, tech, world.users["tech"], unit="9-902", title="Shower leaking again")
+    sign(tech, second, sha(b"refused once"), accepted=False, comment="Grout still wet")
+    tech_ctx = browser.new_context(locale="en-US", timezone_id="Asia/Shanghai", viewport={"width": 800, "height": 1200})
+    try:
+        tablet = tech_ctx.new_page()
+        sign_in(tablet, live.url, "tech", "[data-testid=jobs-screen]")
+        open_order(tablet, second["id"])
+        assert tablet.locator("[data-testid=office-dispatch]").count() == 0  # the office's buttons are not the technician's
+        tablet.click("[data-testid=hand-to-customer]")
+        draw_signature(tablet)
+        tablet.fill("[data-testid=signer-name]", "Ms Wang")
+        tablet.click("[data-testid=sign-accept]")
+        tablet.wait_for_selector("[data-testid=signed-screen][data-status=signed_off]")
+        synced(tablet)
+    finally:
+        tech_ctx.close()
+    signed = disp.order(second["id"])
+    assert signed["status"] == "signed_off" and signed["signature"]["accepted"] is True
+    assert [e["name"] for e in signed["events"]][-2:] == ["sign_off", "sign_off"]

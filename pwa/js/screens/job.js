@@ -55,7 +55,7 @@ export async function showJob(root, { params, user }) {
   if (mine && o.status === "in_progress") sections.push(completeForm(o, step));
   if (mine && ["completed", "disputed"].includes(o.status)) {
     // disputed: once things are put right the customer may sign again (a new sign-off)
-    sections.push(h("a", { href: `#/sign/${encodeURIComponent(id)}`, class: "button primary big", testid: "hand-to-customer" },
+    sections.push(h("a", { href: `#/sign/${encodeURIComponent(id)}${o.status === "disputed" ? "/again" : ""}`, class: "button primary big", testid: "hand-to-customer" },
       t(o.status === "disputed" ? "office.sign_again" : "job.hand_to_customer")));
   }
   if (["signed_off", "disputed", "closed"].includes(o.status)) {
