@@ -137,3 +137,14 @@ def test_every_call_back_attempt_stays_on_the_order(as_user, world):
     attempts = [(c["reached"], c["comment"], c["actor_id"]) for c in closed["call_backs"]]
     assert attempts == [(False, "no answer", world.users["disp"]), (True, "happy", world.users["disp"])]
     assert all(c["occurred_at"] and c["recorded_at"] for c in closed["call_backs"])
+
+
+def test_what_the_customer_said_in_a_complaint_is_hidden_once_the_job_is_no_longer_the_technicians(as_user, world):
+    disp, tech = as_user("disp"), as_user("tech")
+    details = {"about": "Security desk", "happened": "Rude to my mother", "wants": "An apology"}
+    order = disp.ok("create_work_order", **new_order_args(category="complaint", complaint_level="minor", complaint=details))
+    disp.ok("dispatch", work_order_id=order["id"], technician_id=world.users["tech"])
+    assert tech.order(order["id"])["complaint"] == details
+    disp.ok("cancel", work_order_id=order["id"], reason="withdrawn")
+    assert tech.order(order["id"])["complaint"] == {"about": "Security desk", "happened": "", "wants": ""}
+    assert disp.order(order["id"])["complaint"] == details
