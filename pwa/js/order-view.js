@@ -114,7 +114,8 @@ export function timelineSection(orderId, names) {
         eventText(e, names), h("br"),
         h("span", { class: "hint" }, names.person(e.actor_id) || t("office.system"), " · ",
           h("time", { datetime: e.occurred_at }, localTime(e.occurred_at)),
-          wasOffline(e.occurred_at, e.recorded_at) ? [" · ", t("office.server_learned", { at: localTime(e.recorded_at) }), " ", offlineBadge()] : null))));
+          " · ", t("office.server_learned", { at: localTime(e.recorded_at) }),
+          wasOffline(e.occurred_at, e.recorded_at) ? [" ", offlineBadge()] : null))));
     } catch (_) {
       list.replaceChildren(h("li", { class: "empty", testid: "timeline-offline" }, t("office.timeline_offline")));
     }
