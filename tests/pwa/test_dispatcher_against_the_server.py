@@ -168,7 +168,7 @@ def test_a_dispatcher_dispatches_to_the_sites_technicians_defers_cancels_and_mar
     open_order(page, order_id)
     page.click("[data-testid=harm-toggle]")
     page.wait_for_selector("[data-testid=harm-ongoing]")
-    page.click("text=Cancel this order")
+    page.click("[data-testid=cancel] summary")
     page.fill("[data-testid=cancel-reason]", "Customer fixed it himself")
     page.click("[data-testid=cancel-submit]")
     page.wait_for_selector("[data-testid=job-screen][data-status=cancelled]")

@@ -17,6 +17,11 @@ import { statusChip, pendingBadge, rejectionsFor, rejectionList, markRejectionsS
   deferredNote, harmNote, timelineSection, photoGallery, consentAndSignature, callBackHistory, conflictLine, tOr, stillOn } from "../order-view.js";
 
 const PHOTO_KINDS = ["before", "after", "cleanup", "damage"];
+/* Fresh data redraws the screen: a panel the user opened (defer, cancel) stays open across it. */
+const openPanels = new Set();
+let panelsOf = null; // the order they were opened on
+const panel = (key, ...children) => h("details", { class: "card", testid: key, open: openPanels.has(key),
+  ontoggle: (e) => { if (e.target.open) openPanels.add(key); else openPanels.delete(key); } }, ...children);
 const OFFICE = ["dispatcher", "supervisor", "admin"];
 /* Orders a technician is working on: what "already holds" counts in the dispatch picker. */
 export const HELD = ["dispatched", "accepted", "on_site", "in_progress", "deferred"];
@@ -26,6 +31,7 @@ const CANCELLABLE = ["new", "dispatched", "accepted", "on_site", "in_progress", 
 
 export async function showJob(root, { params, user }) {
   const id = params[0];
+  if (panelsOf !== id) { openPanels.clear(); panelsOf = id; }
   const row = await getObject("work_order", id);
   if (!row) { mount(root, h("p", { class: "empty", testid: "job-missing" }, t("job.missing"))); return; }
   const o = row.value;
@@ -40,6 +46,7 @@ export async function showJob(root, { params, user }) {
     message.textContent = "";
     try {
       await enqueue(name, { work_order_id: id, ...args });
+      openPanels.clear(); // the step is taken: its form closes
       document.dispatchEvent(new CustomEvent("fieldops:changed"));
       await rerender();
     } catch (err) {
@@ -134,7 +141,7 @@ async function officeActions(o, step, names) {
   }
   if (CANCELLABLE.includes(o.status)) {
     const reason = h("input", { name: "reason", required: true, testid: "cancel-reason" });
-    out.push(h("details", { class: "card" }, h("summary", {}, t("office.cancel_title")),
+    out.push(panel("cancel", h("summary", {}, t("office.cancel_title")),
       h("form", { testid: "cancel-form", onsubmit: (e) => { e.preventDefault(); step("cancel", { reason: reason.value.trim() }); } },
         h("label", {}, t("office.cancel_reason"), reason),
         h("button", { type: "submit", class: "danger", testid: "cancel-submit" }, t("office.cancel_submit")))));
@@ -204,7 +211,7 @@ function completeForm(o, step) {
 function deferForm(step) {
   const reason = h("input", { name: "reason", required: true, testid: "defer-reason" });
   const promised = h("input", { name: "promised_at", type: "datetime-local", required: true, testid: "defer-promised" });
-  return h("details", { class: "card", testid: "defer" }, h("summary", {}, t("defer.title")),
+  return panel("defer", h("summary", {}, t("defer.title")),
     h("form", { testid: "defer-form", onsubmit: (e) => { e.preventDefault();
       step("defer", { reason: reason.value.trim(), promised_at: new Date(promised.value).toISOString() }); } },
     h("label", {}, t("defer.reason"), reason), h("label", {}, t("defer.promised_at"), promised),
