@@ -260,6 +260,23 @@ def test_a_dispatcher_reviews_each_refusal_once_in_their_language_and_resolves_i
     [conflict] = disp.order(stale["id"])["conflicts"]
     assert conflict["resolution"] == "upheld" and conflict["resolution_note"] == "已告知维修人员：重复报事" and conflict["resolved_at"]
 
+    # the order view's timeline: a step done offline an hour before the server heard of it is marked, the office's online one is not
+    late_args = new_order_args(unit="4-406", title="Water heater")
+    office_device, field_device = Device(disp), Device(as_user("tech"))
+    office_device.do("create_work_order", client_ts=to_rfc3339(now() - timedelta(hours=2)), **late_args)
+    office_device.do("dispatch", client_ts=to_rfc3339(now() - timedelta(hours=2)), work_order_id=late_args["id"], technician_id=world.users["tech"])
+    office_device.sync_up()
+    field_device.do("accept", client_ts=to_rfc3339(now() - timedelta(hours=1)), work_order_id=late_args["id"])
+    field_device.sync_up()
+    synced(page)
+    open_order(page, late_args["id"])
+    accepted = page.locator("[data-testid=timeline-step][data-name=accept]")
+    accepted.wait_for()
+    assert accepted.locator("[data-testid=offline-marker]").count() == 1 and "Tech" in accepted.inner_text()
+    open_order(page, stale["id"])
+    resolved = page.locator("[data-testid=timeline-step][data-name=resolve_conflict]")
+    resolved.wait_for()
+    assert resolved.locator("[data-testid=offline-marker]").count() == 0 and "Chen Both" in resolved.inner_text()
 
 def test_a_disputed_order_is_sent_back_by_the_office_and_signed_again_by_the_customer(
         console: Page, browser: Browser, live: LiveServer, as_user, world: World) -> None:
@@ -298,3 +315,4 @@ def test_a_disputed_order_is_sent_back_by_the_office_and_signed_again_by_the_cus
     signed = disp.order(second["id"])
     assert signed["status"] == "signed_off" and signed["signature"]["accepted"] is True
     assert [e["name"] for e in signed["events"]][-2:] == ["sign_off", "sign_off"]
+
