@@ -93,7 +93,7 @@ def test_a_dispatcher_records_every_kind_of_report_and_links_a_rework(console: P
     page.fill("[data-testid=report-title]", "Tap dripping again")
     page.fill("[data-testid=report-rework-search]", "5-80")
     page.click(f"[data-testid=report-rework-pick][data-order-id='{first['id']}']")
-    assert "Bathroom tap dripping" in page.inner_text("[data-testid=report-rework-chosen]")
+    expect(page.locator("[data-testid=report-rework-chosen]")).to_contain_text("Bathroom tap dripping")
     page.keyboard.press("Control+Enter")
     page.wait_for_url("**/#/board/dispatch/*")
     rework = page.url.rsplit("/", 1)[1]

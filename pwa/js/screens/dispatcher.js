@@ -16,6 +16,10 @@ const jump = (id, key) => h("button", { type: "button", onclick: () => document.
 
 const OPEN = ["new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"];
 const RESOLUTIONS = ["redone", "upheld", "dismissed"];
+/* The technician chosen for each order survives a board refresh between choosing and pressing Dispatch. */
+const picked = new Map();
+const drafts = new Map(); // conflict id -> the resolution being filled in, likewise
+const callBackDrafts = new Map(); // order id -> the call-back being recorded, likewise
 /* The queue's due dates come from the server; on a weak signal the board falls back to the replica. */
 const QUEUE_TIMEOUT_MS = 4000;
 
@@ -35,18 +39,26 @@ async function reviewItems(orders, names, act, rerender) {
   const resolving = new Set((await listOutbox()).filter((m) => m.name === "resolve_conflict").map((m) => m.args.conflict_id));
   const conflicts = orders.flatMap((o) => (o.conflicts || []).filter((c) => !c.resolved_at).map((c) => ({ o, c })));
   const covered = new Set(conflicts.filter(({ c }) => c.client_id === me).map(({ c }) => c.mutation_id));
+  const rejections = await listRejections();
   const items = conflicts.map(({ o, c }) => {
     if (resolving.has(c.id)) {
       return h("li", { testid: "review-conflict", "data-conflict-id": c.id, "data-resolving": "true" }, orderLink(o, names), " — ", t("office.resolving"));
     }
-    const resolution = h("select", { name: "resolution", testid: "resolve-resolution" }, RESOLUTIONS.map((r) => h("option", { value: r }, t(`resolution.${r}`))));
-    const note = h("input", { name: "note", testid: "resolve-note", autocomplete: "off" });
+    const draft = drafts.get(c.id) || {};
+    const resolution = h("select", { name: "resolution", testid: "resolve-resolution" },
+      RESOLUTIONS.map((r) => h("option", { value: r, selected: r === draft.resolution }, t(`resolution.${r}`))));
+    const note = h("input", { name: "note", testid: "resolve-note", autocomplete: "off", value: draft.note || "" });
+    const keep = () => drafts.set(c.id, { resolution: resolution.value, note: note.value });
+    resolution.addEventListener("change", keep);
+    note.addEventListener("input", keep);
     return h("li", { testid: "review-conflict", "data-conflict-id": c.id, "data-order-id": o.id }, orderLink(o, names), h("br"), conflictLine(c, names),
-      h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); act("resolve_conflict", { conflict_id: c.id, resolution: resolution.value, note: note.value.trim() }); } },
+      h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); keep(); const d = drafts.get(c.id);
+        drafts.delete(c.id);
+        act("resolve_conflict", { conflict_id: c.id, resolution: d.resolution, note: d.note.trim() }); } },
         h("label", {}, t("office.resolution"), resolution), h("label", {}, t("office.resolution_note"), note),
         h("button", { type: "submit", testid: "resolve-submit" }, t("office.resolve"))));
   });
-  for (const r of await listRejections()) {
+  for (const r of rejections) {
     if (r.dismissed || covered.has(r.mutation_id)) continue;
     const o = orders.find((w) => w.id === r.object_id);
     items.push(h("li", { testid: "review-rejection" }, o ? [orderLink(o, names), h("br")] : null,
@@ -83,17 +95,24 @@ export async function showDispatcher(root, { user, params, again = false }) {
   const act = async (name, args) => { await enqueue(name, args); document.dispatchEvent(new CustomEvent("fieldops:changed")); rerender(); };
   const focusId = params[0] === "dispatch" ? params[1] : null;
 
+  // every await first, then the elements: what is mounted is what the user goes on to edit
   const toDispatch = orders.filter((o) => o.status === "new" || o.status === "deferred");
-  const dispatchRows = await Promise.all(toDispatch.map(async (o) => {
-    const technicians = await siteTechnicians(o.site_id);
-    const pick = technicianPicker(technicians);
+  const techniciansOf = new Map();
+  for (const site of new Set(toDispatch.map((o) => o.site_id))) techniciansOf.set(site, await siteTechnicians(site));
+  const queue = await callBackQueue(orders);
+  const alarms = await alarmBoard(root, { rerender });
+  const review = await reviewItems(orders, names, act, rerender);
+  const dispatchRows = toDispatch.map((o) => {
+    const technicians = techniciansOf.get(o.site_id);
+    const pick = technicianPicker(technicians, picked.get(o.id));
+    pick.addEventListener("change", () => picked.set(o.id, pick.value));
     return h("li", { class: o.id === focusId ? "focus" : "", testid: "dispatch-item", "data-order-id": o.id },
       orderLink(o, names), " ", statusChip(o.status), " ", t(`category.${o.category}`), " · ", t(`priority.${o.priority}`),
       pendingBadge(counts.byOrder[o.id]), deferredNote(o),
-      h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); act("dispatch", { work_order_id: o.id, technician_id: pick.value }); } },
+      h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); act("dispatch", { work_order_id: o.id, technician_id: picked.get(o.id) ?? pick.value }); picked.delete(o.id); } },
         pick, h("button", { type: "submit", class: "primary", testid: "dispatch-submit", disabled: !technicians.length }, t("dispatch.submit")),
         technicians.length ? null : h("span", { class: "warn", testid: "no-technician" }, t("office.no_technician", { site: names.site(o.site_id) }))));
-  }));
+  });
 
   const open = byUrgency(orders.filter((o) => OPEN.includes(o.status)), pull);
   const slaRows = open.map((o) => {
@@ -106,12 +125,14 @@ export async function showDispatcher(root, { user, params, again = false }) {
       h("td", {}, (o.sla || []).filter((s) => s.met === false).map((s) => t(`sla.${s.step}`)).join(", ")));
   });
 
-  const review = await reviewItems(orders, names, act, rerender);
 
-  const callBacks = (await callBackQueue(orders)).map(({ o, due_at: due, overdue, reporter }) => {
-    const reached = h("input", { type: "checkbox", name: "reached", testid: "callback-reached" });
-    const satisfied = h("input", { type: "checkbox", name: "satisfied", testid: "callback-satisfied" });
-    const comment = h("input", { name: "comment", testid: "callback-comment", required: true, autocomplete: "off" });
+  const callBacks = queue.map(({ o, due_at: due, overdue, reporter }) => {
+    const draft = callBackDrafts.get(o.id) || {};
+    const reached = h("input", { type: "checkbox", name: "reached", testid: "callback-reached", checked: Boolean(draft.reached) });
+    const satisfied = h("input", { type: "checkbox", name: "satisfied", testid: "callback-satisfied", checked: Boolean(draft.satisfied) });
+    const comment = h("input", { name: "comment", testid: "callback-comment", required: true, autocomplete: "off", value: draft.comment || "" });
+    const keep = () => callBackDrafts.set(o.id, { reached: reached.checked, satisfied: satisfied.checked, comment: comment.value });
+    for (const el of [reached, satisfied, comment]) el.addEventListener("input", keep);
     const customer = reporter || o.reporter || {};
     return h("li", { testid: "callback-item", "data-order-id": o.id }, orderLink(o, names), " ", statusChip(o.status), h("br"),
       h("span", { testid: "callback-customer" }, customer.name || t("office.no_name")), " ",
@@ -120,14 +141,15 @@ export async function showDispatcher(root, { user, params, again = false }) {
       h("span", { testid: "callback-attempts" }, t("office.attempts", { n: (o.call_backs || []).length })),
       callBackHistory(o, names),
       h("form", { class: "inline", onsubmit: (e) => { e.preventDefault();
-        const args = { work_order_id: o.id, reached: reached.checked, comment: comment.value.trim() };
-        if (reached.checked) args.satisfied = satisfied.checked;
+        keep(); const d = callBackDrafts.get(o.id);
+        callBackDrafts.delete(o.id);
+        const args = { work_order_id: o.id, reached: d.reached, comment: d.comment.trim() };
+        if (d.reached) args.satisfied = d.satisfied;
         act("call_back", args); } },
       h("label", { class: "check" }, reached, t("callback.reached")), h("label", { class: "check" }, satisfied, t("callback.satisfied")),
       h("label", {}, t("office.callback_comment"), comment), h("button", { type: "submit", testid: "callback-submit" }, t("callback.submit"))));
   });
 
-  const alarms = await alarmBoard(root, { rerender });
   if (!stillOn("board")) return;
   mount(root, h("section", { class: "board", testid: "dispatcher-screen" },
     h("nav", { class: "row" }, h("a", { href: "#/report", class: "button primary", accesskey: "n", testid: "new-report" }, t("report.new")),

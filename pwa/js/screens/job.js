@@ -20,6 +20,7 @@ const PHOTO_KINDS = ["before", "after", "cleanup", "damage"];
 /* Fresh data redraws the screen: a panel the user opened (defer, cancel) stays open across it. */
 const openPanels = new Set();
 let panelsOf = null; // the order they were opened on
+const picked = new Map(); // order id -> technician chosen in the dispatch form, kept across a redraw
 const panel = (key, ...children) => h("details", { class: "card", testid: key, open: openPanels.has(key),
   ontoggle: (e) => { if (e.target.open) openPanels.add(key); else openPanels.delete(key); } }, ...children);
 const OFFICE = ["dispatcher", "supervisor", "admin"];
@@ -47,6 +48,7 @@ export async function showJob(root, { params, user }) {
     try {
       await enqueue(name, { work_order_id: id, ...args });
       openPanels.clear(); // the step is taken: its form closes
+      picked.delete(id);
       document.dispatchEvent(new CustomEvent("fieldops:changed"));
       await rerender();
     } catch (err) {
@@ -126,7 +128,8 @@ async function officeActions(o, step, names) {
           t("office.note_resolution")))));
   }
   if (DISPATCHABLE.includes(o.status)) {
-    const pick = technicianPicker(technicians, o.assignee_id);
+    const pick = technicianPicker(technicians, picked.get(o.id) ?? o.assignee_id);
+    pick.addEventListener("change", () => picked.set(o.id, pick.value));
     const again = o.assignee_id ? (o.status === "disputed" ? "office.redispatch" : "office.reassign") : "dispatch.submit";
     out.push(h("form", { class: "card inline", testid: "office-dispatch-form", onsubmit: (e) => { e.preventDefault(); step("dispatch", { technician_id: pick.value }); } },
       h("label", {}, t("dispatch.technician"), pick),

@@ -7,7 +7,7 @@ import { t, localTime } from "../i18n.js";
 import { listObjects, getObject } from "../db.js";
 import { enqueue } from "../../sync.js";
 import { uuid7 } from "../uuid7.js";
-import { statusChip } from "../order-view.js";
+import { statusChip, stillOn } from "../order-view.js";
 
 const CATEGORIES = ["repair", "complaint", "help", "emergency"];
 const PRIORITIES = ["normal", "urgent", "emergency"];
@@ -135,6 +135,9 @@ export async function showNewReport(root, { user, params = [] }) {
   message,
   h("button", { type: "submit", class: "primary big", testid: "report-submit" }, t("report.save")),
   h("p", { class: "hint" }, t("report.keys")));
+  // a redraw that set out before the user began typing must not wipe what they typed since
+  if (!stillOn("report") || root.querySelector("[data-testid=report-form][data-dirty]")) return;
+  form.addEventListener("input", () => { form.dataset.dirty = "true"; });
   mount(root, form);
   await showRework();
   f.unit.focus();
