@@ -32,8 +32,10 @@ def keep_refused(tx: Tx, actor: Actor, client_id: str, m: QueuedMutation, code: 
     order = _related_order(tx, actor, m.args)
     tx.insert("conflicts", {
         "work_order_id": order["id"] if order else None, "site_id": order["site_id"] if order else None,
-        "code": code, "message": f"{m.name} from {actor.name}'s device (offline at {occurred_text}) was refused: {message}",
+        # The message is the English fallback; apps word it from code, mutation, actor and the two times.
+        "code": code, "message": f"{m.name} from {actor.name}'s device was refused: {message}",
         "mutation": m.name, "actor_id": actor.id, "client_id": client_id, "mutation_id": m.id, "created_at": now_text(),
+        "occurred_at": occurred_text,
     })
     if order:
         touch(tx, "work_order", order["id"])  # the order's conflicts list changed: dispatchers' pulls see it

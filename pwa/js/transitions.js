@@ -6,15 +6,15 @@ export class LocalRuleError extends Error {
 }
 
 const FROM = {
-  dispatch: ["new", "deferred"],
+  dispatch: ["new", "deferred", "dispatched", "accepted", "disputed"],
   accept: ["dispatched"],
   arrive: ["accepted"],
-  confirm_scope: ["on_site"],
+  confirm_scope: ["on_site", "in_progress"],
   complete: ["in_progress"],
-  sign_off: ["completed"],
-  defer: ["new", "dispatched", "accepted", "on_site", "in_progress"],
-  call_back: ["signed_off"],
-  cancel: ["new", "dispatched", "accepted", "on_site", "in_progress", "deferred"],
+  sign_off: ["completed", "disputed"],
+  defer: ["new", "dispatched", "accepted", "on_site", "in_progress", "deferred"],
+  call_back: ["completed", "signed_off", "disputed", "closed"],
+  cancel: ["new", "dispatched", "accepted", "on_site", "in_progress", "deferred", "completed", "disputed"],
 };
 
 function requireStatus(order, name) {
@@ -44,6 +44,8 @@ export function applyMutation(current, mutation, actor) {
       reporter: args.reporter, assignee_id: null, scope: null, labor_fee: null, material_fee: null,
       summary: null, photos: [], notes: [], signature: null, created_at: at, completed_at: null,
       sla: [], events: [], complaint_level: args.complaint_level ?? null, rework_of: args.rework_of ?? null,
+      requested_at: args.requested_at ?? null, channel: args.channel ?? null, contacted_at: args.contacted_at ?? null,
+      help_kind: args.help_kind ?? null, complaint: args.complaint ?? null, call_backs: [], conflicts: [],
     };
   }
   if (name === "ack_alarm" || name === "resolve_alarm") {
@@ -82,8 +84,13 @@ export function applyMutation(current, mutation, actor) {
         signed_at: args.signed_at };
       break;
     case "defer": o.status = "deferred"; o.defer_reason = args.reason; o.promised_at = args.promised_at; break;
-    case "call_back": if (args.reached) o.status = "closed"; break;
-    case "cancel": o.status = "cancelled"; break;
+    case "call_back":
+      o.call_backs = [...(o.call_backs || []), { actor_id: actor?.id ?? null, reached: args.reached, satisfied: args.satisfied ?? null,
+        comment: args.comment ?? "", occurred_at: at }];
+      if (args.reached) { o.called_back_at = o.called_back_at || at; if (o.status === "signed_off") o.status = "closed"; }
+      break;
+    case "cancel": o.status = "cancelled"; o.cancel_reason = args.reason; break;
+    case "set_harm_ongoing": o.harm_ongoing_since = args.ongoing ? (o.harm_ongoing_since || at) : null; break;
     default: throw new LocalRuleError("unknown_mutation", name);
   }
   return o;

@@ -11,3 +11,4 @@ from server.domain import complaints  # noqa: F401  set_harm_ongoing
 from server.domain import targets  # noqa: F401  set_service_target, set_company_day
 from server.domain import accounts  # noqa: F401  add_site, rename_site, update_user, deactivate_user, reactivate_user (admin)
 from server.domain import device_registry  # noqa: F401  update_device, retire_device (supervisor of the site, admin)
+from server.domain import conflicts  # noqa: F401  resolve_conflict (the dispatcher's review list)

@@ -100,7 +100,7 @@ def salvage_sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime)
             "work_order_id": wo["id"], "site_id": wo["site_id"], "code": "document_changed",
             "message": f"sign_off from {actor.name}'s device was refused: the customer signed a document that differs from "
                        f"the order now on the server (signed {args.document_sha256[:12]}, server {server_hash[:12]})",
-            "mutation": "sign_off", "actor_id": actor.id, "created_at": now_text()})
+            "mutation": "sign_off", "actor_id": actor.id, "created_at": now_text(), "occurred_at": to_rfc3339(occurred_at)})
 
 
 @mutator("sign_off", SignOff, {"technician"}, salvage=salvage_sign_off, upgrade=wo_alias)
@@ -113,7 +113,7 @@ def sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> Ref:
     previous = current_signature(wo)
     if previous and wo["status"] in ("signed_off", "disputed") and signature_facts(args).items() <= previous.items():
         return Ref("work_order", wo["id"])  # the same sign-off again (a retried push): already recorded
-    if wo["status"] != "completed":
+    if wo["status"] not in ("completed", "disputed"):  # disputed: the customer may sign again once things are put right
         raise refuse_status(wo, "take a sign-off")
     server_hash = document_sha256(document_of(tx, wo))
     if server_hash != args.document_sha256:

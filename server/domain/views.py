@@ -57,6 +57,8 @@ def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Map
             "accepted_at": wo["accepted_at"], "arrived_at": wo["arrived_at"], "completed_at": wo["completed_at"],
             "signed_off_at": wo["signed_off_at"], "called_back_at": wo["called_back_at"], "closed_at": wo["closed_at"],
             "updated_at": wo["updated_at"], "harm_ongoing_since": wo.get("harm_ongoing_since"),
+            "channel": wo.get("channel"), "help_kind": wo.get("help_kind"),
+            "complaint": _complaint(wo.get("complaint_details"), customer),
             "call_backs": [{**c, "reached": bool(c["reached"]), "satisfied": None if c["satisfied"] is None else bool(c["satisfied"])} for c in call_backs],
             "conflicts": conflicts,
             "contacted_at": wo.get("contacted_at"), "replied_at": wo.get("replied_at"), "work_type": wo.get("work_type"),
@@ -80,9 +82,11 @@ _RELATED = {
               " WHERE p.work_order_id IN ({ids}) ORDER BY p.work_order_id, p.taken_at, p.sha256",
     "notes": "SELECT work_order_id, id, author_id, text, occurred_at, recorded_at FROM notes WHERE work_order_id IN ({ids})"
              " ORDER BY work_order_id, occurred_at, id",
-    "call_backs": "SELECT work_order_id, actor_id, reached, satisfied, comment, occurred_at FROM call_backs WHERE work_order_id IN ({ids})"
-                  " ORDER BY work_order_id, id",
-    "conflicts": "SELECT work_order_id, id, code, message, mutation, created_at, resolved_at FROM conflicts WHERE work_order_id IN ({ids})"
+    "call_backs": "SELECT work_order_id, id, actor_id, reached, satisfied, comment, occurred_at, recorded_at FROM call_backs"
+                  " WHERE work_order_id IN ({ids}) ORDER BY work_order_id, id",
+    # created_at is when the server learned of the refused step, occurred_at when it happened on the device.
+    "conflicts": "SELECT work_order_id, id, code, message, mutation, actor_id, client_id, mutation_id, occurred_at, created_at,"
+                 " resolved_at, resolved_by, resolution, resolution_note FROM conflicts WHERE work_order_id IN ({ids})"
                  " ORDER BY work_order_id, id",
 }
 
@@ -96,6 +100,14 @@ def _related(tx: Tx, ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]
             for row in tx.query(sql.format(ids=marks), batch):
                 grouped[table].setdefault(row.pop("work_order_id"), []).append(row)
     return grouped
+
+
+def _complaint(raw: str | None, customer: bool) -> dict[str, Any] | None:
+    """A complaint's particulars; what the customer said is customer data, like their name."""
+    if not raw:
+        return None
+    details = json.loads(raw)
+    return details if customer else {**details, "happened": MASKED, "wants": MASKED}
 
 
 def _signature(tx: Tx, wo_id: str, raw: str | None) -> dict[str, Any] | None:

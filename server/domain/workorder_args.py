@@ -13,6 +13,10 @@ Category = Literal["repair", "complaint", "help", "emergency"]
 Priority = Literal["normal", "urgent", "emergency"]
 ComplaintLevel = Literal["minor", "important", "major"]
 PhotoKind = Literal["before", "after", "cleanup", "damage"]
+# How a report reached the service centre (DOMAIN.md procedure step 1).
+Channel = Literal["phone", "visit", "department", "patrol"]
+# DOMAIN.md "Calls for help": medical; enquiry; theft, fights, poisoning, traffic; water, fire, disasters; other.
+HelpKind = Literal["medical", "enquiry", "security", "disaster", "other"]
 
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -25,6 +29,14 @@ Time = Annotated[str, msgspec.Meta(min_length=10, max_length=40)]
 class Reporter(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
+
+
+class ComplaintDetails(msgspec.Struct, forbid_unknown_fields=True):
+    """What DOMAIN.md asks to record of every complaint besides its level, place and contact."""
+
+    about: Annotated[str, msgspec.Meta(max_length=400)] = ""  # who or which department is complained about
+    happened: Text = ""
+    wants: Text = ""  # what the customer wants
 
 
 class CreateWorkOrder(msgspec.Struct, forbid_unknown_fields=True):
@@ -43,6 +55,10 @@ class CreateWorkOrder(msgspec.Struct, forbid_unknown_fields=True):
     contacted_at: Time | None = None
     # A sub-kind of work service targets may name (`resolve.type.gas_ignition`): lower-case letters, digits, `_`.
     work_type: Annotated[str, msgspec.Meta(pattern="^[a-z][a-z0-9_]{0,39}$")] | None = None
+    # Added for the dispatcher's console; all optional so older apps' creates still decode.
+    channel: Channel | None = None
+    help_kind: HelpKind | None = None
+    complaint: ComplaintDetails | None = None
 
 
 class Dispatch(msgspec.Struct, forbid_unknown_fields=True):

@@ -123,7 +123,12 @@ def create_work_order(tx: Tx, actor: Actor, args: a.CreateWorkOrder, occurred_at
         first = tx.one("SELECT site_id FROM work_orders WHERE id = ?", (args.rework_of,))
         if first is None or first["site_id"] != args.site_id:
             raise NotFound(f"no work order {args.rework_of} on this site to redo", code="rework_target_not_found")
+    if args.category != "help" and args.help_kind is not None:
+        raise Invalid("help_kind is only for calls for help", code="invalid_arguments")
+    if args.category != "complaint" and args.complaint is not None:
+        raise Invalid("complaint details are only for complaints", code="invalid_arguments")
     requested = to_rfc3339(parse_rfc3339(args.requested_at, "requested_at")) if args.requested_at else None
+    details = json.dumps(msgspec.to_builtins(args.complaint), ensure_ascii=False) if args.complaint else None
     priority = "emergency" if args.category == "emergency" else args.priority
     occurred = step_time(None, occurred_at)
     recorded = now_text()
@@ -134,12 +139,14 @@ def create_work_order(tx: Tx, actor: Actor, args: a.CreateWorkOrder, occurred_at
         "priority": priority, "status": "new", "title": args.title, "description": args.description,
         "reporter_name": args.reporter.name, "reporter_phone": args.reporter.phone,
         "complaint_level": args.complaint_level, "rework_of": args.rework_of, "requested_at": requested,
+        "channel": args.channel, "help_kind": args.help_kind, "complaint_details": details,
         "created_by": actor.id, "created_at": occurred, "last_occurred_at": occurred, "updated_at": recorded,
         "contacted_at": contacted, "work_type": args.work_type, "sla_targets": snapshot_for(tx, args.site_id),
     })
     append_event(tx, order_id, "create_work_order", actor.id, occurred, recorded, {
         "to": "new", "category": args.category, "priority": priority, "complaint_level": args.complaint_level,
         "rework_of": args.rework_of, "title": args.title, "unit": args.unit, "contacted_at": contacted, "work_type": args.work_type,
+        "channel": args.channel, "help_kind": args.help_kind,
     })
     touch(tx, "work_order", order_id)
     return Ref("work_order", order_id)
@@ -147,11 +154,11 @@ def create_work_order(tx: Tx, actor: Actor, args: a.CreateWorkOrder, occurred_at
 
 @mutator("dispatch", a.Dispatch, OFFICE | {"guard"}, upgrade=wo_alias)
 def dispatch(tx: Tx, actor: Actor, args: a.Dispatch, occurred_at: datetime) -> Ref:
-    """Notify a technician of the order (or hand it to another before arrival). Guards: on duty at the site, after office hours."""
+    """Notify a technician of the order (or hand it to another before arrival, or send one back to a disputed job). Guards: on duty at the site, after office hours."""
     wo = load_order(tx, actor, args.work_order_id)
     if actor.role == "guard":
         require_guard_may_dispatch(tx, actor, wo["site_id"], occurred_at)
-    if wo["status"] not in ("new", "deferred", "dispatched", "accepted"):
+    if wo["status"] not in ("new", "deferred", "dispatched", "accepted", "disputed"):
         raise refuse_status(wo, "dispatch")
     tech = tx.one("SELECT id, role, active FROM users WHERE id = ?", (args.technician_id,))
     on_site = tx.one("SELECT 1 AS x FROM user_sites WHERE user_id = ? AND site_id = ?", (args.technician_id, wo["site_id"]))

@@ -15,7 +15,8 @@ export async function showSignOff(root, { params }) {
   const row = await getObject("work_order", id);
   if (!row) { mount(root, h("p", { class: "empty", testid: "job-missing" }, t("job.missing"))); return; }
   const o = row.value;
-  if (o.status !== "completed") { mount(root, signedView(o)); return; }
+  // a disputed order is signed again only when the technician hands the tablet over anew (#/sign/id/again)
+  if (o.status !== "completed" && !(o.status === "disputed" && params[1] === "again")) { mount(root, signedView(o)); return; }
   const doc = signedDocument(o);
   const hash = await documentSha256(o);
   const canvas = h("canvas", { class: "signature", testid: "signature-pad", "aria-label": t("sign.pad") });
