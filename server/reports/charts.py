@@ -1,6 +1,6 @@
 """Inline SVG charts for the printable report page: horizontal bars, no JavaScript, no library.
 
-They print as vectors and work offline; a missing figure (null) is drawn as "n/a", not as zero.
+They print as vectors and work offline; a missing figure (null) is drawn as `missing` ("n/a", 无数据), not as zero.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ VALUE_W = 90
 
 
 def bar_chart(title: str, items: list[tuple[str, float | None]], scale: float, shown: Callable[[float], str],
-              target: float | None = None) -> str:
+              target: float | None = None, missing: str = "n/a") -> str:
     """Bars of `value / scale`; `target` draws a dashed line (e.g. 100% on-time)."""
     height = ROW_H * len(items) + 34
     width = LABEL_W + BAR_W + VALUE_W
@@ -26,7 +26,7 @@ def bar_chart(title: str, items: list[tuple[str, float | None]], scale: float, s
         parts.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label)}</text>')
         parts.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="{BAR_W}" height="16" fill="#eee"/>')
         if value is None:
-            parts.append(f'<text x="{LABEL_W + BAR_W + 6}" y="{y + 15}" font-size="12" fill="#888">n/a</text>')
+            parts.append(f'<text x="{LABEL_W + BAR_W + 6}" y="{y + 15}" font-size="12" fill="#666">{escape(missing)}</text>')
             continue
         length = 0 if scale <= 0 else max(0.0, min(1.0, value / scale)) * BAR_W
         parts.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="{length:.1f}" height="16" fill="#2b6cb0"/>')

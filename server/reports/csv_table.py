@@ -10,8 +10,9 @@ import csv
 import io
 from typing import Any
 
-COLUMNS = ("metric", "value", "work_order_id", "site_id", "elapsed_s", "target_s", "detail")
-MISS_FIELDS = {"work_order_id", "site_id", "elapsed_s", "target_s"}
+# The columns people read (short number, names) come after the original ones, so existing imports keep working.
+COLUMNS = ("metric", "value", "work_order_id", "site_id", "elapsed_s", "target_s", "detail", "order_no", "site_name", "assignee_name")
+MISS_FIELDS = {"work_order_id", "site_id", "elapsed_s", "target_s", "order_no", "site_name", "assignee_id", "assignee_name"}
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -34,10 +35,11 @@ def report_csv(report: dict[str, Any]) -> str:
     writer.writerow(COLUMNS)
     figures = {k: v for k, v in report.items() if k != "misses"}
     for metric, value in flatten(figures).items():
-        writer.writerow([metric, _cell(value), "", "", "", "", ""])
+        writer.writerow([metric, _cell(value), "", "", "", "", "", "", "", ""])
     for figure, misses in report.get("misses", {}).items():
         for miss in misses:
             detail = "; ".join(f"{k}={_cell(v)}" for k, v in miss.items() if k not in MISS_FIELDS)
             writer.writerow([f"miss.{figure}", "", miss["work_order_id"], miss["site_id"],
-                             _cell(miss.get("elapsed_s")), _cell(miss.get("target_s")), detail])
+                             _cell(miss.get("elapsed_s")), _cell(miss.get("target_s")), detail,
+                             miss["order_no"], miss["site_name"], _cell(miss.get("assignee_name"))])
     return out.getvalue()

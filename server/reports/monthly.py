@@ -13,7 +13,8 @@ Definitions (also in the README):
 - complaints.resolved_in_time: decided complaints fixed by their level's deadline (server.domain.complaints).
 - alarm_ack_s: seconds from `first_seen` to `acked_at` of the month's acknowledged alarms, p50 and p90
   (linear interpolation); nulls when there are none (or no alarms table yet).
-- misses: per figure, the orders behind it, with elapsed and target seconds.
+- misses: per figure, the orders behind it, with elapsed and target seconds, and what a person reads:
+  the short order number (server.domain.order_number), the site's and the assigned technician's names.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from server.clock import seconds_between, to_rfc3339
 from server.domain.access import order_scope_sql, require_site
 from server.domain.actor import Actor
 from server.domain.complaints import needs_call_back, require_office, resolve_by, resolved_in_time
+from server.domain.order_number import order_number
 from server.domain.sla import STEPS, step_state
 from server.errors import NotFound
 from server.reports.window import MonthWindow
@@ -59,11 +61,23 @@ def _orders(tx: Tx, actor: Actor, window: MonthWindow, site_id: str | None) -> l
                     (*params, window.start, window.end))
 
 
-def _brief(wo: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"work_order_id": wo["id"], "site_id": wo["site_id"], "title": wo["title"], **extra}
+class Names:
+    """Site and people's names for the misses, read once per report (ids mean nothing to a reader)."""
+
+    def __init__(self, tx: Tx, orders: list[dict[str, Any]]) -> None:
+        self.sites = {r["id"]: r["name"] for r in tx.query("SELECT id, name FROM sites")}
+        people = sorted({wo["assignee_id"] for wo in orders if wo["assignee_id"]})
+        rows = tx.query(f"SELECT id, name FROM users WHERE id IN ({','.join('?' for _ in people)})", people) if people else []
+        self.people = {r["id"]: r["name"] for r in rows}
+
+    def brief(self, wo: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+        return {"work_order_id": wo["id"], "order_no": order_number(wo["id"]), "site_id": wo["site_id"],
+                "site_name": self.sites.get(wo["site_id"], wo["site_id"]), "title": wo["title"],
+                "assignee_id": wo["assignee_id"], "assignee_name": self.people.get(wo["assignee_id"]) if wo["assignee_id"] else None,
+                **extra}
 
 
-def _on_time(orders: list[dict[str, Any]], targets: Mapping[str, int], now: datetime) -> tuple[dict, dict, dict]:
+def _on_time(names: Names, orders: list[dict[str, Any]], targets: Mapping[str, int], now: datetime) -> tuple[dict, dict, dict]:
     on_time, decided, misses = {}, {}, {}
     for step in STEPS:
         met = due = 0
@@ -76,12 +90,12 @@ def _on_time(orders: list[dict[str, Any]], targets: Mapping[str, int], now: date
             if state.met:
                 met += 1
             else:
-                missed.append(_brief(wo, elapsed_s=state.elapsed_s, target_s=state.target_s))
+                missed.append(names.brief(wo, elapsed_s=state.elapsed_s, target_s=state.target_s))
         on_time[step], decided[step], misses[step] = rate(met, due), {"met": met, "due": due}, missed
     return on_time, decided, misses
 
 
-def _complaints(orders: list[dict[str, Any]], targets: Mapping[str, int], now: datetime) -> tuple[dict, list]:
+def _complaints(names: Names, orders: list[dict[str, Any]], targets: Mapping[str, int], now: datetime) -> tuple[dict, list]:
     complaints = [wo for wo in orders if wo["category"] == "complaint"]
     by_level = {level: sum(1 for wo in complaints if wo["complaint_level"] == level) for level in LEVELS}
     hits: dict[str, int] = dict.fromkeys(LEVELS, 0)
@@ -95,7 +109,7 @@ def _complaints(orders: list[dict[str, Any]], targets: Mapping[str, int], now: d
         if verdict:
             hits[wo["complaint_level"]] += 1
         else:
-            late.append(_brief(wo, complaint_level=wo["complaint_level"], resolve_by=resolve_by(targets, wo), completed_at=wo["completed_at"]))
+            late.append(names.brief(wo, complaint_level=wo["complaint_level"], resolve_by=resolve_by(targets, wo), completed_at=wo["completed_at"]))
     figures = {
         "by_level": by_level,
         "resolved_in_time": rate(sum(hits.values()), sum(due.values())),
@@ -128,20 +142,22 @@ def monthly_report(tx: Tx, actor: Actor, targets: Mapping[str, int], window: Mon
         if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (site_id,)) is None:
             raise NotFound(f"no site {site_id}", code="site_not_found")
     orders = _orders(tx, actor, window, site_id)
-    on_time, decided, misses = _on_time(orders, targets, now)
+    names = Names(tx, orders)
+    on_time, decided, misses = _on_time(names, orders, targets, now)
 
     jobs = [wo for wo in orders if wo["category"] in REWORKABLE and wo["status"] != "cancelled"]
     reworks = [wo for wo in jobs if wo["rework_of"]]
-    misses["rework"] = [_brief(wo, rework_of=wo["rework_of"]) for wo in reworks]
+    misses["rework"] = [names.brief(wo, rework_of=wo["rework_of"], rework_of_no=order_number(wo["rework_of"])) for wo in reworks]
 
     owed = [wo for wo in orders if needs_call_back(targets, wo) and wo["status"] != "cancelled" and (wo["signed_off_at"] or wo["completed_at"])]
     called = [wo for wo in owed if wo["called_back_at"]]
-    misses["not_called_back"] = [_brief(wo, fixed_at=wo["signed_off_at"] or wo["completed_at"]) for wo in owed if not wo["called_back_at"]]
+    misses["not_called_back"] = [names.brief(wo, fixed_at=wo["signed_off_at"] or wo["completed_at"]) for wo in owed if not wo["called_back_at"]]
 
-    complaints, misses["complaints_late"] = _complaints(orders, targets, now)
+    complaints, misses["complaints_late"] = _complaints(names, orders, targets, now)
     return {
         "month": window.month,
         "site_id": site_id,
+        "site_name": names.sites.get(site_id) if site_id else None,
         "counts": {
             "by_category": {c: sum(1 for wo in orders if wo["category"] == c) for c in CATEGORIES},
             "by_priority": {p: sum(1 for wo in orders if wo["priority"] == p) for p in PRIORITIES},

@@ -15,6 +15,11 @@ from server.clock import to_rfc3339
 from server.errors import Invalid
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# The months a report may cover. Before 2000 no order of this product can exist (its ids and
+# clocks are 21st-century), and year 0 / 9999 would step outside what datetime can hold once the
+# zone offset is applied (the 5xx this bound replaces); 2100 leaves room for any plan without
+# letting a typo ask the database about the year 9999.
+FIRST_MONTH, LAST_MONTH = "2000-01", "2100-12"
 
 
 class MonthWindow(msgspec.Struct, frozen=True):
@@ -31,6 +36,9 @@ def month_window(month: str, time_zone: str) -> MonthWindow:
     found = _MONTH.fullmatch(month or "")  # not match(): `$` would accept "2026-01\n"
     if found is None:
         raise Invalid(f"month must be YYYY-MM, not {month!r}", code="invalid_month")
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        raise Invalid(f"month must be between {FIRST_MONTH} and {LAST_MONTH}, not {month}", code="month_out_of_range",
+                      first=FIRST_MONTH, last=LAST_MONTH)
     try:
         zone = ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):

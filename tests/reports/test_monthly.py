@@ -174,7 +174,7 @@ def test_a_bad_month_or_format_is_a_clear_422(live, as_user, params, code):
 
 
 def test_the_printable_page_shows_the_figures_charts_and_misses(live, as_user):
-    r = as_user("boss").get("/api/v1/reports/monthly.html", params={"month": "2026-03", "site_id": "north"})
+    r = as_user("boss").get("/api/v1/reports/monthly.html", params={"month": "2026-03", "site_id": "north", "lang": "en"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     page = r.text
     assert page.count("<svg") == 4 and "On-time rate per step" in page and "50.0%" in page

@@ -5,7 +5,7 @@ Dispatchers, supervisors and admins; one site (`site_id`) or all the caller's si
 
 from __future__ import annotations
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import Parameter
 
 from server.domain.actor import Actor
@@ -13,6 +13,7 @@ from server.errors import Invalid
 from server.http.deps import AUTHENTICATED
 from server.http.security_headers import PRINTABLE_HEADERS
 from server.reports import build_report, report_csv, report_page
+from server.reports.words import choose_language
 from server.services import Services
 
 MONTH = Parameter(default=None, description="YYYY-MM, in the company's time zone (FIELDOPS_COMPANY_TZ)")
@@ -41,7 +42,11 @@ class ReportController(Controller):
         return Response("\ufeff" + report_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    @get("/monthly.html", operation_id="monthlyReportPage", sync_to_thread=True, media_type=MediaType.HTML, response_headers=PRINTABLE_HEADERS)
-    def page(self, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE) -> str:
-        """The same report as a printable page with inline SVG charts (fetch with the bearer token, show as a blob URL)."""
-        return report_page(build_report(services, actor, month or "", site_id))
+    @get("/monthly.html", operation_id="monthlyReportPage", sync_to_thread=True, media_type=MediaType.HTML,
+          response_headers=PRINTABLE_HEADERS)
+    def page(self, request: Request, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE,
+             lang: str | None = Parameter(default=None, description="zh-CN (default) or en; else Accept-Language")) -> Response[str]:
+        """The same report as a printable page with inline SVG charts, in the reader's language (fetch with the bearer token)."""
+        language = choose_language(lang, request.headers.get("accept-language"))
+        body = report_page(build_report(services, actor, month or "", site_id), language)
+        return Response(body, media_type=MediaType.HTML, headers={"Content-Language": language, "Vary": "Accept-Language"})
