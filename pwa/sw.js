@@ -1,6 +1,6 @@
 /* FieldOps service worker: precaches a versioned app shell (cache-first), leaves /api to the
    network, waits to activate until the page says so, and turns alarm pushes into notifications. */
-const VERSION = "2026-12-01.2";
+const VERSION = "2026-12-01.3-month-report";
 const SHELL_CACHE = `fieldops-shell-${VERSION}`;
 const SHELL = [
   "/", "index.html", "app.css", "manifest.webmanifest", "sync.js",
@@ -16,6 +16,7 @@ const SHELL = [
   "js/screens/handover.js",
   // the supervisor's and admin's consoles: imported on demand (routes.js lazy), precached all the same
   "js/screens/console.js", "js/screens/supervisor.js", "js/screens/devices.js", "js/screens/admin.js",
+  "js/screens/month-report.js", "js/order-number.js", "month-report.css",
 ];
 
 self.addEventListener("install", (event) => {

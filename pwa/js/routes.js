@@ -25,6 +25,7 @@ export const routes = {
   supervisor: lazy("./screens/supervisor.js", "showSupervisor"),
   devices: lazy("./screens/devices.js", "showDevices"),
   admin: lazy("./screens/admin.js", "showAdmin"),
+  month: lazy("./screens/month-report.js", "showMonthReport"),
 };
 
 export function homeFor(user) {

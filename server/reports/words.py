@@ -3,12 +3,14 @@ writes durations and times for people (the PWA's report screen follows the same 
 
 - Language: `lang=zh-CN|en` wins; else the best of zh/en in Accept-Language by q-value; else Chinese.
 - Durations: under a minute in seconds, under an hour in minutes, under a day in hours and minutes,
-  then days and hours (rounded to the minute first, so 59 min 40 s reads "1 h").
+  then days and hours (rounded to the minute first, so 59 min 40 s reads "1 h"; halves round up, as
+  JavaScript's Math.round does, so the PWA writes the same words).
 - Times: the company's zone (FIELDOPS_COMPANY_TZ), `YYYY-MM-DD HH:MM`, the zone named once on the page.
 """
 
 from __future__ import annotations
 
+from math import floor
 from zoneinfo import ZoneInfo
 
 from server.clock import parse_rfc3339
@@ -36,7 +38,7 @@ WORDS: dict[str, dict[str, str]] = {
         "detail.rework_of": "返修原单 {value}", "detail.resolve_by": "应于 {value} 前解决", "detail.completed_at": "完工 {value}",
         "detail.not_completed": "尚未完工", "detail.fixed_at": "修好 {value}", "detail.complaint_level": "{value}投诉",
         "category.repair": "维修", "category.complaint": "投诉", "category.help": "求助", "category.emergency": "紧急",
-        "priority.normal": "普通", "priority.urgent": "紧急", "priority.emergency": "特急",
+        "priority.normal": "一般", "priority.urgent": "紧急", "priority.emergency": "特急",
         "level.minor": "轻微", "level.important": "重要", "level.major": "重大",
         "dur.s": "{s}秒", "dur.m": "{m}分钟", "dur.h": "{h}小时", "dur.hm": "{h}小时{m}分钟", "dur.d": "{d}天", "dur.dh": "{d}天{h}小时",
     },
@@ -103,8 +105,8 @@ def duration(seconds: float | None, lang: str) -> str:
     if seconds is None:
         return WORDS[lang]["na"]
     if seconds < 59.5:
-        return say(lang, "dur.s", s=round(seconds))
-    minutes = round(seconds / 60)
+        return say(lang, "dur.s", s=_half_up(seconds))
+    minutes = _half_up(seconds / 60)
     if minutes < 60:
         return say(lang, "dur.m", m=minutes)
     if minutes < 24 * 60:
@@ -112,6 +114,10 @@ def duration(seconds: float | None, lang: str) -> str:
         return say(lang, "dur.hm", h=h, m=m) if m else say(lang, "dur.h", h=h)
     d, h = minutes // (24 * 60), minutes % (24 * 60) // 60
     return say(lang, "dur.dh", d=d, h=h) if h else say(lang, "dur.d", d=d)
+
+
+def _half_up(value: float) -> int:
+    return floor(value + 0.5)
 
 
 def local_time(moment: str | None, time_zone: str) -> str:

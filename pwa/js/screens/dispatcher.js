@@ -153,6 +153,7 @@ export async function showDispatcher(root, { user, params, again = false }) {
   if (!stillOn("board")) return;
   mount(root, h("section", { class: "board", testid: "dispatcher-screen" },
     h("nav", { class: "row" }, h("a", { href: "#/report", class: "button primary", accesskey: "n", testid: "new-report" }, t("report.new")),
+      h("a", { href: "#/month", class: "button", testid: "month-report-link" }, t("monthly.nav")),
       jump("board-sla", "board.sla"), jump("board-review", "board.review"),
       jump("board-callback", "board.callback"), jump("board-alarms", "board.alarms")),
     h("h2", {}, t("board.dispatch")),
