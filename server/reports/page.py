@@ -17,6 +17,7 @@ STYLE = """
 body{font-family:system-ui,"Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;color:#111;max-width:60rem}
 h1{font-size:1.4rem;margin-bottom:.2rem} h2{font-size:1.1rem;margin-top:1.6rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem} td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
+table.misses{width:100%;table-layout:fixed} table.misses th:nth-child(1){width:5.5rem} table.misses th:nth-child(7){width:30%}
 .charts{display:flex;flex-wrap:wrap;gap:1.5rem} .muted{color:#555;font-size:.85rem} svg.chart{max-width:100%;height:auto}
 @media print{body{margin:0} .noprint{display:none} h2{break-after:avoid} table,svg{break-inside:avoid}}
 """
@@ -61,7 +62,7 @@ def _misses(report: dict[str, Any], lang: str) -> str:
             f"<td>{escape(_detail(m, lang, zone))}</td></tr>"
             for m in misses)
         title = w.get(f"miss.{figure}", figure)
-        parts.append(f'<h3 id="miss-{escape(figure)}">{escape(title)} ({len(misses)})</h3><table><tr>{head}</tr>{body}</table>')
+        parts.append(f'<h3 id="miss-{escape(figure)}">{escape(title)} ({len(misses)})</h3><table class="misses"><tr>{head}</tr>{body}</table>')
     return "".join(parts) or f"<p>{escape(w['no_misses'])}</p>"
 
 

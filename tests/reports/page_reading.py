@@ -34,5 +34,5 @@ def visible(html: str) -> str:
 
 def miss_rows(html: str, figure: str) -> list[list[str]]:
     """The cells of each row of one misses table (the one under <h3 id="miss-{figure}">)."""
-    table = re.search(rf'<h3 id="miss-{figure}">.*?</h3><table>(.*?)</table>', html).group(1)
+    table = re.search(rf'<h3 id="miss-{figure}">.*?</h3><table[^>]*>(.*?)</table>', html).group(1)
     return [[unescape(cell) for cell in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table) if "<td>" in row]

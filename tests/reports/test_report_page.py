@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from pathlib import Path
 
 import pytest
 
 from server.domain.order_number import order_number
-from server.reports.words import choose_language, duration
+from server.reports.words import WORDS, choose_language, duration
 from tests.reports.history import at
 from tests.reports.page_reading import miss_rows, visible
 
@@ -114,3 +116,11 @@ def test_a_month_outside_2000_to_2100_is_a_clear_422(live, as_user, month, path,
 def test_the_first_and_last_months_of_the_window_are_reported(live, as_user, month):
     for path, extra in (("/api/v1/reports/monthly", {}), ("/api/v1/reports/monthly", {"format": "csv"}), (PAGE, {})):
         assert as_user("disp").get(path, params={"month": month, **extra}).status_code == 200
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_apps_report_screen_uses_the_printable_pages_words(lang):
+    """pwa/i18n/report.{lang}.json holds every word of the page as `monthly.<key>`, unchanged, so the
+    screen and the printed page never name a figure two ways."""
+    catalog = json.loads((Path(__file__).parents[2] / "pwa" / "i18n" / f"report.{lang}.json").read_text(encoding="utf-8"))
+    assert {key: catalog.get(f"monthly.{key}") for key in WORDS[lang]} == WORDS[lang]
