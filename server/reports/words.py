@@ -72,11 +72,9 @@ WORDS: dict[str, dict[str, str]] = {
 def choose_language(lang: str | None, accept_language: str | None) -> str:
     """The page's language: an explicit `lang` (zh-CN, zh or en; anything else is 422), else Accept-Language."""
     if lang:
-        tag = lang.strip().lower()
-        if tag in ("zh", "zh-cn", "zh-hans"):
-            return "zh-CN"
-        if tag in ("en", "en-us", "en-gb"):
-            return "en"
+        primary = lang.strip().lower().split("-")[0]
+        if primary in ("zh", "en"):
+            return "zh-CN" if primary == "zh" else "en"  # the one Chinese we write is Simplified
         raise Invalid(f"lang must be zh-CN or en, not {lang!r}", code="unsupported_language")
     best, best_q = "zh-CN", 0.0
     for part in (accept_language or "").split(","):

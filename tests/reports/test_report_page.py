@@ -52,6 +52,7 @@ def test_accept_language_is_read_by_weight_with_chinese_as_the_fallback():
     assert choose_language(None, "en;q=0, zh;q=0.1") == "zh-CN"  # q=0 means "not this one"
     assert choose_language(None, "en;q=bogus") == "zh-CN"
     assert choose_language("zh", "en") == "zh-CN" and choose_language("EN", None) == "en"
+    assert choose_language("en-AU", "zh") == "en" and choose_language("zh-Hans", "en") == "zh-CN"
 
 
 @pytest.mark.parametrize("seconds, zh, en", [
