@@ -99,11 +99,11 @@ def report_page(report: dict[str, Any], lang: str = "zh-CN") -> str:
                 offset=utc_offset(window["start"], zone), generated=local_time(report["generated_at"], zone))
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        f"<title>{escape(say(lang, 'title', month=report['month']))}</title><style>{STYLE}</style></head><body>"
+        f"<title>{escape(say(lang, 'title', month=report['month']))}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>{escape(say(lang, 'heading', month=report['month'], scope=scope))}</h1>"
         f'<p class="muted">{escape(intro)}</p>'
         f'<p class="noprint"><button onclick="window.print()">{escape(w["print"])}</button></p>'
         f"<h2>{escape(w['figures'])}</h2><table>{figures}</table>"
         f"<h2>{escape(w['charts'])}</h2><div class=\"charts\">{''.join(_charts(report, lang))}</div>"
-        f"<h2>{escape(w['misses'])}</h2>{_misses(report, lang)}</body></html>"
+        f"<h2>{escape(w['misses'])}</h2>{_misses(report, lang)}</main></body></html>"
     )
