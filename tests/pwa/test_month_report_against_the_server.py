@@ -97,7 +97,8 @@ def test_a_dispatcher_reads_the_monthly_report_in_the_app_in_chinese_and_english
     page.click("[data-testid=month-report-link]")
     page.wait_for_selector("[data-testid=month-form]")
     assert page.locator("[data-testid=month-site] option").all_inner_texts() == ["全部项目", "North Court"]
-    page.fill("[data-testid=month-pick]", "2026-03")
+    page.select_option("[data-testid=month-year]", label="2026年")
+    page.select_option("[data-testid=month-number]", label="三月")
     page.select_option("[data-testid=month-site]", label="North Court")
     page.click("[data-testid=month-show]")
     page.wait_for_selector("[data-testid=month-report][data-month='2026-03']")

@@ -10,7 +10,7 @@ import { orderNumber } from "../order-number.js";
 
 const ROLES = ["dispatcher", "supervisor", "admin"];
 const STEPS = ["dispatch", "arrive", "feedback", "resolve", "call_back"];
-const FIRST_MONTH = "2000-01", LAST_MONTH = "2100-12"; // the server's window (server/reports/window.py)
+const FIRST_YEAR = 2000; // the server's window starts at 2000-01 (server/reports/window.py)
 // the app re-renders the screen after every sync (30 s); a report is a month's figures, not live data
 const CACHE_MS = 5 * 60 * 1000;
 const cache = new Map();
@@ -56,6 +56,21 @@ function detail(miss, zone) {
   }
   if (miss.fixed_at) words.push(t("monthly.detail.fixed_at", { value: companyTime(miss.fixed_at, zone) }));
   return words.join(language() === "en" ? "; " : "；");
+}
+
+/* Year and month as two selects worded by the app's language (a native month input is worded by the
+   browser's, which on a shared office PC is often not the reader's). */
+function monthPicker(month) {
+  const [year, number] = month.split("-").map(Number);
+  const last = Math.max(new Date().getFullYear() + 1, year);
+  const years = Array.from({ length: last - FIRST_YEAR + 1 }, (_, i) => last - i);
+  const name = new Intl.DateTimeFormat(language(), { month: "long", timeZone: "UTC" });
+  const yearPick = h("select", { name: "year", testid: "month-year" }, years.map((y) => h("option", { value: String(y) }, t("monthly.year_n", { n: y }))));
+  const monthPick = h("select", { name: "month", testid: "month-number" }, Array.from({ length: 12 }, (_, i) =>
+    h("option", { value: String(i + 1).padStart(2, "0") }, name.format(Date.UTC(2000, i, 15)))));
+  yearPick.value = String(year);
+  monthPick.value = String(number).padStart(2, "0");
+  return { yearPick, monthPick, value: () => `${yearPick.value}-${monthPick.value}` };
 }
 
 function currentMonth() {
@@ -223,7 +238,7 @@ export async function showMonthReport(root, { user, params, fresh = false }) {
     if (location.hash === hash) showMonthReport(root, { user, params: [m, s], fresh: again });
     else location.hash = hash;
   };
-  const monthInput = h("input", { type: "month", name: "month", value: month, min: FIRST_MONTH, max: LAST_MONTH, required: true, testid: "month-pick" });
+  const picker = monthPicker(month);
   const sitePick = h("select", { name: "site_id", testid: "month-site" }, h("option", { value: "" }, t("monthly.all_sites")),
     sites.map((s) => h("option", { value: s.id }, s.name || s.id)));
   sitePick.value = siteId;
@@ -235,8 +250,9 @@ export async function showMonthReport(root, { user, params, fresh = false }) {
   root.dataset.monthKey = key;
   mount(root, h("section", { class: "month-report", testid: "month-screen" },
     h("h1", {}, t("monthly.screen_title")),
-    h("form", { class: "month-controls noprint", testid: "month-form", onsubmit: (e) => { e.preventDefault(); open(monthInput.value, sitePick.value, true); } },
-      h("label", {}, t("monthly.month"), monthInput), h("label", {}, t("monthly.site"), sitePick),
+    h("form", { class: "month-controls noprint", testid: "month-form", onsubmit: (e) => { e.preventDefault(); open(picker.value(), sitePick.value, true); } },
+      h("label", {}, t("monthly.year"), picker.yearPick), h("label", {}, t("monthly.month"), picker.monthPick),
+      h("label", {}, t("monthly.site"), sitePick),
       h("button", { type: "submit", class: "primary", testid: "month-show" }, t("monthly.show"))),
     h("div", { class: "row noprint month-actions" },
       h("button", { type: "button", testid: "month-csv", onclick: guarded(() => downloadCsv(month, siteId)) }, t("monthly.csv")),
