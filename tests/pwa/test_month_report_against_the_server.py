@@ -123,6 +123,7 @@ def test_a_dispatcher_reads_the_monthly_report_in_the_app_in_chinese_and_english
     rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
     figures = {row["metric"]: row["value"] for row in rows if not row["metric"].startswith("miss.")}
     assert figures["on_time.arrive"] == "0.75" and figures["counts.total"] == str(report["counts"]["total"]) == "4"
+    assert next(row["label"] for row in rows if row["metric"] == "on_time.arrive") == "及时率：到场"  # the app's language
     assert {k for k in figures} == set(flatten({k: v for k, v in report.items() if k != "misses"}))
     assert [r["order_no"] for r in rows if r["metric"] == "miss.arrive"] == [march["slow"].replace("-", "")[-6:].upper()]
 

@@ -105,6 +105,32 @@ def test_the_misses_name_the_order_site_and_technician_with_durations_and_local_
         [(order_number(late), "North Court", "Tech", late)]
 
 
+def test_every_csv_row_says_what_it_is_in_the_readers_language(live, as_user, history):
+    history.order(at("2026-09-08 10:00"), dispatch=1, arrive=40, title="楼道灯不亮")
+    disp = as_user("disp")
+
+    def rows(**params):  # type: ignore[no-untyped-def]
+        r = disp.get("/api/v1/reports/monthly", params={"month": "2026-09", "site_id": "north", "format": "csv", **params})
+        assert r.status_code == 200, r.text
+        return r.headers["content-language"], list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+    language, zh = rows()
+    assert language == "zh-CN"
+    labels = {row["metric"]: row["label"] for row in zh if not row["metric"].startswith("miss.")}
+    assert all(label and label != metric for metric, label in labels.items()), labels  # every figure worded
+    assert labels["on_time.arrive"] == "及时率：到场" and labels["counts.by_category.complaint"] == "工单数：投诉"
+    assert labels["complaints.resolved_in_time_by_level.important"] == "重要投诉按时解决率"
+    late = next(row for row in zh if row["metric"] == "miss.arrive")
+    assert late["label"] == f"到场超时：{late['order_no']} 楼道灯不亮"
+
+    language, en = rows(lang="en")
+    assert language == "en"
+    labels = {row["metric"]: row["label"] for row in en}
+    assert labels["on_time.arrive"] == "On time: Arrive on site" and labels["alarm_ack_s.p90"] == "Alarm acknowledgement (90th percentile) (seconds)"
+    r = disp.get("/api/v1/reports/monthly", params={"month": "2026-09", "format": "csv"}, headers={"Accept-Language": "en-US,en"})
+    assert r.headers["content-language"] == "en"
+
+
 @pytest.mark.parametrize("month", ["0000-01", "1999-12", "2101-01", "9999-12"])
 @pytest.mark.parametrize("path, extra", [("/api/v1/reports/monthly", {}), ("/api/v1/reports/monthly", {"format": "csv"}), (PAGE, {})])
 def test_a_month_outside_2000_to_2100_is_a_clear_422(live, as_user, month, path, extra):

@@ -110,7 +110,7 @@ function loadStylesheet() {
 
 /* The CSV as a file with the server's name for it, fetched with the token. */
 async function downloadCsv(month, siteId) {
-  const res = await api(`/reports/monthly?${query(month, siteId, { format: "csv" })}`, { raw: true });
+  const res = await api(`/reports/monthly?${query(month, siteId, { format: "csv", lang: language() })}`, { raw: true });
   if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
   const blob = await res.blob();
   const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "")?.[1] || `fieldops-${month}-${siteId || "all"}.csv`;

@@ -18,6 +18,7 @@ from server.services import Services
 
 MONTH = Parameter(default=None, description="YYYY-MM, in the company's time zone (FIELDOPS_COMPANY_TZ)")
 SITE = Parameter(default=None, description="one site; all the caller's sites when omitted")
+LANG = Parameter(default=None, description="zh-CN or en for what people read (page, CSV labels); else Accept-Language, else zh-CN")
 
 
 class ReportController(Controller):
@@ -26,9 +27,9 @@ class ReportController(Controller):
     dependencies = AUTHENTICATED
 
     @get("/monthly", operation_id="monthlyReport", sync_to_thread=True)
-    def monthly(self, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE,
-                format: str = Parameter(default="json", description="json or csv")) -> Response:
-        """The monthly statistics (DOMAIN.md targets) as JSON or CSV (`format=csv`).
+    def monthly(self, request: Request, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE,
+                format: str = Parameter(default="json", description="json or csv"), lang: str | None = LANG) -> Response:
+        """The monthly statistics (DOMAIN.md targets) as JSON or CSV (`format=csv`, its `label` column in the reader's language).
 
         Counts, on-time rate per SLA step, rework and call-back rates, complaints, alarm acknowledgement
         p50/p90, and `misses` (the orders behind each rate). Rates are fractions 0..1, null when nothing was due."""
@@ -38,14 +39,16 @@ class ReportController(Controller):
         if format == "json":
             return Response(report)
         name = f"fieldops-{report['month']}-{site_id or 'all'}.csv"
+        language = choose_language(lang, request.headers.get("accept-language"))
         # The BOM makes Excel read UTF-8 (Chinese titles and names) instead of the local code page.
-        return Response("\ufeff" + report_csv(report), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response("\ufeff" + report_csv(report, language), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', "Content-Language": language,
+                                 "Vary": "Accept-Language"})
 
     @get("/monthly.html", operation_id="monthlyReportPage", sync_to_thread=True, media_type=MediaType.HTML,
           response_headers=PRINTABLE_HEADERS)
     def page(self, request: Request, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE,
-             lang: str | None = Parameter(default=None, description="zh-CN (default) or en; else Accept-Language")) -> Response[str]:
+             lang: str | None = LANG) -> Response[str]:
         """The same report as a printable page with inline SVG charts, in the reader's language (fetch with the bearer token)."""
         language = choose_language(lang, request.headers.get("accept-language"))
         body = report_page(build_report(services, actor, month or "", site_id), language)
