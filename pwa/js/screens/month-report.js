@@ -86,11 +86,13 @@ function problem(error) {
   return t(key) === key ? t("monthly.error.other", { message: error.message }) : t(key);
 }
 
-async function fetched(key, load, fresh) {
+/* One request per report and language: a render that starts while another waits shares its answer. */
+function fetched(key, load, fresh) {
   const hit = cache.get(key);
   if (hit && !fresh && Date.now() - hit.at < CACHE_MS) return hit.value;
-  const value = await load();
+  const value = load();
   cache.set(key, { at: Date.now(), value });
+  value.catch(() => cache.delete(key)); // a failure is not kept: the next render asks again
   return value;
 }
 
@@ -229,10 +231,17 @@ export async function showMonthReport(root, { user, params, fresh = false }) {
   const month = /^\d{4}-\d{2}$/.test(params[0] || "") ? params[0] : currentMonth();
   const siteId = params[1] || "";
   const key = `json|${month}|${siteId}|${language()}`;
-  // a re-render after a sync changes nothing here: keep the screen (and an open printable page) as it is
-  if (!fresh && root.dataset.monthKey === key && root.querySelector("[data-testid=month-report]")) return;
+  // a re-render after a sync changes nothing here: keep the screen (and an open printable page) as it is,
+  // loaded or still loading; only a failed load is tried again
+  if (!fresh && root.dataset.monthKey === key && root.querySelector("[data-testid=month-screen]")
+      && !root.querySelector("[data-testid=month-error]")) return;
+  root.dataset.monthKey = key; // claimed before the first await, so a render that starts meanwhile stops above
+  mount(root, h("section", { class: "month-report", testid: "month-screen" }, h("h1", {}, t("monthly.screen_title")),
+    h("p", { class: "hint" }, t("monthly.loading"))));
   await loadStylesheet();
   const sites = await sitesOf(user);
+  // the user went elsewhere (or asked for another month) while we waited: that screen is theirs now
+  if (root.dataset.monthKey !== key || root.dataset.route !== "month") return;
   const open = (m, s, again) => {
     const hash = `#/month/${m}${s ? `/${encodeURIComponent(s)}` : ""}`;
     if (location.hash === hash) showMonthReport(root, { user, params: [m, s], fresh: again });
@@ -247,7 +256,6 @@ export async function showMonthReport(root, { user, params, fresh = false }) {
   const content = h("div", { testid: "month-content", "aria-busy": "true" }, h("p", { class: "hint" }, t("monthly.loading")));
   const guarded = (action) => async () => { message.textContent = ""; try { await action(); } catch (e) { message.textContent = problem(e); } };
 
-  root.dataset.monthKey = key;
   mount(root, h("section", { class: "month-report", testid: "month-screen" },
     h("h1", {}, t("monthly.screen_title")),
     h("form", { class: "month-controls noprint", testid: "month-form", onsubmit: (e) => { e.preventDefault(); open(picker.value(), sitePick.value, true); } },
