@@ -25,7 +25,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         report = build_report(services, SYSTEM, args.month, args.site)
     finally:
         services.close()
-    text = {"json": lambda r: json.dumps(r, indent=2, ensure_ascii=False) + "\n", "csv": report_csv, "html": report_page}[args.format](report)
+    text = {"json": lambda r: json.dumps(r, indent=2, ensure_ascii=False) + "\n", "csv": lambda r: report_csv(r, args.lang),
+            "html": lambda r: report_page(r, args.lang)}[args.format](report)
     if not args.save:
         sys.stdout.write(text)
         return 0
@@ -74,6 +75,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--month", required=True, help="YYYY-MM in the company's time zone (FIELDOPS_COMPANY_TZ)")
     report.add_argument("--site", help="one site id; all sites when omitted")
     report.add_argument("--format", choices=["csv", "json", "html"], default="json", help="json (default), csv, or the printable html page")
+    report.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN", help="the language of the html page and the csv labels (default zh-CN)")
     report.add_argument("--save", action="store_true", help="write to FIELDOPS_DATA_DIR/exports/ and print the path instead of printing the report")
     report.set_defaults(run=cmd_report)
 

@@ -197,6 +197,9 @@ def test_fieldops_report_prints_the_same_report_as_the_api(live, as_user, world_
 
     saved = subprocess.run([fieldops, "report", "--month", "2026-03", "--format", "html", "--save"], env=env, capture_output=True, text=True, check=True).stdout.strip()
     assert saved == str(world_dir / "exports" / "report-2026-03-all.html") and "<svg" in Path(saved).read_text()
+    english = subprocess.run([fieldops, "report", "--month", "2026-03", "--format", "html", "--lang", "en"], env=env, capture_output=True,
+                             text=True, check=True).stdout
+    assert '<html lang="en">' in english and '<html lang="zh-CN">' in Path(saved).read_text()
 
     bad = subprocess.run([fieldops, "report", "--month", "March"], env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and "invalid_month" in bad.stderr
