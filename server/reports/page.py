@@ -21,7 +21,6 @@ table.misses{width:100%;table-layout:fixed} table.misses th:nth-child(1){width:5
 .charts{display:flex;flex-wrap:wrap;gap:1.5rem} .muted{color:#555;font-size:.85rem} svg.chart{max-width:100%;height:auto}
 @media print{body{margin:0} .noprint{display:none} h2{break-after:avoid} table,svg{break-inside:avoid}}
 """
-STEPS = ("dispatch", "arrive", "feedback", "resolve", "call_back")
 
 
 def _rate(value: float | None, lang: str) -> str:
@@ -70,7 +69,7 @@ def _charts(report: dict[str, Any], lang: str) -> list[str]:
     w, counts, levels = WORDS[lang], report["counts"], report["complaints"]["by_level"]
     scaled = lambda values: max([1, *values])  # noqa: E731  (an empty month still draws its axes)
     return [
-        bar_chart(w["chart_on_time"], [(w[f"step.{s}"], report["on_time"][s]) for s in STEPS], 1.0, percent, target=1.0, missing=w["na"]),
+        bar_chart(w["chart_on_time"], [(w[f"step.{s}"], v) for s, v in report["on_time"].items()], 1.0, percent, target=1.0, missing=w["na"]),
         bar_chart(w["chart_category"], [(w[f"category.{c}"], float(n)) for c, n in counts["by_category"].items()],
                   scaled(counts["by_category"].values()), count, missing=w["na"]),
         bar_chart(w["chart_priority"], [(w[f"priority.{p}"], float(n)) for p, n in counts["by_priority"].items()],
@@ -93,7 +92,7 @@ def report_page(report: dict[str, Any], lang: str = "zh-CN") -> str:
         (w["ack_p90"], duration(report["alarm_ack_s"]["p90"], lang)),
         *[(say(lang, "on_time_step", step=w[f"step.{s}"]),
            _rate(report["on_time"][s], lang) + (f" ({say(lang, 'of', hits=decided[s]['met'], total=decided[s]['due'])})" if decided[s]["due"] else ""))
-          for s in STEPS],
+          for s in report["on_time"]],
     ])
     intro = say(lang, "window", start=local_time(window["start"], zone), end=local_time(window["end"], zone), zone=zone,
                 offset=utc_offset(window["start"], zone), generated=local_time(report["generated_at"], zone))

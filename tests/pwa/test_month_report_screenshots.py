@@ -29,7 +29,7 @@ def miss(no: str, title: str, **extra: object) -> dict:
             "title": title, "assignee_id": "u-tech", "assignee_name": "李师傅", **extra}
 
 
-ON_TIME = {"dispatch": (41, 42), "arrive": (38, 41), "feedback": (39, 40), "resolve": (36, 40), "call_back": (9, 10)}
+ON_TIME = {"record": (40, 42), "reply": (5, 5), "dispatch": (41, 42), "arrive": (38, 41), "feedback": (39, 40), "resolve": (36, 40), "call_back": (9, 10)}
 REPORT = {
     "month": "2026-10", "site_id": "lotus", "site_name": "荷花苑",
     "counts": {"by_category": {"repair": 31, "complaint": 4, "help": 5, "emergency": 2},

@@ -9,7 +9,6 @@ import { listObjects } from "../db.js";
 import { orderNumber } from "../order-number.js";
 
 const ROLES = ["dispatcher", "supervisor", "admin"];
-const STEPS = ["dispatch", "arrive", "feedback", "resolve", "call_back"];
 const FIRST_YEAR = 2000; // the server's window starts at 2000-01 (server/reports/window.py)
 // the app re-renders the screen after every sync (30 s); a report is a month's figures, not live data
 const CACHE_MS = 5 * 60 * 1000;
@@ -158,7 +157,7 @@ function figures(report) {
     ["complaints_in_time", "monthly.complaints_in_time", rate(report.complaints.resolved_in_time)],
     ["ack_p50", "monthly.ack_p50", duration(report.alarm_ack_s.p50)],
     ["ack_p90", "monthly.ack_p90", duration(report.alarm_ack_s.p90)],
-    ...STEPS.map((s) => [`on_time.${s}`, null, rate(report.on_time[s])
+    ...Object.keys(report.on_time).map((s) => [`on_time.${s}`, null, rate(report.on_time[s])
       + (decided[s].due ? ` (${t("monthly.of", { hits: decided[s].met, total: decided[s].due })})` : ""), s]),
   ];
   return h("table", { class: "month-figures", testid: "month-figures" }, h("tbody", {}, rows.map(([name, key, value, step]) =>
@@ -184,7 +183,7 @@ function charts(report) {
   const byCategory = Object.entries(report.counts.by_category), byPriority = Object.entries(report.counts.by_priority);
   const levels = Object.entries(report.complaints.by_level);
   return h("div", { class: "charts" },
-    bars("on-time", t("monthly.chart_on_time"), STEPS.map((s) => [s, t(`monthly.step.${s}`), report.on_time[s]]), 1, rate, true),
+    bars("on-time", t("monthly.chart_on_time"), Object.entries(report.on_time).map(([s, v]) => [s, t(`monthly.step.${s}`), v]), 1, rate, true),
     bars("category", t("monthly.chart_category"), byCategory.map(([c, n]) => [c, t(`monthly.category.${c}`), n]), scaled(byCategory.map((e) => e[1])), count),
     bars("priority", t("monthly.chart_priority"), byPriority.map(([p, n]) => [p, t(`monthly.priority.${p}`), n]), scaled(byPriority.map((e) => e[1])), count),
     bars("levels", t("monthly.chart_levels"), levels.map(([l, n]) => [l, t(`monthly.level.${l}`), n]), scaled(levels.map((e) => e[1])), count));
