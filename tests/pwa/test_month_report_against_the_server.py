@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from server.reports.csv_table import flatten
 from server.reports.words import duration, say
@@ -141,7 +141,7 @@ def test_a_dispatcher_reads_the_monthly_report_in_the_app_in_chinese_and_english
     page.emulate_media(media="screen")
 
     page.select_option("[data-testid=language-switch]", "en")
-    page.wait_for_function("document.querySelector('[data-testid=month-heading]')?.textContent === 'Monthly service report: 2026-03, North Court'")
+    expect(page.locator("[data-testid=month-heading]")).to_have_text("Monthly service report: 2026-03, North Court")
     check_against_the_server(page, office, "en")
     assert "Late: Arrive on site (1)" in page.inner_text("#miss-arrive")
     page.click("[data-testid=month-printable-open]")
