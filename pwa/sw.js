@@ -10,7 +10,7 @@ const SHELL = [
   "js/app.js", "js/routes.js", "js/api.js", "js/db.js", "js/dom.js", "js/i18n.js",
   "js/canonical-json.js", "js/signed-document.js", "js/uuid7.js", "js/money.js",
   "js/transitions.js", "js/tus-upload.js", "js/photo-resize.js", "js/signature-pad.js",
-  "js/sla.js", "js/alarm-feed.js", "js/push-subscription.js", "js/order-view.js",
+  "js/sla.js", "js/sla-board.js", "js/names.js", "js/alarm-feed.js", "js/push-subscription.js", "js/order-view.js",
   "js/screens/login.js", "js/screens/jobs.js", "js/screens/job.js", "js/screens/sign-off.js",
   "js/screens/guard.js", "js/screens/dispatcher.js", "js/screens/new-report.js",
   "js/screens/handover.js",

@@ -18,12 +18,13 @@ export async function currentUser() {
 /* Renders the route in the hash; #/ sends each role to its home screen. */
 export async function render() {
   const user = await currentUser();
-  document.querySelector("[data-testid=logout]").hidden = !user;
   let path = location.hash.replace(/^#/, "") || "/";
   if (!user && !path.startsWith("/login")) path = "/login";
   if (user && (path === "/" || (path === "/login" && !lastSync.signedOut))) path = homeFor(user);
   const [, name, ...rest] = path.split("/");
   const show = routes[name] || routes.login;
+  // nobody to sign out on the login screen (a device signed out with unsent steps still has a user)
+  document.querySelector("[data-testid=logout]").hidden = !user || show === routes.login;
   typing = false;
   screen.dataset.route = name;
   document.body.dataset.route = name;

@@ -5,6 +5,7 @@ export class LocalRuleError extends Error {
   constructor(code, message) { super(message); this.code = code; }
 }
 
+// generated:status-rules (python ops/transitions.py, from server/domain/status_rules.py: do not edit by hand)
 const FROM = {
   dispatch: ["new", "deferred", "dispatched", "accepted", "disputed"],
   accept: ["dispatched"],
@@ -14,8 +15,9 @@ const FROM = {
   sign_off: ["completed", "disputed"],
   defer: ["new", "dispatched", "accepted", "on_site", "in_progress", "deferred"],
   call_back: ["completed", "signed_off", "disputed", "closed"],
-  cancel: ["new", "dispatched", "accepted", "on_site", "in_progress", "deferred", "completed", "disputed"],
+  cancel: ["new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"],
 };
+// /generated:status-rules
 
 function requireStatus(order, name) {
   if (!order) throw new LocalRuleError("not_found", "order not in replica");
@@ -58,9 +60,12 @@ export function applyMutation(current, mutation, actor) {
   const o = structuredClone(current);
   requireStatus(o, name);
   switch (name) {
-    case "dispatch": o.status = "dispatched"; o.assignee_id = args.technician_id; break;
-    case "accept": o.status = "accepted"; break;
-    case "arrive": o.status = "on_site"; break;
+    case "dispatch":
+      // as the server: the SLA counts the first notification; a new technician has not accepted yet
+      if (o.status === "accepted" && o.assignee_id !== args.technician_id) o.accepted_at = null;
+      o.status = "dispatched"; o.assignee_id = args.technician_id; o.dispatched_at = o.dispatched_at || at; break;
+    case "accept": o.status = "accepted"; o.accepted_at = at; break;
+    case "arrive": o.status = "on_site"; o.arrived_at = at; break;
     case "confirm_scope":
       Object.assign(o, { status: "in_progress", scope: args.scope, labor_fee: args.labor_fee,
         material_fee: args.material_fee, customer_name: args.customer_name });
@@ -79,6 +84,7 @@ export function applyMutation(current, mutation, actor) {
       break;
     case "sign_off":
       o.status = args.accepted ? "signed_off" : "disputed";
+      o.signed_off_at = at;
       o.signature = { signer_name: args.signer_name, signature_sha256: args.signature_sha256,
         accepted: args.accepted, comment: args.comment ?? null, document_sha256: args.document_sha256,
         signed_at: args.signed_at };
@@ -87,7 +93,7 @@ export function applyMutation(current, mutation, actor) {
     case "call_back":
       o.call_backs = [...(o.call_backs || []), { actor_id: actor?.id ?? null, reached: args.reached, satisfied: args.satisfied ?? null,
         comment: args.comment ?? "", occurred_at: at }];
-      if (args.reached) { o.called_back_at = o.called_back_at || at; if (o.status === "signed_off") o.status = "closed"; }
+      if (args.reached) { o.called_back_at = o.called_back_at || at; if (o.status === "signed_off") { o.status = "closed"; o.closed_at = at; } }
       break;
     case "cancel": o.status = "cancelled"; o.cancel_reason = args.reason; break;
     case "set_harm_ongoing": o.harm_ongoing_since = args.ongoing ? (o.harm_ongoing_since || at) : null; break;

@@ -17,6 +17,7 @@ from server.domain.access import load_order, require_assignee
 from server.domain.actor import Actor
 from server.domain.audit import canonical, load_events, origin, verify_chain
 from server.domain.registry import Ref, mutator
+from server.domain.status_rules import ALLOWED_FROM
 from server.domain.workorder_args import Sha256, Short, Text, Time
 from server.domain.workorders import holds_job, record, refuse_status, salvage_target, step_time, transition, was_dispatched_to, wo_alias
 from server.errors import Conflict, Invalid
@@ -113,7 +114,7 @@ def sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> Ref:
     previous = current_signature(wo)
     if previous and wo["status"] in ("signed_off", "disputed") and signature_facts(args).items() <= previous.items():
         return Ref("work_order", wo["id"])  # the same sign-off again (a retried push): already recorded
-    if wo["status"] not in ("completed", "disputed"):  # disputed: the customer may sign again once things are put right
+    if wo["status"] not in ALLOWED_FROM["sign_off"]:
         raise refuse_status(wo, "take a sign-off")
     server_hash = document_sha256(document_of(tx, wo))
     if server_hash != args.document_sha256:

@@ -20,6 +20,7 @@ from server.domain.policy import policy
 from server.domain.registry import Ref, mutator
 from server.domain.schedule import require_guard_may_dispatch
 from server.domain.targets import snapshot_for
+from server.domain.status_rules import ALLOWED_FROM
 from server.errors import Conflict, Invalid, NotFound
 from server.ids import check_object_id
 from server.store import Tx
@@ -158,7 +159,7 @@ def dispatch(tx: Tx, actor: Actor, args: a.Dispatch, occurred_at: datetime) -> R
     wo = load_order(tx, actor, args.work_order_id)
     if actor.role == "guard":
         require_guard_may_dispatch(tx, actor, wo["site_id"], occurred_at)
-    if wo["status"] not in ("new", "deferred", "dispatched", "accepted", "disputed"):
+    if wo["status"] not in ALLOWED_FROM["dispatch"]:
         raise refuse_status(wo, "dispatch")
     tech = tx.one("SELECT id, role, active FROM users WHERE id = ?", (args.technician_id,))
     on_site = tx.one("SELECT 1 AS x FROM user_sites WHERE user_id = ? AND site_id = ?", (args.technician_id, wo["site_id"]))
@@ -179,7 +180,7 @@ def accept(tx: Tx, actor: Actor, args: a.OrderStep, occurred_at: datetime) -> Re
     """The assigned technician takes the order (接单时间)."""
     wo = load_order(tx, actor, args.work_order_id)
     require_assignee(actor, wo, "accept this order")
-    if wo["status"] != "dispatched":
+    if wo["status"] not in ALLOWED_FROM["accept"]:
         raise refuse_status(wo, "accept")
     return transition(tx, actor, wo, "accept", "accepted", occurred_at, {"accepted_at": step_time(wo, occurred_at)})
 
@@ -189,7 +190,7 @@ def arrive(tx: Tx, actor: Actor, args: a.OrderStep, occurred_at: datetime) -> Re
     """The technician is at the unit."""
     wo = load_order(tx, actor, args.work_order_id)
     require_assignee(actor, wo, "arrive")
-    if wo["status"] != "accepted":
+    if wo["status"] not in ALLOWED_FROM["arrive"]:
         raise refuse_status(wo, "arrive")
     return transition(tx, actor, wo, "arrive", "on_site", occurred_at, {"arrived_at": step_time(wo, occurred_at)})
 
@@ -199,7 +200,7 @@ def confirm_scope(tx: Tx, actor: Actor, args: a.ConfirmScope, occurred_at: datet
     """The customer agreed to what will be done and what it costs; a new agreement replaces the old."""
     wo = load_order(tx, actor, args.work_order_id)
     require_assignee(actor, wo, "confirm the scope")
-    if wo["status"] not in ("on_site", "in_progress"):
+    if wo["status"] not in ALLOWED_FROM["confirm_scope"]:
         raise refuse_status(wo, "confirm the scope")
     paid = (args.labor_fee or 0) + (args.material_fee or 0) > 0
     if paid and not args.consent_signature_sha256 and policy(tx, "consent_signature") == "required_when_paid":
@@ -289,7 +290,7 @@ def complete(tx: Tx, actor: Actor, args: a.Complete, occurred_at: datetime) -> R
     """Work done and the site cleaned: needs at least one `cleanup` photo."""
     wo = load_order(tx, actor, args.work_order_id)
     require_assignee(actor, wo, "complete this order")
-    if wo["status"] != "in_progress":
+    if wo["status"] not in ALLOWED_FROM["complete"]:
         raise refuse_status(wo, "complete")
     if not has_cleanup_photo(tx, wo["id"]):
         raise Conflict("attach a photo of the cleaned-up site (kind cleanup) before completing", code="cleanup_photo_required")
@@ -303,7 +304,7 @@ def defer(tx: Tx, actor: Actor, args: a.Defer, occurred_at: datetime) -> Ref:
     """Cannot fix now: record why and the time promised to the customer."""
     wo = load_order(tx, actor, args.work_order_id)
     require_assignee(actor, wo, "defer this order")
-    if wo["status"] not in ("new", "dispatched", "accepted", "on_site", "in_progress", "deferred"):
+    if wo["status"] not in ALLOWED_FROM["defer"]:
         raise refuse_status(wo, "defer")
     promised = to_rfc3339(parse_rfc3339(args.promised_at, "promised_at"))
     return transition(tx, actor, wo, "defer", "deferred", occurred_at, {"defer_reason": args.reason, "promised_at": promised}, {"reason": args.reason, "promised_at": promised})
@@ -313,7 +314,7 @@ def defer(tx: Tx, actor: Actor, args: a.Defer, occurred_at: datetime) -> Ref:
 def call_back(tx: Tx, actor: Actor, args: a.CallBack, occurred_at: datetime) -> Ref:
     """Record a call-back (回访) attempt; a reached customer closes a signed-off order."""
     wo = load_order(tx, actor, args.work_order_id)
-    if wo["status"] not in ("signed_off", "disputed", "closed", "completed"):
+    if wo["status"] not in ALLOWED_FROM["call_back"]:
         raise refuse_status(wo, "call back")
     occurred = step_time(wo, occurred_at)
     tx.insert("call_backs", {"work_order_id": wo["id"], "actor_id": actor.id, "reached": int(args.reached),
@@ -334,7 +335,7 @@ def call_back(tx: Tx, actor: Actor, args: a.CallBack, occurred_at: datetime) -> 
 def cancel(tx: Tx, actor: Actor, args: a.Cancel, occurred_at: datetime) -> Ref:
     """Withdraw the order (duplicate report, customer no longer needs it)."""
     wo = load_order(tx, actor, args.work_order_id)
-    if wo["status"] in TERMINAL or wo["status"] == "signed_off":
+    if wo["status"] not in ALLOWED_FROM["cancel"]:
         raise refuse_status(wo, "cancel")
     occurred = step_time(wo, occurred_at)
     return transition(tx, actor, wo, "cancel", "cancelled", occurred_at, {"cancel_reason": args.reason, "cancelled_at": occurred}, {"reason": args.reason})

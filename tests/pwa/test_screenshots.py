@@ -27,9 +27,13 @@ SMOKE = {**ALARM, "id": "al-2", "device_id": "smoke-12f", "kind": "smoke", "zone
          "first_seen": "2026-11-23T07:40:00Z", "last_seen": "2026-11-23T07:40:00Z", "work_order_id": "wo-em-0"}
 NEW_REPORT = {**LATER, "id": "0190f2a4-7b1c-7000-8000-00000000b003", "status": "new", "assignee_id": None,
               "title": "卫生间漏水到楼下", "unit": "7栋302", "category": "complaint", "priority": "urgent",
-              "sla": [{"step": "dispatch", "target_s": 600, "elapsed_s": 240, "met": None}]}
+              "created_at": "2026-11-23T08:58:00Z", "dispatched_at": None,
+              "sla": [{"step": "dispatch", "target_s": 600, "elapsed_s": 240, "met": None, "due_at": "2026-11-23T09:08:00Z"}]}
 SIGNED = {**ORDER, "id": "0190f2a4-7b1c-7000-8000-00000000b004", "status": "signed_off", "title": "更换入户门锁",
-          "unit": "2栋1101", "sla": [{"step": "call_back", "target_s": 86400, "elapsed_s": 3600, "met": None}]}
+          "unit": "2栋1101", "created_at": "2026-11-23T07:00:00Z", "dispatched_at": "2026-11-23T07:02:00Z",
+          "arrived_at": "2026-11-23T07:30:00Z", "completed_at": "2026-11-23T07:50:00Z",
+          "signed_off_at": "2026-11-23T08:02:00Z",
+          "sla": [{"step": "call_back", "target_s": 86400, "elapsed_s": 3600, "met": None, "due_at": "2026-11-24T08:02:00Z"}]}
 
 
 @pytest.fixture
@@ -65,9 +69,10 @@ def shoot(page: Page, name: str, full_page: bool = False) -> None:
 
 
 def test_the_technicians_day_the_job_and_the_customers_sign_off_are_photographed(open_app, tmp_path: Path) -> None:
-    page = open_app(PHONE, TECH, [("work_order", ORDER), ("work_order", LATER)])
+    page = open_app(PHONE, TECH, [("work_order", ORDER), ("work_order", LATER), ("site", {"id": "lotus", "name": "荷花苑"})])
     go(page, "#/jobs", "jobs-screen")
-    assert page.locator("[data-testid=countdown]").all_inner_texts() == ["-02:00", "14:00"]  # the clock stands still
+    # the clock stands still: the urgent job is 2 minutes late arriving, the other has 14 minutes left
+    assert page.locator("[data-testid=countdown]").all_inner_texts() == ["到场 · 超时 02:00", "到场 · 剩余 14:00"]
     shoot(page, "technician-jobs")
 
     go(page, f"#/job/{ORDER['id']}", "job-screen")

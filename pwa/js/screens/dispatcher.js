@@ -6,7 +6,8 @@ import { t, localTime } from "../i18n.js";
 import { listObjects, listRejections, listOutbox, transact, promised } from "../db.js";
 import { enqueue, pendingCounts, clientId } from "../../sync.js";
 import { api } from "../api.js";
-import { byUrgency, lastPull, startCountdowns, secondsLeft } from "../sla.js";
+import { lastPull, startCountdowns } from "../sla.js";
+import { slaBoard } from "../sla-board.js";
 import { statusChip, pendingBadge, namesOf, conflictLine, deferredNote, callBackHistory, tOr, stillOn } from "../order-view.js";
 import { siteTechnicians, technicianPicker } from "./job.js";
 import { alarmBoard, followAlarms } from "./guard.js";
@@ -89,6 +90,7 @@ async function callBackQueue(orders) {
 export async function showDispatcher(root, { user, params, again = false }) {
   const rerender = () => showDispatcher(root, { user, params, again: true });
   const pull = await lastPull();
+  const names = await loadNames();
   const orders = (await listObjects("work_order")).map((r) => r.value);
   const names = await namesOf();
   const counts = await pendingCounts();
@@ -113,18 +115,6 @@ export async function showDispatcher(root, { user, params, again = false }) {
         pick, h("button", { type: "submit", class: "primary", testid: "dispatch-submit", disabled: !technicians.length }, t("dispatch.submit")),
         technicians.length ? null : h("span", { class: "warn", testid: "no-technician" }, t("office.no_technician", { site: names.site(o.site_id) }))));
   });
-
-  const open = byUrgency(orders.filter((o) => OPEN.includes(o.status)), pull);
-  const slaRows = open.map((o) => {
-    const left = secondsLeft(o, pull);
-    const overdue = (left !== null && left < 0) || (o.sla || []).some((s) => s.met === false);
-    return h("tr", { class: overdue ? "overdue" : "", testid: "sla-row", "data-order-id": o.id, "data-overdue": String(overdue) },
-      h("td", {}, h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, o.title)), h("td", {}, `${o.site_id} ${o.unit}`),
-      h("td", {}, t(`priority.${o.priority}`)), h("td", {}, statusChip(o.status)),
-      h("td", { class: "countdown", "data-countdown": JSON.stringify({ sla: o.sla || [] }) }),
-      h("td", {}, (o.sla || []).filter((s) => s.met === false).map((s) => t(`sla.${s.step}`)).join(", ")));
-  });
-
 
   const callBacks = queue.map(({ o, due_at: due, overdue, reporter }) => {
     const draft = callBackDrafts.get(o.id) || {};
@@ -159,9 +149,7 @@ export async function showDispatcher(root, { user, params, again = false }) {
     h("h2", {}, t("board.dispatch")),
     h("ul", { class: "plain", testid: "dispatch-list" }, dispatchRows.length ? dispatchRows : h("li", { class: "empty" }, t("board.nothing"))),
     h("h2", { id: "board-sla" }, t("board.sla")),
-    h("table", { class: "sla", testid: "sla-board" }, h("thead", {}, h("tr", {},
-      [t("order.title"), t("order.unit"), t("order.priority"), t("order.status"), t("sla.left"), t("sla.missed")].map((c) => h("th", {}, c)))),
-      h("tbody", {}, slaRows)),
+    slaBoard(orders, pull, names),
     h("h2", { id: "board-review" }, t("board.review")),
     h("ul", { class: "plain", testid: "review-list" }, review.length ? review : h("li", { class: "empty" }, t("board.nothing"))),
     h("h2", { id: "board-callback" }, t("board.callback")),

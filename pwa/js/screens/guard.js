@@ -148,7 +148,7 @@ export async function showGuard(root, { user, params, again = false }) {
   const rerender = () => showGuard(root, { user, params, again: true });
   const shift = await getMeta("shift");
   const sites = user.site_ids || [];
-  const site = h("select", { name: "site_id", testid: "shift-site" }, sites.map((s) => h("option", { value: s, selected: shift?.site_id === s }, s)));
+  const siteName = new Map((await listObjects("site")).map((r) => [r.id, r.value.name])); const site = h("select", { name: "site_id", testid: "shift-site" }, sites.map((s) => h("option", { value: s, selected: shift?.site_id === s }, siteName.get(s) || s)));
   const shiftBtn = shift
     ? h("a", { class: "button big", href: "#/handover", testid: "end-shift" }, t("shift.end"))
     : h("button", { class: "primary big", testid: "start-shift", onclick: async () => {
@@ -170,7 +170,7 @@ export async function showGuard(root, { user, params, again = false }) {
   mount(root, h("section", { testid: "guard-screen" },
     h("h1", {}, t("alarm.board")),
     h("div", { class: "row card" },
-      shift ? h("span", { testid: "shift-state" }, t("shift.on_duty", { site: shift.site_id })) : h("label", {}, t("guard.shift_site"), " ", site),
+      shift ? h("span", { testid: "shift-state" }, t("shift.on_duty", { site: siteName.get(shift.site_id) || shift.site_id })) : h("label", {}, t("guard.shift_site"), " ", site),
       shiftBtn, pushBtn, pushMsg),
     schedule ? h("p", { class: "row", testid: "shift-schedule" }, t("guard.schedule", { current: schedule.current.label, next: schedule.next.label }),
       h("strong", { testid: "office-state" }, schedule.office_hours.open_now

@@ -9,6 +9,7 @@ import { signedDocument, documentSha256 } from "../signed-document.js";
 import { SignaturePad } from "../signature-pad.js";
 import { storeBlob } from "../tus-upload.js";
 import { photoThumb, receiptLink } from "../order-view.js";
+import { loadNames } from "../names.js";
 
 export async function showSignOff(root, { params }) {
   const id = params[0];
@@ -18,6 +19,7 @@ export async function showSignOff(root, { params }) {
   // a disputed order is signed again only when the technician hands the tablet over anew (#/sign/id/again)
   if (o.status !== "completed" && !(o.status === "disputed" && params[1] === "again")) { mount(root, signedView(o)); return; }
   const doc = signedDocument(o);
+  const names = await loadNames();
   const hash = await documentSha256(o);
   const canvas = h("canvas", { class: "signature", testid: "signature-pad", "aria-label": t("sign.pad") });
   const signer = h("input", { name: "signer_name", required: true, testid: "signer-name", value: o.customer_name || "" });
@@ -51,7 +53,7 @@ export async function showSignOff(root, { params }) {
     h("h1", {}, t("sign.title")),
     h("dl", { class: "facts document", testid: "signed-document" },
       h("dt", {}, t("order.title")), h("dd", { testid: "doc-title" }, doc.title),
-      h("dt", {}, t("order.unit")), h("dd", { testid: "doc-unit" }, `${doc.site_id} · ${doc.unit}`),
+      h("dt", {}, t("order.unit")), h("dd", { testid: "doc-unit" }, `${names.site(doc.site_id)} · ${doc.unit}`),
       h("dt", {}, t("order.scope")), h("dd", { testid: "doc-scope" }, doc.scope ?? ""),
       h("dt", {}, t("order.labor_fee")), h("dd", { testid: "doc-labor-fee" }, formatFen(doc.labor_fee)),
       h("dt", {}, t("order.material_fee")), h("dd", { testid: "doc-material-fee" }, formatFen(doc.material_fee)),
