@@ -65,29 +65,75 @@ function readAuth() {
   });
 }
 
-const KIND_TEXT = {
-  "zh-CN": { water_leak: "漏水", smoke: "烟雾", fire: "火警", panel_trouble: "消防主机故障", tamper: "防拆",
-    low_battery: "电量低", title: "报警", ack: "确认收到", zone: "区域" },
-  en: { water_leak: "Water leak", smoke: "Smoke", fire: "Fire", panel_trouble: "Panel trouble", tamper: "Tamper",
-    low_battery: "Low battery", title: "Alarm", ack: "Acknowledge", zone: "Zone" },
+/* Notifications read in the user's language (auth.lang), in the app's own words: the core and board
+   catalogs from the shell cache (the network only if the cache lacks them). */
+async function catalog(lang) {
+  const parts = await Promise.all([`i18n/${lang}.json`, `i18n/board.${lang}.json`].map(async (file) => {
+    try { return await ((await caches.match(file, { cacheName: SHELL_CACHE })) || (await fetch(file))).json(); } catch (_) { return {}; }
+  }));
+  return Object.assign({}, ...parts);
+}
+
+function wordsIn(lang, words) {
+  const t = (key, params = {}) => (words[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ""));
+  const has = (key) => key in words;
+  const time = (ts) => (ts ? new Date(ts).toLocaleString(lang, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "");
+  const duration = (seconds) => {
+    const m = Math.floor(Math.abs(seconds) / 60), hours = Math.floor(m / 60);
+    if (m < 1) return t("board.duration.under_minute");
+    if (m < 60) return t("board.duration.m", { m });
+    if (hours < 24) return t("board.duration.hm", { h: hours, m: m % 60 });
+    return t("board.duration.dh", { d: Math.floor(hours / 24), h: hours % 24 });
+  };
+  const since = (ts) => duration(ts ? (Date.now() - Date.parse(ts)) / 1000 : 0);
+  const kind = (k) => (has(`alarm.kind.${k}`) ? t(`alarm.kind.${k}`) : has(`board.push.kind.${k}`) ? t(`board.push.kind.${k}`) : k);
+  return { t, has, time, since, kind };
+}
+
+/* One renderer per push type (server/push/payload.py): a title, a body and a tag per incident or order. */
+const RENDER = {
+  alarm: (p, { t, time, since, kind }) => ({
+    title: t(p.escalated ? "board.push.alarm_escalated" : "board.push.alarm", { kind: kind(p.kind) }),
+    body: [p.site_name || p.site_id, p.zone ? t("board.push.zone", { zone: p.zone }) : null,
+      t(p.escalated ? "board.push.unacked" : "board.push.seen", { time: time(p.ts), ago: since(p.ts) })].filter(Boolean).join(" · "),
+    // one notification per incident: its work order, else the alarm itself; updated, not piled up
+    tag: `incident-${p.work_order_id || p.alarm_id}`,
+    actions: [{ action: "ack", title: t("alarm.ack") }],
+    requireInteraction: true,
+  }),
+  work_order_escalation: (p, { t, has, time, since }) => {
+    const level = p.complaint_level ? t(`complaint.${p.complaint_level}`) : "";
+    const why = has(`board.push.escalation.${p.kind}`) ? `board.push.escalation.${p.kind}` : "board.push.escalation.other";
+    const when = { complaint_received: "board.push.received", harm_ongoing: "board.push.since" }[p.kind] || "board.push.late";
+    return {
+      title: t(why, { level }),
+      body: `${[p.title, p.site_name || p.site_id].filter(Boolean).join(" · ")}\n${t(when, { time: time(p.due_at), ago: since(p.due_at) })}`,
+      tag: `order-${p.work_order_id}`,
+      requireInteraction: true,
+    };
+  },
 };
+
+/* A type this build does not know yet still reads: what it names of the order or site, never a blank "FieldOps". */
+function renderOther(p, { t, time }) {
+  const id = p.work_order_id || p.alarm_id || p.shift_id || p.site_id || "";
+  return {
+    title: p.title ? `${t("board.push.other")}: ${p.title}` : t("board.push.other"),
+    body: [p.site_name || p.site_id, p.text, p.ts ? time(p.ts) : null].filter(Boolean).join(" · "),
+    tag: `${p.type || "other"}-${id}`,
+  };
+}
 
 self.addEventListener("push", (event) => {
   let payload = {};
   try { payload = event.data ? event.data.json() : {}; } catch (_) { payload = { type: "unknown", text: event.data?.text() }; }
   event.waitUntil((async () => {
     const auth = await readAuth();
-    const words = KIND_TEXT[auth?.lang === "en" ? "en" : "zh-CN"];
-    if (payload.type !== "alarm") {
-      return self.registration.showNotification("FieldOps", { body: payload.text || "", tag: "fieldops-other" });
-    }
-    const kind = words[payload.kind] || payload.kind;
-    // one notification per incident: its work order, else the alarm itself; renotify on updates
-    const tag = `incident-${payload.work_order_id || payload.alarm_id}`;
-    return self.registration.showNotification(`${words.title}: ${kind}`, {
-      body: `${payload.site_id || ""} · ${words.zone} ${payload.zone || "-"} · ${payload.ts || ""}`,
-      tag, renotify: true, requireInteraction: true, icon: "icons/icon-192.png", badge: "icons/icon-192.png",
-      data: payload, actions: [{ action: "ack", title: words.ack }],
+    const lang = auth?.lang === "en" ? "en" : "zh-CN";
+    const words = wordsIn(lang, await catalog(lang));
+    const { title, ...shown } = (RENDER[payload.type] || renderOther)(payload, words);
+    return self.registration.showNotification(title, {
+      ...shown, renotify: true, icon: "icons/icon-192.png", badge: "icons/icon-192.png", lang, data: payload,
       timestamp: payload.ts ? Date.parse(payload.ts) : Date.now(),
     });
   })());
@@ -97,13 +143,16 @@ self.addEventListener("notificationclick", (event) => {
   event.waitUntil(notificationClicked(event.notification, event.action));
 });
 
-/* A tap on an alarm notification: "ack" acknowledges from the lock screen, anything else opens the
-   board at the alarm. A named function so a test can run the very path a tap takes (no DevTools command taps). */
+/* A tap on a notification: on an alarm "ack" acknowledges from the lock screen, anything else opens the
+   board at the alarm; an order's notification opens the order. A named function so a test can run the very path a tap takes (no DevTools command taps). */
 async function notificationClicked(notification, action) {
   const payload = notification.data || {};
   notification.close();
-  if (action === "ack") return acknowledge(payload);
-  return openAt(`/#/alarms/${encodeURIComponent(payload.alarm_id || "")}`);
+  if (payload.type === "alarm") {
+    if (action === "ack") return acknowledge(payload);
+    return openAt(`/#/alarms/${encodeURIComponent(payload.alarm_id || "")}`);
+  }
+  return openAt(payload.work_order_id ? `/#/job/${encodeURIComponent(payload.work_order_id)}` : "/");
 }
 
 async function acknowledge(payload) {

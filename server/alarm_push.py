@@ -15,7 +15,7 @@ import msgspec
 
 from server.clock import now_text
 from server.metrics import PUSHES
-from server.push import (PushDispatcher, PushJob, PushKeys, PushSender, PushSubscription, WorkOrderEscalationPush, decode_push_message,
+from server.push import (PushDispatcher, PushJob, PushKeys, PushMessage, PushSender, PushSubscription, WorkOrderEscalationPush, decode_push_message,
                          incident_topic, load_or_create_vapid)
 from server.settings import Settings
 from server.store import Store, Tx
@@ -119,8 +119,15 @@ class AlarmPusher:
             return
         with self._lock:
             self._remaining[outbox_id] = len(to.subscriptions)
-        self.dispatcher.enqueue(PushJob(subscriptions=to.subscriptions, message=decode_push_message(row["payload"]), topic=row["topic"],
+        self.dispatcher.enqueue(PushJob(subscriptions=to.subscriptions, message=self._named(decode_push_message(row["payload"])), topic=row["topic"],
                                         urgency="high", context={"outbox_id": outbox_id, "alarm_id": row["alarm_id"], "users": to.by_endpoint}))
+
+    def _named(self, message: PushMessage) -> PushMessage:
+        """The site's name for the notification to show: messages are owed with the site id only."""
+        if message.site_name is not None or not message.site_id:
+            return message
+        site = self.store.read(lambda tx: tx.one("SELECT name FROM sites WHERE id = ?", (message.site_id,)))
+        return msgspec.structs.replace(message, site_name=site["name"]) if site else message
 
     def _record(self, job: PushJob, subscription: PushSubscription, result: Any) -> None:
         ctx = job.context

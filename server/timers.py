@@ -32,7 +32,7 @@ def escalate_due(tx: Tx, at: datetime) -> list[int]:
         tx.execute("UPDATE alarms SET escalated_at = ? WHERE id = ?", (to_rfc3339(at), alarm["id"]))
         touch(tx, "alarm", alarm["id"])
         push = AlarmPush(alarm_id=alarm["id"], work_order_id=alarm["work_order_id"], site_id=alarm["site_id"] or "",
-                         kind=alarm["kind"], zone=alarm["zone"], ts=alarm["first_seen"])
+                         kind=alarm["kind"], zone=alarm["zone"], ts=alarm["first_seen"], escalated=True)
         owed.append(owe_push(tx, alarm["id"], "supervisors", alarm["site_id"], push, alarm["work_order_id"] or alarm["id"], at))
         log.warning("alarm %s (%s at %s) unacknowledged for %.0f s: escalated to supervisors", alarm["id"], alarm["kind"], alarm["site_id"],
                     (at - parse_rfc3339(alarm["first_seen"])).total_seconds())

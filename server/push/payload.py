@@ -14,8 +14,9 @@ import msgspec
 TOPIC_MAX_CHARS = 32
 
 
-class AlarmPush(msgspec.Struct, tag="alarm", tag_field="type", frozen=True, kw_only=True):
-    """A new alarm, to the guards on duty (CONTRACT.md: exactly these fields)."""
+class AlarmPush(msgspec.Struct, tag="alarm", tag_field="type", frozen=True, kw_only=True, omit_defaults=True):
+    """A new alarm, to the guards on duty, or an unacknowledged one escalated to supervisors (CONTRACT.md's
+    fields, plus what a notification needs to read well: the site's name, and whether it is an escalation)."""
 
     alarm_id: str
     work_order_id: str | None
@@ -24,6 +25,10 @@ class AlarmPush(msgspec.Struct, tag="alarm", tag_field="type", frozen=True, kw_o
     zone: str | None
     ts: str
     """RFC 3339 UTC, ending in Z: when the alarm was first seen."""
+    site_name: str | None = None
+    """Filled in as the push is sent (the alarm is owed with the site id only)."""
+    escalated: bool = False
+    """True when nobody acknowledged it within the escalation delay and the site's supervisors are pushed."""
 
 
 class WorkOrderEscalationPush(msgspec.Struct, tag="work_order_escalation", tag_field="type", frozen=True, kw_only=True):
@@ -41,6 +46,9 @@ class WorkOrderEscalationPush(msgspec.Struct, tag="work_order_escalation", tag_f
     priority: str
     complaint_level: str | None = None
     due_at: str | None = None
+    """RFC 3339 UTC: when the escalation fell due (the complaint's receipt, the deadline missed)."""
+    site_name: str | None = None
+    """Filled in as the push is sent, so the notification names the site."""
 
 
 PushMessage = AlarmPush | WorkOrderEscalationPush

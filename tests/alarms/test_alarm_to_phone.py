@@ -37,7 +37,8 @@ def test_a_leak_becomes_an_emergency_ticket_pushed_to_the_guard_on_duty(alarm_se
     [got] = push_service.wait_for(1, timeout=10)
     alarm = wait_for(lambda: active_alarms(guard), what="alarm listed")[0]
     assert got.payload == {"type": "alarm", "alarm_id": alarm["id"], "work_order_id": alarm["work_order_id"], "site_id": "north",
-                           "kind": "water_leak", "zone": "B2 pump room", "ts": alarm["first_seen"]}
+                           "kind": "water_leak", "zone": "B2 pump room", "ts": alarm["first_seen"],
+                           "site_name": "North Court"}  # CONTRACT's fields, plus the name the notification shows
     assert got.urgency == "high" and int(got.ttl) > 0 and got.topic and len(got.topic) <= 32
     assert push_service.received_by(sub)
     order = guard.order(alarm["work_order_id"])
