@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install bench docs clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/pwa/axe/package-lock.json
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# axe-core, which the accessibility tests inject into the pages (tests/pwa/axe_check.py)
+	npm ci --prefix tests/pwa/axe --no-audit --no-fund --silent
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -16,10 +16,10 @@ export function slaBoard(orders, pull, names) {
     const missed = missedSteps(o, pull);
     return h("tr", { class: overdue ? "overdue" : "", testid: "sla-row", "data-order-id": o.id, "data-overdue": String(overdue) },
       h("td", { class: "sla-title" }, h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, o.title)),
-      h("td", { "data-label": t("order.unit") }, `${names.site(o.site_id)} · ${o.unit}`),
-      h("td", { "data-label": t("order.priority") }, t(`priority.${o.priority}`)),
-      h("td", { "data-label": t("order.status") }, statusChip(o.status)),
-      h("td", { class: "countdown", testid: "sla-countdown", "data-label": t("sla.left"), "data-countdown": countdownData(o) }),
+      h("td", { "data-label": t("board.site_unit") }, `${names.site(o.site_id)} · ${o.unit}`),
+      h("td", { class: "inline" }, t(`priority.${o.priority}`)),
+      h("td", { class: "inline" }, statusChip(o.status)),
+      h("td", { class: "countdown", testid: "sla-countdown", "data-label": t("board.running_step"), "data-countdown": countdownData(o) }),
       h("td", { class: missed.length ? "missed" : "", testid: "sla-missed", "data-label": t("sla.missed") },
         missed.map((s) => t(`sla.${s}`)).join(t("board.list_separator"))));
   });
