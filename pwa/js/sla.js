@@ -91,7 +91,9 @@ export function countdownData(o) {
 /* Ticks every [data-countdown] element once a second: "<step> · 04:12 left" or "<step> · 1:55:12
    overdue", red when overdue (colour and words both say it). */
 export function countdownText(step, left) {
-  return t(left < 0 ? "board.countdown.overdue" : "board.countdown.left", { step: t(`sla.${step}`), time: formatCountdown(left) });
+  const abs = Math.abs(Math.round(left)), days = Math.floor(abs / 86400);
+  const time = days ? t("board.countdown.days", { d: days, time: formatCountdown(abs % 86400) }) : formatCountdown(abs);
+  return t(left < 0 ? "board.countdown.overdue" : "board.countdown.left", { step: t(`sla.${step}`), time });
 }
 
 let ticking = null;

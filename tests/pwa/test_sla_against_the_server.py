@@ -23,14 +23,17 @@ TOLERANCE_S = 3
 
 STEP_WORDS = {"zh-CN": {"派单": "dispatch", "到场": "arrive", "解决": "resolve", "反馈": "feedback", "回访": "call_back"},
               "en": {"Dispatch": "dispatch", "Arrive": "arrive", "Resolve": "resolve", "Feedback": "feedback", "Call-back": "call_back"}}
-COUNTDOWN = {"zh-CN": re.compile(r"^(\S+) · (剩余|超时) ([\d:]+)$"), "en": re.compile(r"^(\S+) · ([\d:]+) (left|overdue)$")}
+COUNTDOWN = {"zh-CN": re.compile(r"^(\S+) · (剩余|超时) ((?:\d+ 天 )?[\d:]+)$"), "en": re.compile(r"^(\S+) · ((?:\d+ d )?[\d:]+) (left|overdue)$")}
 
 
 def seconds_of(clock: str) -> int:
-    total = 0
+    """ "1:55:12" or "6 天 22:59:28" / "6 d 22:59:28" → seconds."""
+    days, _, clock = clock.rpartition(" ")
+    total = int(days.split()[0]) * 86400 if days else 0
+    seconds = 0
     for part in clock.split(":"):
-        total = total * 60 + int(part)
-    return total
+        seconds = seconds * 60 + int(part)
+    return total + seconds
 
 
 def read_countdown(text: str, lang: str) -> tuple[str, float]:
