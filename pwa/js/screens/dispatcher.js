@@ -88,7 +88,7 @@ async function callBackQueue(orders) {
 }
 
 export async function showDispatcher(root, { user, params, again = false }) {
-  const rerender = () => (root.dataset.route === "board" ? showDispatcher(root, { user, params, again: true }) : null); // a late refresh must not cover the next screen
+  const rerender = () => showDispatcher(root, { user, params, again: true });
   const pull = await lastPull();
   const names = await loadNames();
   const orders = (await listObjects("work_order")).map((r) => r.value);

@@ -145,7 +145,7 @@ async function handoversToConfirm(user, rerender) {
 }
 
 export async function showGuard(root, { user, params, again = false }) {
-  const rerender = () => (root.dataset.route === "alarms" ? showGuard(root, { user, params, again: true }) : null); // a late refresh must not cover the next screen
+  const rerender = () => showGuard(root, { user, params, again: true });
   const shift = await getMeta("shift");
   const sites = user.site_ids || [];
   const siteName = new Map((await listObjects("site")).map((r) => [r.id, r.value.name])); const site = h("select", { name: "site_id", testid: "shift-site" }, sites.map((s) => h("option", { value: s, selected: shift?.site_id === s }, siteName.get(s) || s)));
