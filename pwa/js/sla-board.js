@@ -2,7 +2,7 @@
    the most overdue first, overdue rows red and worded "overdue"; steps already missed listed beside. */
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
-import { byUrgency, countdownData, currentStep, missedSteps } from "./sla.js";
+import { byUrgency, countdownData, currentStep, missedSteps, stepName } from "./sla.js";
 import { statusChip } from "./order-view.js";
 
 const OPEN = ["new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"];
@@ -21,7 +21,7 @@ export function slaBoard(orders, pull, names) {
       h("td", { class: "inline" }, statusChip(o.status)),
       h("td", { class: "countdown", testid: "sla-countdown", "data-label": t("board.running_step"), "data-countdown": countdownData(o) }),
       h("td", { class: missed.length ? "missed" : "", testid: "sla-missed", "data-label": t("sla.missed") },
-        missed.map((s) => t(`sla.${s}`)).join(t("board.list_separator"))));
+        missed.map(stepName).join(t("board.list_separator"))));
   });
   return h("table", { class: "sla", testid: "sla-board" },
     h("thead", {}, h("tr", {},

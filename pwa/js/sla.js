@@ -8,6 +8,7 @@ import { t } from "./i18n.js";
 /* Where each step starts and ends on the order (server/domain/sla.py step_state). Feedback ends
    when the server has the completion: its own `sla` entry then has an elapsed time. */
 const SPANS = {
+  reply: ["created_at", "replied_at"], // a call for help: the first response (a note, a dispatch)
   dispatch: ["created_at", "dispatched_at"],
   arrive: ["dispatched_at", "arrived_at"],
   resolve: ["created_at", "completed_at"],
@@ -21,12 +22,13 @@ export function serverNow(pull, now = Date.now()) {
   return now + (Number.isFinite(offset) ? offset : 0);
 }
 
-function targetOf(order, entry) {
-  // A deferred job is judged by the time promised to the customer (never earlier than its target).
-  if (entry.step === "resolve" && order.promised_at && order.created_at) {
-    return Math.max(entry.target_s, (Date.parse(order.promised_at) - Date.parse(order.created_at)) / 1000);
-  }
-  return entry.target_s;
+/* The deadline: the server's `due_at` once it knows the step started (it counts working days by its
+   calendar); for a step started on this device, its start plus the target. A deferred job is judged by
+   the time promised to the customer, as on the server. */
+function dueOf(order, entry, start) {
+  let due = entry.due_at ? Date.parse(entry.due_at) : Date.parse(start) + entry.target_s * 1000;
+  if (entry.step === "resolve" && order.promised_at) due = Math.max(due, Date.parse(order.promised_at));
+  return due;
 }
 
 /* The steps under way (started, not finished) with their deadline and seconds left (negative = late). */
@@ -40,7 +42,7 @@ export function runningSteps(order, pull, now = Date.now()) {
     if (!start) continue;
     const finished = span[1] ? Boolean(order[span[1]]) : entry.elapsed_s !== null && entry.elapsed_s !== undefined;
     if (finished) continue;
-    const due = Date.parse(start) + targetOf(order, entry) * 1000;
+    const due = dueOf(order, entry, start);
     steps.push({ step: entry.step, due, left: (due - at) / 1000 });
   }
   return steps;
@@ -90,10 +92,16 @@ export function countdownData(o) {
 
 /* Ticks every [data-countdown] element once a second: "<step> · 04:12 left" or "<step> · 1:55:12
    overdue", red when overdue (colour and words both say it). */
+/* The step's name: the core catalog's `sla.*`, or this area's for the steps added since (record, reply). */
+export function stepName(step) {
+  const core = t(`sla.${step}`);
+  return core !== `sla.${step}` ? core : t(`board.step.${step}`);
+}
+
 export function countdownText(step, left) {
   const abs = Math.abs(Math.round(left)), days = Math.floor(abs / 86400);
   const time = days ? t("board.countdown.days", { d: days, time: formatCountdown(abs % 86400) }) : formatCountdown(abs);
-  return t(left < 0 ? "board.countdown.overdue" : "board.countdown.left", { step: t(`sla.${step}`), time });
+  return t(left < 0 ? "board.countdown.overdue" : "board.countdown.left", { step: stepName(step), time });
 }
 
 let ticking = null;

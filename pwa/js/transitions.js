@@ -63,7 +63,8 @@ export function applyMutation(current, mutation, actor) {
     case "dispatch":
       // as the server: the SLA counts the first notification; a new technician has not accepted yet
       if (o.status === "accepted" && o.assignee_id !== args.technician_id) o.accepted_at = null;
-      o.status = "dispatched"; o.assignee_id = args.technician_id; o.dispatched_at = o.dispatched_at || at; break;
+      o.status = "dispatched"; o.assignee_id = args.technician_id; o.dispatched_at = o.dispatched_at || at;
+      o.replied_at = o.replied_at || at; break; // a dispatch or a note is the first response (the reply step)
     case "accept": o.status = "accepted"; o.accepted_at = at; break;
     case "arrive": o.status = "on_site"; o.arrived_at = at; break;
     case "confirm_scope":
@@ -72,6 +73,7 @@ export function applyMutation(current, mutation, actor) {
       break;
     case "add_note":
       o.notes = [...(o.notes || []), { id: args.id, author_id: actor?.id ?? null, text: args.text, occurred_at: at }];
+      o.replied_at = o.replied_at || at;
       break;
     case "attach_photo":
       o.photos = [...(o.photos || []), { sha256: args.sha256, kind: args.kind, taken_at: args.taken_at }];

@@ -21,8 +21,8 @@ MIN, HOUR, DAY = 60, 3600, 86400
 # The board ticks once a second and rounds; reading it and asking the server are a moment apart.
 TOLERANCE_S = 3
 
-STEP_WORDS = {"zh-CN": {"派单": "dispatch", "到场": "arrive", "解决": "resolve", "反馈": "feedback", "回访": "call_back"},
-              "en": {"Dispatch": "dispatch", "Arrive": "arrive", "Resolve": "resolve", "Feedback": "feedback", "Call-back": "call_back"}}
+STEP_WORDS = {"zh-CN": {"答复": "reply", "派单": "dispatch", "到场": "arrive", "解决": "resolve", "反馈": "feedback", "回访": "call_back"},
+              "en": {"Reply": "reply", "Dispatch": "dispatch", "Arrive": "arrive", "Resolve": "resolve", "Feedback": "feedback", "Call-back": "call_back"}}
 COUNTDOWN = {"zh-CN": re.compile(r"^(\S+) · (剩余|超时) ((?:\d+ 天 )?[\d:]+)$"), "en": re.compile(r"^(\S+) · ((?:\d+ d )?[\d:]+) (left|overdue)$")}
 
 
