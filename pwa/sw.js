@@ -1,6 +1,6 @@
 /* FieldOps service worker: precaches a versioned app shell (cache-first), leaves /api to the
    network, waits to activate until the page says so, and turns alarm pushes into notifications. */
-const VERSION = "2026-12-01.3-month-report";
+const VERSION = "2026-12-01.4-pwa-sla";
 const SHELL_CACHE = `fieldops-shell-${VERSION}`;
 const SHELL = [
   "/", "index.html", "app.css", "manifest.webmanifest", "sync.js",
@@ -86,7 +86,7 @@ function wordsIn(lang, words) {
     return t("board.duration.dh", { d: Math.floor(hours / 24), h: hours % 24 });
   };
   const since = (ts) => duration(ts ? (Date.now() - Date.parse(ts)) / 1000 : 0);
-  const kind = (k) => (has(`alarm.kind.${k}`) ? t(`alarm.kind.${k}`) : has(`board.push.kind.${k}`) ? t(`board.push.kind.${k}`) : k);
+  const kind = (k) => (has(`alarm.kind.${k}`) ? t(`alarm.kind.${k}`) : k);
   return { t, has, time, since, kind };
 }
 

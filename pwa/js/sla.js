@@ -92,11 +92,7 @@ export function countdownData(o) {
 
 /* Ticks every [data-countdown] element once a second: "<step> · 04:12 left" or "<step> · 1:55:12
    overdue", red when overdue (colour and words both say it). */
-/* The step's name: the core catalog's `sla.*`, or this area's for the steps added since (record, reply). */
-export function stepName(step) {
-  const core = t(`sla.${step}`);
-  return core !== `sla.${step}` ? core : t(`board.step.${step}`);
-}
+export const stepName = (step) => t(`sla.${step}`);
 
 export function countdownText(step, left) {
   const abs = Math.abs(Math.round(left)), days = Math.floor(abs / 86400);

@@ -22,7 +22,8 @@ class Screen(NamedTuple):
 
 
 HOMES = {"anyone": "[data-testid=login-form]", "tech": "[data-testid=jobs-screen]", "guard": "[data-testid=guard-screen]",
-         "disp": "[data-testid=dispatcher-screen]", "boss": "[data-testid=dispatcher-screen]", "root": "[data-testid=dispatcher-screen]"}
+         "disp": "[data-testid=dispatcher-screen]", "boss": "[data-testid=screen][data-route=supervisor]",
+         "root": "[data-testid=screen][data-route=admin]"}
 
 SCREENS: list[Screen] = [
     Screen("anyone", "#/login", "[data-testid=login-form]"),

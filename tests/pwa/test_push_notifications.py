@@ -88,7 +88,7 @@ def test_every_push_type_the_server_sends_reads_in_the_users_language(browser: B
         ctx.grant_permissions(["notifications"], origin=server.url)
         try:
             page = ctx.new_page()
-            sign_in(page, server.url, "boss", "[data-testid=dispatcher-screen]")
+            sign_in(page, server.url, "boss", "[data-testid=screen][data-route=supervisor]")
             wait_for_the_service_worker(page)
             registration_id, cdp = push_registration_id(ctx, page, server.url)
             seen[lang] = {name: show(page, cdp, server.url, registration_id, p) for name, p in payloads.items()}
