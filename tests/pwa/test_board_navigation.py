@@ -24,7 +24,7 @@ def test_a_board_finishing_late_leaves_the_screen_the_user_opened_meanwhile(page
       const root = document.createElement('main');
       root.dataset.route = route;
       const rendering = screens[show](root, {user, params: [], again: true});  // reads IndexedDB first
-      root.dataset.route = 'job';                                              // meanwhile the user opens a job
+      root.dataset.route = 'job'; location.hash = '#/job/x';                  // meanwhile the user opens a job
       const job = document.createElement('section');
       root.replaceChildren(job);
       await rendering;

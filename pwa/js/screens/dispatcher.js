@@ -15,7 +15,6 @@ import { alarmBoard, followAlarms } from "./guard.js";
 /* In-page jumps: the hash belongs to the router, so scroll instead of linking to #ids. */
 const jump = (id, key) => h("button", { type: "button", onclick: () => document.getElementById(id)?.scrollIntoView() }, t(key));
 
-const OPEN = ["new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"];
 const RESOLUTIONS = ["redone", "upheld", "dismissed"];
 /* The technician chosen for each order survives a board refresh between choosing and pressing Dispatch. */
 const picked = new Map();
@@ -90,7 +89,6 @@ async function callBackQueue(orders) {
 export async function showDispatcher(root, { user, params, again = false }) {
   const rerender = () => showDispatcher(root, { user, params, again: true });
   const pull = await lastPull();
-  const names = await loadNames();
   const orders = (await listObjects("work_order")).map((r) => r.value);
   const names = await namesOf();
   const counts = await pendingCounts();
