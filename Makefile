@@ -3,23 +3,27 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core, which the accessibility tests inject into the pages (tests/pwa/axe_check.py): only `make test` needs npm.
+AXE := tests/pwa/axe/node_modules/.installed
 
 .PHONY: run test install bench docs clean
 
-$(STAMP): pyproject.toml tests/pwa/axe/package-lock.json
+$(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	# axe-core, which the accessibility tests inject into the pages (tests/pwa/axe_check.py)
-	npm ci --prefix tests/pwa/axe --no-audit --no-fund --silent
 	touch $(STAMP)
 
-install: $(STAMP)
+$(AXE): tests/pwa/axe/package-lock.json
+	npm ci --prefix tests/pwa/axe --no-audit --no-fund --silent
+	touch $(AXE)
+
+install: $(STAMP) $(AXE)
 
 run: $(STAMP)
 	$(BIN)/fieldops serve
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -49,18 +49,23 @@ def test_an_admin_creates_a_user_in_the_console_who_then_signs_in(browser: Brows
         page.wait_for_selector("[data-testid=user-error]:has-text('这个登录名已被使用。')")
 
         page.click("[data-testid=logout]")
+
+        page.wait_for_selector("[data-testid=login-username]")  # signed out before the next page loads
         sign_in_as(page, "xin", "xin-pass-2026")
         page.wait_for_selector("[data-testid=jobs-screen]")  # a technician's home
         auth = page.evaluate("import('/js/db.js').then((db) => db.getMeta('auth'))")
         assert auth["user"]["name"] == "辛师傅" and auth["user"]["site_ids"] == ["east"]
 
         page.click("[data-testid=logout]")
+
+        page.wait_for_selector("[data-testid=login-username]")  # signed out before the next page loads
         sign_in_as(page, "root", "correct-horse-9")
         page.wait_for_selector("[data-testid=user-item][data-username=xin]")
         page.click("[data-testid=user-item][data-username=xin] [data-testid=user-edit]")
         page.click("[data-testid=user-item][data-username=xin] [data-testid=user-deactivate]")
         page.wait_for_selector("[data-testid=user-item][data-username=xin][data-active=false]")
         page.click("[data-testid=logout]")
+        page.wait_for_selector("[data-testid=login-username]")  # signed out before the next page loads
         sign_in_as(page, "xin", "xin-pass-2026")
         page.wait_for_selector("[data-testid=login-error]:has-text('用户名或密码错误')")
     finally:

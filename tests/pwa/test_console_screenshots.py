@@ -62,6 +62,7 @@ def test_the_supervisor_and_admin_consoles_are_photographed_on_a_phone_and_a_tab
                     if username != signed_in_as:
                         if signed_in_as:
                             page.click("[data-testid=logout]")
+                            page.wait_for_selector("[data-testid=login-username]")  # signed out before the next page loads
                         sign_in(page, server.url, username, "[data-testid=console-nav]")
                         signed_in_as = username
                     page.evaluate(f"location.hash = '{route}'")

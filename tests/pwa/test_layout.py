@@ -56,6 +56,7 @@ def test_after_signing_out_the_login_screen_offers_no_log_out(browser: Browser, 
         sign_in(page, live.url, "tech", "[data-testid=jobs-screen]")
         assert page.locator("[data-testid=logout]").is_visible()
         page.click("[data-testid=logout]")
+        page.wait_for_selector("[data-testid=login-username]")  # signed out before the next page loads
         page.wait_for_selector("[data-testid=login-form]")
         assert page.locator("[data-testid=logout]").is_hidden()
     finally:

@@ -86,13 +86,21 @@ async function callBackQueue(orders) {
     .filter(({ o }) => o && !o.called_back_at && o.status !== "closed");
 }
 
+let notice = ""; // why the last step pressed on the board was refused on this device
+
 export async function showDispatcher(root, { user, params, again = false }) {
   const rerender = () => showDispatcher(root, { user, params, again: true });
   const pull = await lastPull();
   const orders = (await listObjects("work_order")).map((r) => r.value);
   const names = await namesOf();
   const counts = await pendingCounts();
-  const act = async (name, args) => { await enqueue(name, args); document.dispatchEvent(new CustomEvent("fieldops:changed")); rerender(); };
+  // The order may have changed under the press (a pull landed meanwhile): the local rules refuse the step,
+  // the board says why and redraws from what is now known, instead of failing silently.
+  const act = async (name, args) => {
+    try { await enqueue(name, args); notice = ""; } catch (err) { notice = tOr(`error.${err.code}`, err.message); }
+    document.dispatchEvent(new CustomEvent("fieldops:changed"));
+    rerender();
+  };
   const focusId = params[0] === "dispatch" ? params[1] : null;
 
   // every await first, then the elements: what is mounted is what the user goes on to edit
@@ -140,6 +148,7 @@ export async function showDispatcher(root, { user, params, again = false }) {
 
   if (!stillOn("board")) return;
   mount(root, h("section", { class: "board", testid: "dispatcher-screen" },
+    notice ? h("p", { class: "error", role: "alert", testid: "board-notice" }, notice) : null,
     h("nav", { class: "row" }, h("a", { href: "#/report", class: "button primary", accesskey: "n", testid: "new-report" }, t("report.new")),
       h("a", { href: "#/month", class: "button", testid: "month-report-link" }, t("monthly.nav")),
       jump("board-sla", "board.sla"), jump("board-review", "board.review"),
