@@ -40,6 +40,11 @@ SCREENS: list[Screen] = [
     Screen("disp", "#/report", "[data-testid=report-site]"),
     Screen("boss", "#/board", "[data-testid=sla-row]"),
     Screen("root", "#/board", "[data-testid=dispatcher-screen]"),
+    Screen("guard", "#/shifts", "[data-testid=shifts-screen]"),
+    Screen("boss", "#/supervisor", "[data-testid=supervisor-screen]"),
+    Screen("boss", "#/devices", "[data-testid=devices-screen]"),
+    Screen("root", "#/admin", "[data-testid=admin-screen]"),
+    Screen("disp", "#/month", "[data-testid=month-screen]"),
 ]
 
 
