@@ -51,7 +51,7 @@ def sign_in(page: Page, url: str, username: str, home_selector: str) -> None:
 
 def wait_for_the_service_worker(page: Page) -> None:
     """The shell is precached and the page controlled: from here on it opens with no network."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until(page, "navigator.serviceWorker.controller !== null", timeout_s=15, what="the service worker in control")
 
 
 def draw_signature(page: Page, testid: str = "signature-pad") -> None:

@@ -234,10 +234,15 @@ def test_a_dispatcher_reviews_each_refusal_once_in_their_language_and_resolves_i
     page = console
     gone = both.ok("create_work_order", **new_order_args(unit="4-405", title="Hall light"))
     synced(page)
-    disp.ok("cancel", work_order_id=gone["id"], reason="reported twice")
     page.evaluate("() => { location.hash = '#/board'; }")
     item = page.locator(f"[data-testid=dispatch-item][data-order-id='{gone['id']}']")
+    item.wait_for()
+    # the board has not heard of the colleague's cancel yet (the tablet's network dropped just then), so the
+    # dispatch is queued on this device and refused when it reaches the server
+    page.context.set_offline(True)
+    disp.ok("cancel", work_order_id=gone["id"], reason="reported twice")
     item.locator("[data-testid=dispatch-submit]").click()
+    page.context.set_offline(False)
     synced(page)
     synced(page)  # the second round brings the refusal back on the order
 

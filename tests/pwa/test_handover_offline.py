@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, Page
 
-from tests.pwa.app_steps import outbox
+from tests.pwa.app_steps import wait_until, outbox
 from tests.pwa.seeded_replica import ALARM, go, seed
 
 GUARD = {"id": "u-guard", "name": "张保安", "role": "guard", "site_ids": ["lotus"]}
@@ -16,7 +16,7 @@ def test_offline_the_guard_is_warned_and_the_handover_waits_in_the_outbox(contex
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     seed(page, GUARD, [("alarm", ALARM), ("site", {"id": "lotus", "name": "荷花苑"})])
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)  # the shell, handover screen included, is cached
+    wait_until(page, "navigator.serviceWorker.controller !== null", timeout_s=15, what="the service worker in control")  # the shell, handover screen included, is cached
     context.set_offline(True)
     go(page, "#/alarms", "guard-screen")
     page.click("[data-testid=start-shift]")

@@ -41,7 +41,7 @@ def test_a_new_version_waits_while_steps_are_unsent_and_the_user_can_apply_it(br
         page = ctx.new_page()
         page.goto(server.url + "/")
         page.wait_for_selector("html[data-ready=true]")
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+        wait_until(page, "navigator.serviceWorker.controller !== null", timeout_s=15, what="the service worker in control")
         page.evaluate(SEED_AND_QUEUE)
         sw = app / "sw.js"
         sw.write_text(sw.read_text(encoding="utf-8").replace('const VERSION = "', 'const VERSION = "next-'), encoding="utf-8")
@@ -65,7 +65,7 @@ def test_a_new_version_waits_while_steps_are_unsent_and_the_user_can_apply_it(br
 def test_an_alarm_push_shows_one_notification_per_incident_with_an_acknowledge_action(
         context: BrowserContext, page, pwa_server: StaticServer) -> None:
     context.grant_permissions(["notifications"], origin=pwa_server.url)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until(page, "navigator.serviceWorker.controller !== null", timeout_s=15, what="the service worker in control")
     cdp = context.new_cdp_session(page)
     versions: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: versions.extend(e["registrations"]))

@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import BrowserContext, Page
 
 from tests.pwa.conftest import PWA_DIR, StaticServer
+from tests.pwa.app_steps import wait_until
 
 
 def precache_list() -> list[str]:
@@ -27,7 +28,7 @@ def test_precache_list_names_every_shell_file_and_only_files_that_exist() -> Non
 
 def test_the_app_opens_offline_after_the_first_visit(context: BrowserContext, page: Page,
                                                       pwa_server: StaticServer) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until(page, "navigator.serviceWorker.controller !== null", timeout_s=15, what="the service worker in control")
     cache_names = page.evaluate("caches.keys()")
     assert any(name.startswith("fieldops-shell-") for name in cache_names)
     pwa_server.stop()  # the server is gone, not just "offline" in the emulator
