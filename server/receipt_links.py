@@ -29,16 +29,22 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_link(store: Store, actor: Actor, work_order_id: str, days: int, base_url: str) -> dict[str, Any]:
+def _linkable_order(tx: Any, actor: Actor, work_order_id: str) -> dict[str, Any]:
+    """The order if `actor` may hand out or revoke its receipt links: its site's service centre or its technician."""
     if actor.role not in LINK_ROLES:
-        raise Forbidden("only the service centre and the assigned technician hand out receipt links", code="role_not_allowed")
+        raise Forbidden("only the service centre and the assigned technician handle receipt links", code="role_not_allowed")
+    wo = load_order(tx, actor, work_order_id)
+    if actor.role == "technician" and wo["assignee_id"] != actor.id:
+        raise Forbidden("only the assigned technician may handle this receipt's links", code="not_assignee")
+    return wo
+
+
+def create_link(store: Store, actor: Actor, work_order_id: str, days: int, base_url: str) -> dict[str, Any]:
     token = secrets.token_urlsafe(32)
     expires = to_rfc3339(now() + timedelta(days=days))
 
     def write(tx):  # type: ignore[no-untyped-def]
-        wo = load_order(tx, actor, work_order_id)
-        if actor.role == "technician" and wo["assignee_id"] != actor.id:
-            raise Forbidden("only the assigned technician may hand out this receipt", code="not_assignee")
+        wo = _linkable_order(tx, actor, work_order_id)
         tx.insert("receipt_links", {"token_hash": _hash(token), "work_order_id": wo["id"], "created_by": actor.id,
                                     "created_at": now_text(), "expires_at": expires, "revoked_at": None})
 
@@ -48,13 +54,9 @@ def create_link(store: Store, actor: Actor, work_order_id: str, days: int, base_
 
 def revoke_links(store: Store, actor: Actor, work_order_id: str) -> int:
     """Revoke every open link to the order (a link sent to the wrong number); returns how many."""
-    if actor.role not in LINK_ROLES:
-        raise Forbidden("only the service centre and the assigned technician revoke receipt links", code="role_not_allowed")
 
     def write(tx):  # type: ignore[no-untyped-def]
-        wo = load_order(tx, actor, work_order_id)
-        if actor.role == "technician" and wo["assignee_id"] != actor.id:
-            raise Forbidden("only the assigned technician may revoke this receipt's links", code="not_assignee")
+        wo = _linkable_order(tx, actor, work_order_id)
         return tx.execute("UPDATE receipt_links SET revoked_at = ? WHERE work_order_id = ? AND revoked_at IS NULL",
                           (now_text(), wo["id"]))
 
