@@ -130,13 +130,13 @@ def _recent(transitions: list[str], received: datetime) -> list[str]:
 
 def _raise(tx: Tx, kind: str, where: Placement, event: SensorEvent, received: datetime, escalate_after_s: float, outcome: AlarmOutcome) -> None:
     at = to_rfc3339(received)
-    active = tx.one("SELECT * FROM alarms WHERE site_id IS ? AND device_id = ? AND kind = ? AND state = 'active'",
+    active = tx.one("SELECT * FROM alarms WHERE site_id IS NOT DISTINCT FROM ? AND device_id = ? AND kind = ? AND state = 'active'",
                     (where.site_id, where.device_id, kind))
     if active is not None:
         tx.execute("UPDATE alarms SET count = count + 1, last_seen = ? WHERE id = ?", (at, active["id"]))
         _changed(tx, active["id"], outcome)
         return
-    last = tx.one("SELECT * FROM alarms WHERE site_id IS ? AND device_id = ? AND kind = ? ORDER BY first_seen DESC LIMIT 1",
+    last = tx.one("SELECT * FROM alarms WHERE site_id IS NOT DISTINCT FROM ? AND device_id = ? AND kind = ? ORDER BY first_seen DESC LIMIT 1",
                   (where.site_id, where.device_id, kind))
     if last is not None:
         flips = _recent(json.loads(last["transitions"]), received) + [at]
@@ -164,9 +164,9 @@ def _raise(tx: Tx, kind: str, where: Placement, event: SensorEvent, received: da
 
 def owe_push(tx: Tx, alarm_id: str | None, audience: str, site_id: str | None, push: AlarmPush, incident: str, at: datetime) -> int:
     """Record a push to send after commit; the outbox row survives a crash before the send."""
-    tx.insert("push_outbox", {"alarm_id": alarm_id, "audience": audience, "site_id": site_id,
-                              "payload": msgspec.json.encode(push).decode(), "topic": incident_topic(incident), "created_at": to_rfc3339(at)})
-    return tx.one("SELECT last_insert_rowid() AS id")["id"]
+    return tx.insert("push_outbox", {"alarm_id": alarm_id, "audience": audience, "site_id": site_id,
+                                     "payload": msgspec.json.encode(push).decode(), "topic": incident_topic(incident), "created_at": to_rfc3339(at)},
+                     returning="id")
 
 
 # The building a zone names at its start: "3号楼 地下车库", "2栋 水井", "A座 5F", "Building 3 B2", "Tower B".
@@ -207,15 +207,15 @@ def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: s
 
 
 def _clear(tx: Tx, kind: str, where: Placement, received: datetime, outcome: AlarmOutcome) -> None:
-    active = tx.one("SELECT id, transitions FROM alarms WHERE site_id IS ? AND device_id = ? AND kind = ? AND state = 'active'",
+    active = tx.one("SELECT id, transitions FROM alarms WHERE site_id IS NOT DISTINCT FROM ? AND device_id = ? AND kind = ? AND state = 'active'",
                     (where.site_id, where.device_id, kind))
     if active is None:
         return
     at = to_rfc3339(received)
     flips = _recent(json.loads(active["transitions"]), received) + [at]
     chattering = 1 if len(flips) >= CHATTER_TRANSITIONS else 0
-    tx.execute("UPDATE alarms SET state = 'cleared', cleared_at = ?, last_seen = ?, transitions = ?, chattering = max(chattering, ?) WHERE id = ?",
-               (at, at, json.dumps(flips), chattering, active["id"]))
+    tx.execute("UPDATE alarms SET state = 'cleared', cleared_at = ?, last_seen = ?, transitions = ?, chattering = CASE WHEN chattering > ? THEN chattering ELSE ? END WHERE id = ?",
+               (at, at, json.dumps(flips), chattering, chattering, active["id"]))
     _changed(tx, active["id"], outcome)
 
 

@@ -91,9 +91,9 @@ class AlarmPusher:
         push = msgspec.convert(payload, WorkOrderEscalationPush)
 
         def owe(tx: Tx) -> int:
-            tx.insert("push_outbox", {"alarm_id": None, "audience": "supervisors", "site_id": site_id,
-                                      "payload": msgspec.json.encode(push).decode(), "topic": incident_topic(push.work_order_id), "created_at": now_text()})
-            return tx.one("SELECT last_insert_rowid() AS id")["id"]
+            return tx.insert("push_outbox", {"alarm_id": None, "audience": "supervisors", "site_id": site_id,
+                                             "payload": msgspec.json.encode(push).decode(), "topic": incident_topic(push.work_order_id),
+                                             "created_at": now_text()}, returning="id")
 
         self.send([self.store.write(owe)])
 

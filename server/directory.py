@@ -88,10 +88,13 @@ def list_users(store: Store, actor: Actor, role: str | None) -> list[dict[str, A
 
     def run(tx: Tx) -> list[dict[str, Any]]:
         rows = tx.query(
-            f"SELECT u.id, u.name, u.role, group_concat(us.site_id) AS sites FROM users u JOIN user_sites us ON us.user_id = u.id"
-            f" WHERE u.active = 1 AND {where} {'AND u.role = ?' if role else ''} GROUP BY u.id ORDER BY u.name",
+            f"SELECT u.id, u.name, u.role, us.site_id FROM users u JOIN user_sites us ON us.user_id = u.id"
+            f" WHERE u.active = 1 AND {where} {'AND u.role = ?' if role else ''} ORDER BY u.name, u.id, us.site_id",
             [*params, *([role] if role else [])])
-        return [{"id": r["id"], "name": r["name"], "role": r["role"], "site_ids": sorted(r["sites"].split(","))} for r in rows]
+        users: dict[str, dict[str, Any]] = {}  # grouped here: string aggregation is spelled differently by each database
+        for r in rows:
+            users.setdefault(r["id"], {"id": r["id"], "name": r["name"], "role": r["role"], "site_ids": []})["site_ids"].append(r["site_id"])
+        return list(users.values())
 
     return store.read(run)
 

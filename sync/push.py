@@ -7,7 +7,6 @@ either keeps a chunk (and its id) or neither; a retry skips what is already appl
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import msgspec
 from typing import Sequence
@@ -18,7 +17,7 @@ from server.domain.audit import origin
 from server.domain.registry import apply_mutation
 from server.errors import AppError, Conflict, Invalid
 from server.metrics import SYNC_MUTATIONS, SYNC_PUSHES
-from server.store import Store, Tx
+from server.store import DatabaseError, Store, Tx
 from sync.clock_offset import ClockOffset
 from sync.refusal import keep_refused
 from sync.wire import MAX_ARGS_DEPTH, PushRequest, PushResult, QueuedMutation, nesting_depth
@@ -103,7 +102,7 @@ def _apply_one(tx: Tx, actor: Actor, client_id: str, m: QueuedMutation, clock: C
         tx.execute("RELEASE sync_mutation")
         keep_refused(tx, actor, client_id, m, refusal.code, refusal.message, occurred)
         return False
-    except sqlite3.Error:
+    except DatabaseError:
         raise  # the database itself failed (disk, lock): nothing of the chunk commits; the client retries
     except Exception:
         # A bug in a mutator must not jam the device's queue for ever: refuse it, keep its arguments, log it.

@@ -26,14 +26,14 @@ FIELD_ROLES = frozenset({"dispatcher", "supervisor", "admin", "technician", "gua
 HELD = "EXISTS (SELECT 1 FROM blob_uploaders u WHERE u.sha256 = {sha} AND u.user_id = {who})"
 
 # The orders naming a blob through a held reference; the consent clause matches the partial expression index of
-# 0002_evidence.sql.
+# 0002_evidence.sql (`{consent}` is the store's JSON expression for the consent's signature).
 _ORDERS_OF_BLOB = f"""
 SELECT * FROM work_orders WHERE id IN (
     SELECT p.work_order_id FROM photos p WHERE p.sha256 = :sha AND {HELD.format(sha="p.sha256", who="p.added_by")}
     UNION SELECT s.work_order_id FROM signatures s
           WHERE s.signature_sha256 = :sha AND {HELD.format(sha="s.signature_sha256", who="s.actor_id")}
     UNION SELECT e.work_order_id FROM wo_events e
-          WHERE e.name = 'confirm_scope' AND json_extract(e.data, '$.consent.signature_sha256') = :sha
+          WHERE e.name = 'confirm_scope' AND {{consent}} = :sha
             AND {HELD.format(sha=":sha", who="e.actor_id")})
 """
 
@@ -45,7 +45,7 @@ def readable_blob(tx: Tx, actor: Actor, sha256: str) -> tuple[dict[str, Any], Ve
     blob = tx.one("SELECT * FROM blobs WHERE sha256 = ?", (sha256,))
     if blob is None:
         raise NotFound(f"no blob {sha256}", code="blob_not_found")
-    orders = tx.query(_ORDERS_OF_BLOB, {"sha": sha256})
+    orders = tx.query(_ORDERS_OF_BLOB.format(consent=tx.json_text("e.data", "consent", "signature_sha256")), {"sha": sha256})
     if not orders:
         if actor.is_admin or holds(tx, actor.id, sha256):
             return blob, "original"
@@ -65,7 +65,8 @@ def holds(tx: Tx, user_id: str | None, sha256: str) -> bool:
 def record_blob(tx: Tx, landed: Landed, uploaded_by: str) -> bool:
     """Catalogue a stored blob and its uploader; True when the blob is new (a second upload of the same bytes adds
     only its uploader, who has proved they hold them)."""
-    tx.execute("INSERT OR IGNORE INTO blob_uploaders (sha256, user_id) VALUES (?, ?)", (landed.sha256, uploaded_by))
+    tx.execute("INSERT INTO blob_uploaders (sha256, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING", (landed.sha256, uploaded_by))
     return tx.execute(
-        "INSERT OR IGNORE INTO blobs (sha256, size, media_type, width, height, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO blobs (sha256, size, media_type, width, height, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (landed.sha256, landed.size, landed.media_type, landed.width, landed.height, uploaded_by, now_text())) == 1

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 from typing import Any, Callable
 
@@ -14,7 +13,7 @@ import msgspec
 
 from server.domain.actor import Actor
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.store import Tx
+from server.store import ConstraintViolation, Tx
 
 log = logging.getLogger("fieldops.mutations")
 
@@ -92,7 +91,7 @@ def apply_mutation(tx: Tx, actor: Actor, name: str, raw_args: Any, occurred_at: 
     args = decode_args(m, raw_args)
     try:
         return m.fn(tx, actor, args, occurred_at)
-    except sqlite3.IntegrityError as exc:
+    except ConstraintViolation as exc:
         # The schema caught what a rule did not (a reference to a site that does not exist, a duplicate):
         # the arguments are at fault, so it is a refusal, never a 500 or a jammed sync queue.
         log.warning("mutation %s refused by a constraint: %s", name, exc)

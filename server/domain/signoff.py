@@ -58,8 +58,9 @@ def keep_signature(tx: Tx, actor: Actor, wo: dict[str, Any], args: SignOff, serv
     """Store one sign-off attempt; False when this exact signature was stored before (a retried push)."""
     signed = to_rfc3339(parse_rfc3339(args.signed_at, "signed_at"))
     return tx.execute(
-        "INSERT OR IGNORE INTO signatures (work_order_id, signer_name, signature_sha256, accepted, comment, document_sha256,"
-        " server_document_sha256, signed_at, outcome, actor_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO signatures (work_order_id, signer_name, signature_sha256, accepted, comment, document_sha256,"
+        " server_document_sha256, signed_at, outcome, actor_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         # the table keeps "" for "no drawing" so a retried refusal still matches its first row (NULLs never do)
         (wo["id"], args.signer_name, args.signature_sha256 or "", int(args.accepted), args.comment or "", args.document_sha256,
          server_hash, signed, outcome, actor.id, now_text())) == 1

@@ -77,7 +77,7 @@ def salvage_target(tx: Tx, actor: Actor, work_order_id: str) -> dict[str, Any] |
 
 def was_dispatched_to(tx: Tx, user_id: str, work_order_id: str) -> bool:
     """Whether the order was ever sent to this technician (the dispatch events keep every assignment)."""
-    return tx.one("SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND json_extract(data, '$.technician_id') = ?",
+    return tx.one(f"SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND {tx.json_text('data', 'technician_id')} = ?",
                   (work_order_id, user_id)) is not None
 
 

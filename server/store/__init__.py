@@ -1,11 +1,15 @@
 """The store interface: a transaction (`Tx`) that domain code writes through, and `Store` that runs it.
 
-SQLite (sqlite.py) is the embedded default; a PostgreSQL backend implements the same two classes.
+SQLite (sqlite.py) is the embedded default; PostgreSQL (postgres.py) implements the same two classes.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Protocol, TypeVar
+
+from server.store.errors import ConstraintViolation, DatabaseError
+
+__all__ = ["Tx", "Store", "Row", "open_store", "DatabaseError", "ConstraintViolation"]
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -23,8 +27,15 @@ class Tx(Protocol):
     def one(self, sql: str, params: tuple | list | dict = ()) -> Row | None:
         """The first row or None."""
 
-    def insert(self, table: str, row: Row) -> None:
-        """Insert one row (columns from the dict's keys)."""
+    def insert(self, table: str, row: Row, returning: str | None = None) -> Any:
+        """Insert one row (columns from the dict's keys); with `returning`, answer that column of the new row
+        (a generated id: the portable counterpart of `last_insert_rowid()`)."""
+
+    def json_text(self, column: str, *path: str) -> str:
+        """The SQL expression for the text at `path` inside the JSON held in `column` (`None` when absent).
+
+        Domain SQL queries JSON columns only through this, so no dialect's JSON function appears outside the store.
+        """
 
 
 class Store(Protocol):
@@ -40,7 +51,12 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(path: str) -> Store:
+def open_store(location: str) -> Store:
+    """The store at `location`: a `postgresql://` URL (FIELDOPS_DATABASE_URL), else the path of a SQLite file."""
+    if location.startswith(("postgresql://", "postgres://")):
+        from server.store.postgres import PostgresStore
+
+        return PostgresStore(location)
     from server.store.sqlite import SQLiteStore
 
-    return SQLiteStore(path)
+    return SQLiteStore(location)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from server.clock import now_text
 from server.errors import Unavailable
+from server.store.errors import DatabaseError
 
 log = logging.getLogger("fieldops.store")
 
@@ -36,6 +37,8 @@ RETRY_AFTER_S = 60
 
 def storage_failure(exc: BaseException) -> Unavailable | None:
     """The 503 a database or file error stands for, or None when it is not a storage failure."""
+    if isinstance(exc, DatabaseError) and exc.__cause__ is not None:
+        exc = exc.__cause__  # the driver's error the store wrapped
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
         primary = code & 0xFF if isinstance(code, int) else None

@@ -22,12 +22,14 @@ def migrate(tx: Any) -> list[str]:
     done = {row["name"] for row in tx.query("SELECT name FROM schema_migrations")}
     applied = []
     folder = resources.files("server.store") / "migrations"
+    # A backend may respell the schema words of the migrations that shipped before it (postgres.py `schema_sql`).
+    dialect = getattr(tx, "schema_sql", lambda statement: statement)
     for name in migration_names():
         if name in done:
             continue
         script = (folder / name).read_text(encoding="utf-8")
         for statement in _statements(script):
-            tx.execute(statement)
+            tx.execute(dialect(statement))
         tx.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (name, now_text()))
         applied.append(name)
     return applied

@@ -6,17 +6,19 @@ writes that queue up while one commits share the next transaction (each in its o
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import sqlite_utils
 
 from server.clock import now_text
 from server.errors import AppError
+from server.store.errors import ConstraintViolation, DatabaseError
 from server.store.guard import FileIdentity, free_space_problem, mark_existing, refuse_if_lost, storage_failure
 from server.store.migrate import migrate
 
@@ -51,26 +53,45 @@ class SQLiteTx:
         self.conn = conn
 
     def execute(self, sql: str, params: Any = ()) -> int:
-        return self.conn.execute(sql, params).rowcount
+        with _store_errors():
+            return self.conn.execute(sql, params).rowcount
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        return [dict(row) for row in self.conn.execute(sql, params)]
+        with _store_errors():
+            return [dict(row) for row in self.conn.execute(sql, params)]
 
     def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
-        row = self.conn.execute(sql, params).fetchone()
+        with _store_errors():
+            row = self.conn.execute(sql, params).fetchone()
         return dict(row) if row is not None else None
 
-    def insert(self, table: str, row: dict[str, Any]) -> None:
-        key = (table, tuple(row))
+    def insert(self, table: str, row: dict[str, Any], returning: str | None = None) -> Any:
+        key = (table, tuple(row), returning)
         sql = _INSERTS.get(key)
         if sql is None:
             cols = ", ".join(f'"{c}"' for c in row)
             marks = ", ".join("?" for _ in row)
-            sql = _INSERTS[key] = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})'
-        self.conn.execute(sql, tuple(row.values()))
+            sql = _INSERTS[key] = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})' + (f' RETURNING "{returning}"' if returning else "")
+        with _store_errors():
+            cursor = self.conn.execute(sql, tuple(row.values()))
+            return cursor.fetchone()[0] if returning else None
+
+    def json_text(self, column: str, *path: str) -> str:
+        return f"json_extract({column}, '$.{'.'.join(path)}')"
 
 
-_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    """The driver's errors as the store's own (server/store/errors.py); the sqlite3 error stays the cause."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise ConstraintViolation(str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise DatabaseError(str(exc)) from exc
+
+
+_INSERTS: dict[tuple[str, tuple[str, ...], str | None], str] = {}
 
 
 def _connect(path: str, readonly: bool = False) -> sqlite3.Connection:
@@ -125,6 +146,8 @@ class SQLiteStore:
             failure = storage_failure(item.error)
             if failure is not None:
                 raise failure from item.error
+            if isinstance(item.error, sqlite3.Error):  # BEGIN or COMMIT failed: outside any statement of the work
+                raise DatabaseError(str(item.error)) from item.error
             raise item.error
         return item.result
 
@@ -177,10 +200,12 @@ class SQLiteStore:
                 return work(SQLiteTx(conn))
             finally:
                 conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, DatabaseError) as exc:
             failure = storage_failure(exc)
             if failure is not None:
                 raise failure from exc
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseError(str(exc)) from exc
             raise
 
     def health(self) -> AppError | None:
