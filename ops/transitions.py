@@ -18,10 +18,14 @@ SECTION = re.compile(r"(// generated:status-rules[^\n]*\n).*?(// /generated:stat
 
 
 def status_table() -> str:
-    from server.domain.status_rules import ALLOWED_FROM
+    from server.domain.status_rules import ALLOWED_FROM, UNPRICED_CATEGORIES, UNPRICED_FROM
 
     lines = ["const FROM = {"]
     lines += [f"  {step}: {json.dumps(list(statuses))}," for step, statuses in ALLOWED_FROM.items()]
+    lines.append("};")
+    lines.append(f"export const UNPRICED_CATEGORIES = {json.dumps(list(UNPRICED_CATEGORIES))};")
+    lines.append("const UNPRICED_FROM = {")
+    lines += [f"  {step}: {json.dumps(list(statuses))}," for step, statuses in UNPRICED_FROM.items()]
     lines.append("};")
     return "\n".join(lines)
 

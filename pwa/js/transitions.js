@@ -17,11 +17,19 @@ const FROM = {
   call_back: ["completed", "signed_off", "disputed", "closed"],
   cancel: ["new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"],
 };
+export const UNPRICED_CATEGORIES = ["help", "emergency"];
+const UNPRICED_FROM = {
+  complete: ["on_site", "in_progress"],
+};
 // /generated:status-rules
+
+/* Calls for help and emergencies: no price to agree, no cleanup photo, nothing the customer must sign. */
+export const isUnpriced = (order) => UNPRICED_CATEGORIES.includes(order?.category);
 
 function requireStatus(order, name) {
   if (!order) throw new LocalRuleError("not_found", "order not in replica");
-  if (FROM[name] && !FROM[name].includes(order.status)) {
+  const from = isUnpriced(order) && UNPRICED_FROM[name] ? UNPRICED_FROM[name] : FROM[name];
+  if (from && !from.includes(order.status)) {
     throw new LocalRuleError("invalid_transition", `${name} from ${order.status}`);
   }
 }
@@ -79,10 +87,10 @@ export function applyMutation(current, mutation, actor) {
       o.photos = [...(o.photos || []), { sha256: args.sha256, kind: args.kind, taken_at: args.taken_at }];
       break;
     case "complete":
-      if (!(o.photos || []).some((p) => p.kind === "cleanup")) {
+      if (!isUnpriced(o) && !(o.photos || []).some((p) => p.kind === "cleanup")) {
         throw new LocalRuleError("cleanup_photo_required", "a cleanup photo is needed first");
       }
-      Object.assign(o, { status: "completed", summary: args.summary, completed_at: at });
+      Object.assign(o, { status: "completed", summary: args.summary, completed_at: at, people_present: (args.people_present || "").trim() || null });
       break;
     case "sign_off":
       o.status = args.accepted ? "signed_off" : "disputed";
@@ -95,7 +103,7 @@ export function applyMutation(current, mutation, actor) {
     case "call_back":
       o.call_backs = [...(o.call_backs || []), { actor_id: actor?.id ?? null, reached: args.reached, satisfied: args.satisfied ?? null,
         comment: args.comment ?? "", occurred_at: at }];
-      if (args.reached) { o.called_back_at = o.called_back_at || at; if (o.status === "signed_off") { o.status = "closed"; o.closed_at = at; } }
+      if (args.reached) { o.called_back_at = o.called_back_at || at; if (o.status === "signed_off" || (o.status === "completed" && isUnpriced(o))) { o.status = "closed"; o.closed_at = at; } }
       break;
     case "cancel": o.status = "cancelled"; o.cancel_reason = args.reason; break;
     case "set_harm_ongoing": o.harm_ongoing_since = args.ongoing ? (o.harm_ongoing_since || at) : null; break;

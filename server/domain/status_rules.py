@@ -26,3 +26,18 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "cancel": ("new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"),
 }
 
+
+# Calls for help and emergencies (DOMAIN.md "求助"): nothing to pay and often no customer present, so there is no
+# scope and price to agree. The technician completes them straight from on site (what was done, photos, who was
+# there); in_progress stays allowed for the rare one where a price was agreed after all.
+UNPRICED_CATEGORIES: tuple[str, ...] = ("help", "emergency")
+UNPRICED_FROM: dict[str, tuple[str, ...]] = {
+    "complete": ("on_site", "in_progress"),
+}
+
+
+def allowed_from(step: str, category: str | None) -> tuple[str, ...]:
+    """The statuses `step` may start from for an order of this category."""
+    if category in UNPRICED_CATEGORIES and step in UNPRICED_FROM:
+        return UNPRICED_FROM[step]
+    return ALLOWED_FROM[step]

@@ -18,7 +18,7 @@ from server.store import Tx
 
 # Keys that hold a customer's name or phone wherever they sit in a rendered order: the reporter, the consent,
 # the signature, and audit event data (a refused step keeps its arguments under `args`, at any depth).
-CUSTOMER_KEYS = frozenset({"customer_name", "signer_name", "reporter_name", "reporter_phone"})
+CUSTOMER_KEYS = frozenset({"customer_name", "signer_name", "reporter_name", "reporter_phone", "people_present"})
 # Masked values stay strings (wire types never change); `customer_visible: false` on the order says they are hidden.
 MASKED = ""
 REDACTED = {"name": MASKED, "phone": MASKED}
@@ -49,6 +49,7 @@ def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Map
             "complaint_level": wo["complaint_level"], "rework_of": wo["rework_of"], "requested_at": wo["requested_at"],
             "assignee_id": wo["assignee_id"], "scope": wo["scope"], "labor_fee": wo["labor_fee"], "material_fee": wo["material_fee"],
             "consent": json.loads(wo["consent"]) if wo["consent"] else None, "summary": wo["summary"],
+            "people_present": wo.get("people_present"),
             "photos": [{"sha256": p["sha256"], "kind": p["kind"], "taken_at": p["taken_at"], "pending": bool(p["pending"])} for p in photos],
             "notes": notes,
             "signature": _signature(tx, wid, wo["signature"]),
@@ -129,7 +130,10 @@ CUSTOMER_PARTS = ("reporter", "consent", "signature", "events")
 
 
 def _hide_customer(view: dict[str, Any]) -> dict[str, Any]:
-    return {**view, **{part: mask_customer({part: view[part]})[part] for part in CUSTOMER_PARTS if part in view}}
+    hidden = {**view, **{part: mask_customer({part: view[part]})[part] for part in CUSTOMER_PARTS if part in view}}
+    if hidden.get("people_present") is not None:
+        hidden["people_present"] = MASKED  # who was there may name the resident
+    return hidden
 
 
 def mask_customer(value: Any) -> Any:

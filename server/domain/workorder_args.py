@@ -98,6 +98,8 @@ class AttachPhoto(msgspec.Struct, forbid_unknown_fields=True):
 class Complete(msgspec.Struct, forbid_unknown_fields=True):
     work_order_id: str
     summary: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    # Who was there (a call for help or an emergency, often with no customer): names or roles, as the technician saw them.
+    people_present: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
 
 
 class Defer(msgspec.Struct, forbid_unknown_fields=True):

@@ -20,7 +20,7 @@ from server.domain.policy import policy
 from server.domain.registry import Ref, mutator
 from server.domain.schedule import require_guard_may_dispatch
 from server.domain.targets import snapshot_for
-from server.domain.status_rules import ALLOWED_FROM
+from server.domain.status_rules import ALLOWED_FROM, UNPRICED_CATEGORIES, allowed_from
 from server.errors import Conflict, Invalid, NotFound
 from server.ids import check_object_id
 from server.store import Tx
@@ -290,13 +290,21 @@ def complete(tx: Tx, actor: Actor, args: a.Complete, occurred_at: datetime) -> R
     """Work done and the site cleaned: needs at least one `cleanup` photo."""
     wo = load_order(tx, actor, args.work_order_id)
     require_assignee(actor, wo, "complete this order")
-    if wo["status"] not in ALLOWED_FROM["complete"]:
+    if wo["status"] not in allowed_from("complete", wo["category"]):
         raise refuse_status(wo, "complete")
-    if not has_cleanup_photo(tx, wo["id"]):
+    unpriced = wo["category"] in UNPRICED_CATEGORIES
+    # The cleanup photo proves a customer's unit was left clean after repair work; a call for help or an
+    # emergency (a fall, a fire alarm, a flooded plant room) has no such step, so its photos are optional.
+    if not unpriced and not has_cleanup_photo(tx, wo["id"]):
         raise Conflict("attach a photo of the cleaned-up site (kind cleanup) before completing", code="cleanup_photo_required")
     occurred = step_time(wo, occurred_at)
+    present = (args.people_present or "").strip() or None
+    data: dict[str, Any] = {"summary": args.summary}
+    if present is not None:
+        data["people_present"] = present
     return transition(tx, actor, wo, "complete", "completed", occurred_at,
-                      {"summary": args.summary, "completed_at": occurred, "completion_recorded_at": now_text()}, {"summary": args.summary})
+                      {"summary": args.summary, "completed_at": occurred, "completion_recorded_at": now_text(),
+                       "people_present": present}, data)
 
 
 @mutator("defer", a.Defer, {"dispatcher", "supervisor", "technician"}, salvage=keep_refused_step("defer"), upgrade=wo_alias)
@@ -325,7 +333,9 @@ def call_back(tx: Tx, actor: Actor, args: a.CallBack, occurred_at: datetime) -> 
     if args.reached:
         if wo["called_back_at"] is None:
             changes["called_back_at"] = occurred
-        if wo["status"] == "signed_off":
+        # a call for help or an emergency has nothing the customer must sign: reaching them closes it once done
+        closable = wo["status"] == "signed_off" or (wo["status"] == "completed" and wo["category"] in UNPRICED_CATEGORIES)
+        if closable:
             to, changes["closed_at"] = "closed", occurred
     data = {"reached": args.reached, "satisfied": args.satisfied, "comment": args.comment}
     return record(tx, actor, wo, "call_back", occurred, {"status": to, **changes}, {"from": wo["status"], "to": to, **data})
