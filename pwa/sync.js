@@ -8,6 +8,13 @@ import { uploadPendingBlobs } from "./js/tus-upload.js";
 
 const SYNC_EVERY_MS = 30_000; // a phone in a basement retries often enough to catch a brief signal
 const SENT_KEPT = 500;        // pushed mutations kept to map later rejections back to their order
+/* After a failed attempt the next comes sooner than the regular poll, then backs off: a server restarting
+   is back within seconds, one that is down for long is not hammered by every phone of the site. */
+export const RETRY_AFTER_MS = [5_000, 15_000, 30_000, 60_000];
+/* One request of a sync (a push page, a pull, a tus chunk) that has not answered by then has failed: a
+   server that accepts the connection and never answers (hung, or a captive portal) must not keep the bar
+   saying "sending" for minutes. A 500-step push page is ~200 KB, well inside this on a weak 3G signal. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 export const channel = typeof BroadcastChannel !== "undefined" ? new BroadcastChannel("fieldops-sync") : null;
 const listeners = new Set();
 
@@ -16,6 +23,23 @@ function announce(state) {
   for (const fn of listeners) fn(state);
   channel?.postMessage({ type: "changed", state });
 }
+
+/* Why the last attempt failed, in terms a person can act on (the bar words it):
+   offline — the device has no network; unreachable — no answer from the server (stopped, or the network
+   between is down); server_down — the server answered that it cannot work now (5xx); signed_out — the
+   token is no longer valid (sign in again: the queue stays); refused — the server would not take this
+   request (a 4xx other than 401), with its code. */
+export function failureReason(err) {
+  if (typeof navigator !== "undefined" && navigator.onLine === false) return { reason: "offline" };
+  if (err instanceof ApiError) {
+    if (err.status === 401) return { reason: "signed_out", code: err.code };
+    if (err.status >= 500) return { reason: "server_down", code: err.code, status: err.status };
+    return { reason: "refused", code: err.code, status: err.status, message: err.message };
+  }
+  return { reason: "unreachable" }; // fetch's TypeError, or our timeout's abort
+}
+
+let failures = 0; // attempts failed in a row, for the back-off
 channel && (channel.onmessage = (e) => { if (e.data?.type === "changed") for (const fn of listeners) fn(e.data.state); });
 
 export async function clientId() {
@@ -73,7 +97,7 @@ async function push() {
     const body = { client_id: await clientId(), client_time: nowIso(), mutations: outbox.slice(start, start + PUSH_PAGE) };
     let result;
     try {
-      result = await api("/sync/push", { method: "POST", body });
+      result = await api("/sync/push", { method: "POST", body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (err) {
       if (err instanceof ApiError && err.code === "mutation_gap") { await renumberAfterGap(); return; }
       throw err;
@@ -95,7 +119,7 @@ async function acknowledge(lastId) {
 /* The server knows fewer mutations than we think it acknowledged (restored backup, wiped client
    row): renumber what is pending right after its last id rather than lose it. */
 async function renumberAfterGap() {
-  const pulled = await api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie: null } });
+  const pulled = await api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie: null }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   await transact(["outbox", "meta"], "readwrite", async (s) => {
     const rows = await promised(s.outbox.getAll());
     s.outbox.clear();
@@ -108,31 +132,41 @@ async function renumberAfterGap() {
 async function pull() {
   let cookie = (await getMeta("cookie")) ?? null;
   let res;
+  const ask = async () => api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie },
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   try {
-    res = await api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie } });
+    res = await ask();
   } catch (err) {
     // A cookie the server no longer honours (another user, restored server): start over with everything.
     if (!(err instanceof ApiError && err.code === "invalid_cookie")) throw err;
     cookie = null;
-    res = await api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie } });
+    res = await ask();
   }
   await acknowledge(res.last_mutation_id);
+  const orders = new Set();
   await transact(["base", "replica", "outbox", "meta", "sent", "rejections"], "readwrite", async (s) => {
     if (cookie === null) s.base.clear();
     for (const op of res.patch) {
       if (op.op === "put") s.base.put({ type: op.type, id: op.id, value: op.value });
       else s.base.delete([op.type, op.id]);
+      if (op.type === "work_order") orders.add(op.id);
     }
+    const patched = new Map(res.patch.filter((op) => op.op === "put").map((op) => [`${op.type}/${op.id}`, op.value]));
     for (const r of res.rejections) {
       const sent = await promised(s.sent.get(r.mutation_id));
       const target = sent ? targetOf(sent) : null;
+      // the order as the server has it now, beside the refusal: the app says "the order is deferred" in the
+      // reader's words from this, not from the server's English sentence
+      const now = target ? patched.get(`${target[0]}/${target[1]}`) ?? (await promised(s.base.get(target)))?.value : null;
       s.rejections.put({ ...r, args: sent?.args ?? null, type: target?.[0] ?? null, object_id: target?.[1] ?? null,
-        seen: false, received_at: res.server_time });
+        order_status: now?.status ?? null, seen: false, received_at: res.server_time });
+      if (target?.[0] === "work_order") orders.add(target[1]);
     }
     await rebase(s);
     s.meta.put(res.cookie, "cookie");
     s.meta.put({ server_time: res.server_time, local_time: Date.now() }, "last_pull");
   });
+  return { orders: [...orders], rejected: res.rejections.length };
 }
 
 /* replica = server state + every still-pending outbox mutation re-applied in order. */
@@ -152,22 +186,35 @@ export function syncNow() {
   // a step queued while a sync runs must not wait for the timer: sync again right after
   if (running) return running.then(() => syncNow());
   running = (async () => {
-    if (!(await getMeta("auth"))?.token) return { state: "signed_out" };
+    if (!(await getMeta("auth"))?.token) { announce({ signedOut: true, sending: false }); return { state: "signed_out" }; }
     const work = async (lock) => {
       if (lock === null) return { state: "other_tab" };
-      announce({ syncing: true });
+      const before = (await listOutbox()).length;
       try {
+        // "sending" is said only while our steps or photos are on the wire, not while we merely poll
+        const unsent = await pendingCounts();
+        if (unsent.total + unsent.blobs) announce({ sending: true });
         await push();
-        await uploadPendingBlobs();
-        await pull();
+        await uploadPendingBlobs({ timeoutMs: REQUEST_TIMEOUT_MS });
+        announce({ sending: false });
+        const pulled = await pull();
         await setMeta("last_sync_ok", Date.now());
+        failures = 0;
         const counts = await pendingCounts();
-        announce({ ok: true, signedOut: false, ...counts });
+        // changed: something the screens show is different now (a step acknowledged, the server's news, a refusal)
+        const changed = pulled.orders.length > 0 || counts.total !== before;
+        announce({ ok: true, sending: false, failure: null, retryAt: null, signedOut: false, changed, orders: pulled.orders, ...counts });
         return { state: "ok", ...counts };
       } catch (err) {
         // an expired token must not lock a technician out of offline work: keep going, ask to sign in
-        announce({ ok: false, error: err.message, offline: !(err instanceof ApiError), signedOut: err.status === 401 });
-        return { state: "failed", error: err };
+        failures += 1;
+        const failure = failureReason(err);
+        const delay = RETRY_AFTER_MS[Math.min(failures, RETRY_AFTER_MS.length) - 1];
+        // offline: the `online` event retries; signed out: nothing to retry until the person signs in again
+        const retryAt = ["offline", "signed_out"].includes(failure.reason) ? null : Date.now() + delay;
+        if (retryAt) scheduleSync(delay);
+        announce({ ok: false, sending: false, failure, retryAt, signedOut: failure.reason === "signed_out" });
+        return { state: "failed", error: err, failure };
       }
     };
     if (navigator.locks) return navigator.locks.request("fieldops-sync", { ifAvailable: true }, work);
@@ -179,8 +226,8 @@ export function syncNow() {
 export function scheduleSync(delayMs = SYNC_EVERY_MS) {
   clearTimeout(timer);
   timer = setTimeout(async () => {
-    if (navigator.onLine !== false) await syncNow();
-    scheduleSync();
+    const result = navigator.onLine !== false ? await syncNow() : null;
+    if (result?.state !== "failed") scheduleSync(); // a failed attempt scheduled its own, sooner retry
   }, delayMs);
 }
 

@@ -4,11 +4,10 @@ import { setLanguage, initialLanguage, t, translateTree } from "./i18n.js";
 import { getMeta, setMeta, listOutbox } from "./db.js";
 import { startSyncTriggers, onSyncChange, pendingCounts, syncNow } from "../sync.js";
 import { routes, homeFor } from "./routes.js";
+import { showSyncState, syncState } from "./sync-bar.js";
 
 const screen = document.getElementById("screen");
-const syncStateEl = document.querySelector("[data-testid=sync-state]");
-let lastSync = {};
-let typing = false;
+let drawing = false; // someone drew on a pad of this screen (a consent signature): a redraw would wipe it
 
 export async function currentUser() {
   const auth = await getMeta("auth");
@@ -20,35 +19,67 @@ export async function render() {
   const user = await currentUser();
   let path = location.hash.replace(/^#/, "") || "/";
   if (!user && !path.startsWith("/login")) path = "/login";
-  if (user && (path === "/" || (path === "/login" && !lastSync.signedOut))) path = homeFor(user);
+  if (user && (path === "/" || (path === "/login" && !wantsSignIn()))) path = homeFor(user);
   const [, name, ...rest] = path.split("/");
   const show = routes[name] || routes.login;
   // nobody to sign out on the login screen (a device signed out with unsent steps still has a user)
   document.querySelector("[data-testid=logout]").hidden = !user || show === routes.login;
-  typing = false;
+  drawing = false;
   screen.dataset.route = name;
   document.body.dataset.route = name;
   await show(screen, { user, params: rest.map(decodeURIComponent) });
   translateTree(screen);
 }
 
-/* The plain line every screen shows: unsent count, or "everything synced". */
-async function showSyncState(state = lastSync) {
-  lastSync = { ...lastSync, ...state };
-  const counts = await pendingCounts();
-  const unsent = counts.total + counts.blobs;
-  let text, kind;
-  if (lastSync.signedOut) { text = t("sync.sign_in_again", { n: unsent }); kind = "pending"; }
-  else if (lastSync.syncing && unsent) { text = t("sync.sending", { n: unsent }); kind = "busy"; }
-  else if (unsent) { text = t(navigator.onLine ? "sync.pending" : "sync.pending_offline", { n: unsent }); kind = "pending"; }
-  else if (lastSync.ok === false && !navigator.onLine) { text = t("sync.offline"); kind = "pending"; }
-  else { text = t("sync.all_synced"); kind = "ok"; }
-  syncStateEl.textContent = text;
-  syncStateEl.onclick = lastSync.signedOut ? () => { location.hash = "#/login"; } : null;
-  syncStateEl.dataset.state = kind;
-  syncStateEl.dataset.pending = String(unsent);
-  document.dispatchEvent(new CustomEvent("fieldops:pending", { detail: counts }));
+/* A signed-in user opens the sign-in form only to renew a token the server no longer takes. */
+const wantsSignIn = () => syncState().signedOut || syncState().failure?.reason === "signed_out";
+
+/* The bar, and a waiting update that may apply once nothing is unsent. */
+async function refreshBar(news) {
+  await showSyncState(news);
   maybeApplyUpdate();
+}
+
+/* What the person has typed and not saved yet, by field (testid or name), so a redraw with fresh data puts it
+   back. Kept as they type, not read at redraw time: a redraw loads its data first, and what is typed meanwhile
+   must survive too. A submitted form's fields are dropped (saved), and leaving the screen drops everything. */
+const typed = new Map();
+const fieldKey = (el) => el.dataset?.testid || el.name || null;
+function keepTyped(e) {
+  const el = e.target;
+  const key = fieldKey(el);
+  if (!key || !["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) || el.type === "file") return;
+  typed.set(key, { value: el.value, checked: el.checked });
+}
+let submitted = []; // the fields of the form last submitted: saved (dropped) once its step is queued
+function noteSubmitted(e) { submitted = [...(e.target.elements || [])].map(fieldKey).filter(Boolean); }
+function dropSaved() { for (const key of submitted) typed.delete(key); submitted = []; }
+
+function restoreTyped(focusKey) {
+  const find = (key) => screen.querySelector(`[data-testid="${CSS.escape(key)}"]`) || screen.querySelector(`[name="${CSS.escape(key)}"]`);
+  for (const [key, f] of typed) {
+    const el = find(key);
+    if (!el) continue; // the form is gone: the order moved on (a refusal, the office changed it)
+    if (["checkbox", "radio"].includes(el.type)) el.checked = f.checked; else el.value = f.value;
+  }
+  const el = focusKey && find(focusKey);
+  if (el && typed.has(focusKey)) {
+    el.focus();
+    if ("setSelectionRange" in el) { try { el.setSelectionRange(el.value.length, el.value.length); } catch (_) { /* not a text field */ } }
+  }
+}
+
+/* Fresh data from a sync redraws the screen at once (a refused step shows, the badge clears), keeping what is
+   typed; never the sign-off (the customer signs exactly the document they were shown), and not over a pad being
+   drawn on unless the order under it changed. */
+async function redrawAfterSync(state) {
+  if (!state.ok || !state.changed || screen.dataset.route === "sign") return;
+  const [, route, id] = location.hash.replace(/^#/, "").split("/");
+  const shownChanged = route === "job" && (state.orders || []).includes(decodeURIComponent(id || ""));
+  if (drawing && !shownChanged) return;
+  const focused = screen.contains(document.activeElement) ? fieldKey(document.activeElement) : null;
+  await render();
+  restoreTyped(focused);
 }
 
 /* A new service worker waits while anything is unsent; it takes over when the outbox is empty,
@@ -98,26 +129,28 @@ async function boot() {
     const auth = await getMeta("auth");
     if (auth) await setMeta("auth", { ...auth, lang: select.value }); // the service worker words its notifications by it
     await render();
-    showSyncState();
+    refreshBar();
   });
   document.querySelector("[data-testid=logout]").addEventListener("click", async () => {
     await setMeta("auth", { user: (await getMeta("auth"))?.user, token: null, signed_out: true });
     location.hash = "#/login";
+    refreshBar(); // unsent steps stay queued for this user: the bar says so
   });
   document.querySelector("[data-testid=update-apply]").addEventListener("click", () => maybeApplyUpdate(true));
-  addEventListener("hashchange", render);
-  addEventListener("online", () => showSyncState());
-  addEventListener("offline", () => showSyncState({ ok: false }));
-  // fresh data re-renders the screen, but never under someone typing (that would wipe the form)
-  // and never the sign-off: the customer signs exactly the document they were shown
-  screen.addEventListener("input", () => { typing = true; });
-  onSyncChange(async (state) => { await showSyncState(state); if (state.ok && !typing && screen.dataset.route !== "sign") render(); });
-  document.addEventListener("fieldops:changed", () => showSyncState());
+  addEventListener("hashchange", async () => { typed.clear(); await render(); refreshBar(); }); // the bar's sign-in link hides on the form
+  addEventListener("online", () => refreshBar());
+  addEventListener("offline", () => refreshBar());
+  screen.addEventListener("pointerdown", (e) => { if (e.target.tagName === "CANVAS") drawing = true; });
+  screen.addEventListener("input", keepTyped);
+  screen.addEventListener("change", keepTyped);
+  screen.addEventListener("submit", noteSubmitted, true); // before the form's own handler queues the step
+  onSyncChange(async (state) => { await refreshBar(state); await redrawAfterSync(state); });
+  document.addEventListener("fieldops:changed", () => { dropSaved(); refreshBar(); }); // screens say so after queueing a step
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").then(watchForUpdates).catch((e) => console.warn("sw", e));
   }
   await render();
-  await showSyncState();
+  await refreshBar();
   protectStorage().catch(() => {});
   startSyncTriggers();
   window.fieldops = { syncNow, pendingCounts, render, ready: true };

@@ -83,7 +83,8 @@ export function orderFacts(o, names) {
     o.scope ? fact(t("order.scope"), o.scope) : null,
     o.labor_fee !== null && o.labor_fee !== undefined ? fact(t("order.fees"),
       `${t("order.labor_fee")} ${formatFen(o.labor_fee)} · ${t("order.material_fee")} ${formatFen(o.material_fee || 0)}`) : null,
-    fact(t("order.summary"), o.summary));
+    fact(t("order.summary"), o.summary),
+    fact(t("tech.unpriced.present"), o.people_present, "fact-people-present"));
 }
 
 /* What a step of the audit trail says, in the reader's language. */

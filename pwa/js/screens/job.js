@@ -11,9 +11,10 @@ import { uuid7 } from "../uuid7.js";
 import { yuanToFen } from "../money.js";
 import { resizePhoto } from "../photo-resize.js";
 import { storeBlob } from "../tus-upload.js";
-import { LocalRuleError } from "../transitions.js";
+import { LocalRuleError, isUnpriced } from "../transitions.js";
+import { refusalList } from "../refusals.js";
 import { SignaturePad } from "../signature-pad.js";
-import { statusChip, pendingBadge, rejectionsFor, rejectionList, markRejectionsSeen, receiptLink, namesOf, orderFacts,
+import { statusChip, pendingBadge, rejectionsFor, markRejectionsSeen, receiptLink, namesOf, orderFacts,
   deferredNote, harmNote, timelineSection, photoGallery, consentAndSignature, callBackHistory, conflictLine, tOr, stillOn } from "../order-view.js";
 
 const PHOTO_KINDS = ["before", "after", "cleanup", "damage"];
@@ -57,12 +58,16 @@ export async function showJob(root, { params, user }) {
   }
 
   const sections = [];
+  // a call for help or an emergency: nothing to pay, often nobody to sign; ask only what was done and who was there
+  const unpriced = isUnpriced(o);
   if (mine && o.status === "dispatched") sections.push(h("button", { class: "primary big", testid: "accept", onclick: () => step("accept", {}) }, t("job.accept")));
   if (mine && o.status === "accepted") sections.push(h("button", { class: "primary big", testid: "arrive", onclick: () => step("arrive", {}) }, t("job.arrive")));
-  if (mine && o.status === "on_site") sections.push(scopeForm(id, step, message));
+  if (mine && o.status === "on_site" && !unpriced) sections.push(scopeForm(id, step, message));
   if ((mine || user.role === "guard") && ["on_site", "in_progress", "completed"].includes(o.status)) sections.push(photoForm(id, step, message));
-  if (mine && o.status === "in_progress") sections.push(completeForm(o, step));
-  if (mine && ["completed", "disputed"].includes(o.status)) {
+  if (mine && o.status === "in_progress" && !unpriced) sections.push(completeForm(o, step));
+  if (mine && ["on_site", "in_progress"].includes(o.status) && unpriced) sections.push(unpricedCompleteForm(o, step));
+  if (mine && o.status === "completed" && unpriced) sections.push(unpricedDone(o));
+  else if (mine && ["completed", "disputed"].includes(o.status)) {
     // disputed: once things are put right the customer may sign again (a new sign-off)
     sections.push(h("a", { href: `#/sign/${encodeURIComponent(id)}${o.status === "disputed" ? "/again" : ""}`, class: "button primary big", testid: "hand-to-customer" },
       t(o.status === "disputed" ? "office.sign_again" : "job.hand_to_customer")));
@@ -81,7 +86,7 @@ export async function showJob(root, { params, user }) {
       row.conflict ? h("span", { class: "badge conflict", testid: "local-conflict" }, t("job.local_conflict")) : null),
     deferredNote(o), harmNote(o),
     orderFacts(o, names),
-    rejectionList(rejections),
+    refusalList(rejections),
     office ? openConflicts(o, names) : null,
     message,
     sections,
@@ -91,7 +96,10 @@ export async function showJob(root, { params, user }) {
     (o.call_backs || []).length ? [h("h2", {}, t("office.callback_history")), callBackHistory(o, names)] : null,
     notesSection(o, step, names),
     navigator.onLine ? timelineSection(id, names) : h("p", { class: "empty", testid: "timeline-offline" }, t("office.timeline_offline"))));
-  if (rejections.length) markRejectionsSeen(id);
+  if (rejections.some((r) => !r.seen)) {
+    // read here: the bar stops pointing at this order
+    markRejectionsSeen(id).then(() => document.dispatchEvent(new CustomEvent("fieldops:changed")));
+  }
 }
 
 /* Technicians of the order's site only, each with what they already hold, least loaded first. */
@@ -209,6 +217,26 @@ function completeForm(o, step) {
     hasCleanup ? null : h("p", { class: "hint warn", testid: "cleanup-needed" }, t("error.cleanup_photo_required")),
     h("label", {}, t("order.summary"), summary),
     h("button", { type: "submit", class: "primary big", testid: "complete", disabled: !hasCleanup }, t("complete.submit")));
+}
+
+/* Help and emergencies: what was done and who was there; photos come from the photo form above, none required. */
+function unpricedCompleteForm(o, step) {
+  const summary = h("textarea", { name: "summary", required: true, rows: 3, testid: "summary" });
+  const present = h("input", { name: "people_present", testid: "people-present", autocomplete: "off" });
+  return h("form", { class: "card", testid: "unpriced-complete-form", onsubmit: (e) => { e.preventDefault();
+    step("complete", { summary: summary.value.trim(), people_present: present.value.trim() || null }); } },
+  h("h2", {}, t(`tech.unpriced.title.${o.category}`)),
+  h("p", { class: "hint", testid: "unpriced-hint" }, t("tech.unpriced.hint")),
+  h("label", {}, t("tech.unpriced.summary"), summary),
+  h("label", {}, t("tech.unpriced.present"), h("span", { class: "hint" }, t("tech.unpriced.present_hint")), present),
+  h("button", { type: "submit", class: "primary big", testid: "complete" }, t("tech.unpriced.submit")));
+}
+
+/* Done: nothing for anyone to sign; a person who was there may still sign the record if they wish. */
+function unpricedDone(o) {
+  return h("div", { class: "card", testid: "unpriced-done" },
+    h("p", {}, t("tech.unpriced.done")),
+    o.people_present ? h("a", { href: `#/sign/${encodeURIComponent(o.id)}`, class: "button", testid: "hand-to-customer" }, t("tech.unpriced.may_sign")) : null);
 }
 
 function deferForm(step) {
