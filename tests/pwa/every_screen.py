@@ -30,6 +30,7 @@ SCREENS: list[Screen] = [
     Screen("tech", "#/jobs", "[data-testid=job-item]"),
     Screen("tech", "#/job/{in_progress}", "[data-testid=job-screen][data-status=in_progress]"),
     Screen("tech", "#/job/{accepted}", "[data-testid=job-screen][data-status=accepted]"),
+    Screen("tech", "#/job/{help_on_site}", "[data-testid=unpriced-complete-form]"),  # a call for help: no price, who was there
     Screen("tech", "#/sign/{completed}", "[data-testid=sign-off-screen]"),
     Screen("tech", "#/job/{signed_off}", "[data-testid=job-screen][data-status=signed_off]"),
     Screen("tech", "#/report", "[data-testid=report-site]"),
@@ -57,6 +58,8 @@ def world_for_screens(server: LiveServer, publisher) -> dict[str, str]:
                                priority="urgent"),
         "in_progress": walk.order("Door lock jammed", [("create", HOUR), ("dispatch", HOUR - 60), ("accept", HOUR - 90),
                                                        ("arrive", HOUR - 200), ("confirm_scope", HOUR - 300)]),
+        "help_on_site": walk.order("Resident fell in the lift lobby", [("create", 900), ("dispatch", 880), ("accept", 860), ("arrive", 600)],
+                                   category="help", help_kind="medical"),
         "completed": walk.order("Tap dripping", [("create", HOUR), ("dispatch", HOUR - 60), ("accept", HOUR - 90), ("arrive", HOUR - 200),
                                                  ("confirm_scope", HOUR - 300), ("cleanup_photo", 600), ("complete", 500)]),
         "signed_off": walk.order("Water heater replaced", [("create", 3 * HOUR), ("dispatch", 3 * HOUR - 60), ("accept", 3 * HOUR - 90),

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.live_server import LiveServer, new_order_args
 from tests.pwa.app_steps import outbox, sign_in, synced, wait_for_the_service_worker, wait_until
+from tests.pwa.axe_check import serious_violations, with_axe
 from tests.world import PASSWORD, World
 
 SHOTS = Path(__file__).parent / "screenshots"
@@ -123,7 +124,7 @@ def test_with_the_server_stopped_the_bar_says_it_cannot_reach_it_and_when_it_ret
     args = new_order_args("north", title="Stairwell light out", unit="2-301")
     office.ok("create_work_order", **args)
     office.ok("dispatch", work_order_id=args["id"], technician_id=tech_id)
-    ctx = browser.new_context(locale="zh-CN", viewport=PHONE)
+    ctx = with_axe(browser.new_context(locale="zh-CN", viewport=PHONE))
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -138,6 +139,7 @@ def test_with_the_server_stopped_the_bar_says_it_cannot_reach_it_and_when_it_ret
         shown = wait_bar(page, "offline", "unreachable", timeout_s=10)
         assert shown["text"] == "离线 · 1 条尚未发送", shown
         assert "连不上服务器" in shown["detail"] and "秒后" in shown["detail"], shown
+        assert serious_violations(page) == []
         shot(page, "sync-bar-server-down-phone-zh-CN.png")
         attempts = page.evaluate("window.__requests.filter((r) => r.url.includes('sync/push')).length")
         # it retries by itself, at the time it said, and says so again: never "sending" with nothing on the wire
@@ -158,7 +160,7 @@ def test_with_the_server_stopped_the_bar_says_it_cannot_reach_it_and_when_it_ret
         shot(page, "sync-bar-server-down-tablet-en.png")
         page.select_option("[data-testid=language-switch]", "zh-CN")
 
-        server.start()
+        server.start(timeout_s=90)  # a loaded CI machine may take a while to bring it back
         page.click("[data-testid=sync-retry]")
         wait_bar(page, "ok", timeout_s=20)
         synced(page)
@@ -177,7 +179,7 @@ def test_signed_out_the_bar_offers_to_sign_in_again_and_the_queue_is_sent_as_tha
     args = new_order_args("north", title="Lift button stuck", unit="1-101")
     office.ok("create_work_order", **args)
     office.ok("dispatch", work_order_id=args["id"], technician_id=tech_id)
-    ctx = browser.new_context(locale="zh-CN", viewport=PHONE)
+    ctx = with_axe(browser.new_context(locale="zh-CN", viewport=PHONE))
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -192,6 +194,7 @@ def test_signed_out_the_bar_offers_to_sign_in_again_and_the_queue_is_sent_as_tha
         shown = wait_bar(page, "signed_out", "signed_out")
         assert shown["text"] == "已退出登录 · 1 条未发送" and "重新登录" in shown["detail"], shown
         assert [m["name"] for m in outbox(page)] == ["accept"]
+        assert serious_violations(page) == []
         shot(page, "sync-bar-signed-out-phone-zh-CN.png")
 
         page.click("[data-testid=sync-sign-in]")

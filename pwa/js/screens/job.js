@@ -31,11 +31,16 @@ const DISPATCHABLE = ["new", "deferred", "dispatched", "accepted", "disputed"];
 const DEFERRABLE = ["new", "dispatched", "accepted", "on_site", "in_progress", "deferred"];
 const CANCELLABLE = ["new", "dispatched", "accepted", "on_site", "in_progress", "deferred", "completed", "disputed"];
 
+/* Draws started on the job screen: a draw that read the order before a newer one began (a sync's redraw still
+   loading when the technician queued the next step) must not paint the older state over the newer. */
+let draws = 0;
+
 export async function showJob(root, { params, user }) {
   const id = params[0];
+  const draw = ++draws;
   if (panelsOf !== id) { openPanels.clear(); panelsOf = id; }
   const row = await getObject("work_order", id);
-  if (!row) { mount(root, h("p", { class: "empty", testid: "job-missing" }, t("job.missing"))); return; }
+  if (!row) { if (draw === draws) mount(root, h("p", { class: "empty", testid: "job-missing" }, t("job.missing"))); return; }
   const o = row.value;
   const counts = await pendingCounts();
   const names = await namesOf();
@@ -79,7 +84,7 @@ export async function showJob(root, { params, user }) {
   if (office) sections.push(...await officeActions(o, step, names));
 
   const rejections = await rejectionsFor(id);
-  if (!stillOn("job", id)) return;
+  if (!stillOn("job", id) || draw !== draws) return;
   mount(root, h("section", { class: "job-screen", testid: "job-screen", "data-status": o.status },
     h("h1", {}, o.title),
     h("p", { class: "job-meta" }, statusChip(o.status), pendingBadge(counts.byOrder[id]),
