@@ -73,11 +73,13 @@ def test_a_step_refused_while_offline_is_shown_at_once_after_the_sync_in_chinese
         assert page.locator("[data-testid=scope-form]").count() == 0  # a form that no longer applies is gone
         assert page.locator("[data-testid=note]").inner_text().endswith("住户不在家，物业陪同进门")  # the note landed
         wait_until(page, "document.querySelector('[data-testid=sync-state]').dataset.state === 'ok'", 10, "the bar ok once read")
+        page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(SHOTS / "tech-refused-step-phone-zh-CN.png"))
         page.set_viewport_size(TABLET)
         page.select_option("[data-testid=language-switch]", "en")
         page.wait_for_selector("[data-testid=rejection-step]:text('“Arrive” was not accepted by the server')")
         assert page.locator("[data-testid=rejection-reason]").inner_text() == "The order is now “Deferred”: this step no longer applies."
+        page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(SHOTS / "tech-refused-step-tablet-en.png"))
     finally:
         ctx.close()
@@ -138,7 +140,9 @@ def test_a_call_for_help_and_an_emergency_are_completed_without_price_or_consent
         sign_in(page, live.url, "tech", f"[data-testid=job-item][href='#/job/{help_id}']")
         complete_unpriced(page, help_id, "扶起老人，联系家属，陪同等候120", "保安李师傅、家属张女士", None)
         assert page.locator("[data-testid=unpriced-hint]").inner_text().startswith("求助和紧急情况不收费")
-        page.screenshot(path=str(SHOTS / "tech-help-on-site-phone-zh-CN.png"), full_page=True)
+        synced(page)  # the steps so far are in: no redraw moves the form under the screenshot
+        page.evaluate("() => document.querySelector('[data-testid=unpriced-complete-form]').scrollIntoView()")
+        page.screenshot(path=str(SHOTS / "tech-help-on-site-phone-zh-CN.png"))
         page.click("[data-testid=complete]")
         page.wait_for_selector("[data-testid=job-screen][data-status=completed] [data-testid=unpriced-done]")
         assert page.locator("[data-testid=fact-people-present]").inner_text() == "保安李师傅、家属张女士"
@@ -149,13 +153,16 @@ def test_a_call_for_help_and_an_emergency_are_completed_without_price_or_consent
         complete_unpriced(page, emergency_id, "Main valve closed, water pumped out, floor dried", "",
                           photo_file(tmp_path / "flooded.jpg"))
         page.wait_for_selector("[data-testid=unpriced-complete-form] h2:text('What was done about the emergency')")
-        page.screenshot(path=str(SHOTS / "tech-emergency-on-site-phone-en.png"), full_page=True)
+        synced(page)  # the steps so far are in: no redraw moves the form under the screenshot
+        page.evaluate("() => document.querySelector('[data-testid=unpriced-complete-form]').scrollIntoView()")
+        page.screenshot(path=str(SHOTS / "tech-emergency-on-site-phone-en.png"))
         page.click("[data-testid=complete]")
         page.wait_for_selector("[data-testid=job-screen][data-status=completed] [data-testid=unpriced-done]")
         assert page.locator("[data-testid=hand-to-customer]").count() == 0  # nobody was there: nobody to sign
         page.set_viewport_size(TABLET)
-        page.screenshot(path=str(SHOTS / "tech-emergency-done-tablet-en.png"))
         synced(page)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.screenshot(path=str(SHOTS / "tech-emergency-done-tablet-en.png"))
     finally:
         ctx.close()
 

@@ -89,9 +89,9 @@ export async function showJob(root, { params, user }) {
     h("h1", {}, o.title),
     h("p", { class: "job-meta" }, statusChip(o.status), pendingBadge(counts.byOrder[id]),
       row.conflict ? h("span", { class: "badge conflict", testid: "local-conflict" }, t("job.local_conflict")) : null),
+    refusalList(rejections), // first: what the server refused, and what to do now
     deferredNote(o), harmNote(o),
     orderFacts(o, names),
-    refusalList(rejections),
     office ? openConflicts(o, names) : null,
     message,
     sections,
@@ -233,7 +233,7 @@ function unpricedCompleteForm(o, step) {
   h("h2", {}, t(`tech.unpriced.title.${o.category}`)),
   h("p", { class: "hint", testid: "unpriced-hint" }, t("tech.unpriced.hint")),
   h("label", {}, t("tech.unpriced.summary"), summary),
-  h("label", {}, t("tech.unpriced.present"), h("span", { class: "hint" }, t("tech.unpriced.present_hint")), present),
+  h("label", {}, t("tech.unpriced.present"), h("span", { class: "hint block" }, t("tech.unpriced.present_hint")), present),
   h("button", { type: "submit", class: "primary big", testid: "complete" }, t("tech.unpriced.submit")));
 }
 
