@@ -17,7 +17,7 @@ def _store():  # type: ignore[no-untyped-def]
 
     settings = from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return open_store(str(settings.db_path))
+    return open_store(settings.store_location)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

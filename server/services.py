@@ -32,7 +32,7 @@ class Services:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = store or open_store(str(settings.db_path))
+        self.store = store or open_store(settings.store_location)
         # Orders carry the targets they were created under; these defaults judge older orders, and the calendar
         # (with the company's own days) counts working-day targets for all. Reloaded when a company day changes.
         self.sla_targets = SlaRules(DEFAULT_TARGETS, self.store.read(self._calendar))

@@ -17,6 +17,8 @@ ENV_PREFIX = "FIELDOPS_"
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Path = Path("./var")
     """FIELDOPS_DATA_DIR: the SQLite database, blobs and VAPID keys."""
+    database_url: str = ""
+    """FIELDOPS_DATABASE_URL: empty: the embedded SQLite file in FIELDOPS_DATA_DIR; `postgresql://user[:password]@host[:port]/db`: PostgreSQL (every command uses it)."""
     host: str = "127.0.0.1"
     """FIELDOPS_HOST: the HTTP listener's address."""
     port: int = 8000
@@ -87,6 +89,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return self.data_dir / "fieldops.db"
 
     @property
+    def store_location(self) -> str:
+        """What `open_store` opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or str(self.db_path)
+
+    @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
 
@@ -110,6 +117,9 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
     raw.update(overrides)
     if "data_dir" in raw:
         raw["data_dir"] = str(raw["data_dir"])
+    url = str(raw.get("database_url") or "")
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise SystemExit(f"invalid setting: FIELDOPS_DATABASE_URL must be empty or postgresql://user[:password]@host[:port]/db, not {url!r}")
     try:
         return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:

@@ -1,8 +1,8 @@
 """`fieldops backup PATH` and `fieldops restore PATH`: a consistent copy of a running service's data.
 
-The database is copied with SQLite's online backup API in one step (one read snapshot, writers carry
-on); blobs are copied after it — they are content-addressed and written before any row names them, so
-every blob the snapshot refers to is already on disk.
+The database is copied in one step from one read snapshot while writers carry on: SQLite's online backup API, or
+`pg_dump` (custom format) when FIELDOPS_DATABASE_URL names PostgreSQL. Blobs are copied after it — they are
+content-addressed and written before any row names them, so every blob the snapshot refers to is already on disk.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from server.errors import Conflict, Invalid
 from server.settings import Settings
 
 DB_NAME = "fieldops.db"
+PG_DUMP_NAME = "fieldops.pgdump"
+# pg_dump/pg_restore of the server's major version (Debian's wrappers pick it); on the PATH elsewhere.
+PG_BIN = next((d for d in ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin") if os.path.isdir(d)), "")
 MANIFEST = "manifest.json"
 # Not part of a backup: the live WAL files (folded into the copy), logs, unfinished tus uploads.
 SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal", ".log", ".partial", ".restoring")
@@ -68,8 +72,63 @@ def _data_files(directory: Path) -> list[Path]:
                   and p.name != MANIFEST)
 
 
+def _pg(tool: str, *args: str) -> None:
+    done = subprocess.run([os.path.join(PG_BIN, tool) if PG_BIN else tool, *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise Invalid(f"{tool} failed: {done.stderr.strip()[:500]}", code=f"{tool.replace('pg_', '')}_failed")
+
+
+def _copy_files(settings: Settings, destination: Path) -> tuple[int, list[str]]:
+    blobs = _copy_tree(settings.blob_dir, destination / "blobs")
+    files = []
+    if settings.data_dir.is_dir():
+        for path in _data_files(settings.data_dir):
+            shutil.copy2(path, destination / path.name)
+            files.append(path.name)
+    return blobs, files
+
+
+def _backup_postgres(settings: Settings, destination: Path) -> dict[str, Any]:
+    partial = destination / (PG_DUMP_NAME + ".partial")
+    # One REPEATABLE READ snapshot of the whole database, writers carry on; --no-owner so it restores under any role.
+    _pg("pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}", settings.database_url)
+    _pg("pg_restore", "--list", str(partial))  # the archive reads back whole
+    os.replace(partial, destination / PG_DUMP_NAME)
+    blobs, files = _copy_files(settings, destination)
+    manifest = {"format": 1, "backend": "postgresql", "created_at": now_text(), "database": PG_DUMP_NAME,
+                "database_sha256": _sha256(destination / PG_DUMP_NAME), "blobs": blobs, "files": files}
+    (destination / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
+
+
+def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any], force: bool) -> dict[str, Any]:
+    from server.store import open_store
+
+    store = open_store(settings.database_url)  # an empty database gets the schema; one in use is refused below
+    try:
+        used = store.read(lambda tx: tx.one("SELECT count(*) AS n FROM users")["n"]) > 0
+    finally:
+        store.close()
+    if used and not force:
+        raise Conflict("the database in FIELDOPS_DATABASE_URL holds data; stop the service and pass --force to replace it",
+                       code="database_exists")
+    # --clean drops what the dump holds before recreating it; one transaction: all of it or nothing.
+    _pg("pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
+        f"--dbname={settings.database_url}", str(source / manifest["database"]))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    blobs = _copy_tree(source / "blobs", settings.blob_dir)
+    for name in manifest["files"]:
+        shutil.copy2(source / name, settings.data_dir / name)
+    return {**manifest, "restored_blobs": blobs}
+
+
 def backup(settings: Settings, destination: Path) -> dict[str, Any]:
     """Write the database, blobs and keys to `destination` (a new or empty directory); returns the manifest."""
+    if settings.database_url:
+        if destination.exists() and any(destination.iterdir()):
+            raise Conflict(f"{destination} is not empty; back up into a new directory", code="backup_exists")
+        destination.mkdir(parents=True, exist_ok=True)
+        return _backup_postgres(settings, destination)
     if not settings.db_path.exists():
         raise Invalid(f"no database at {settings.db_path} (FIELDOPS_DATA_DIR)", code="no_database")
     if destination.exists() and any(destination.iterdir()):
@@ -86,12 +145,8 @@ def backup(settings: Settings, destination: Path) -> dict[str, Any]:
         source.close()
     _integrity(partial)
     os.replace(partial, destination / DB_NAME)
-    blobs = _copy_tree(settings.blob_dir, destination / "blobs")
-    files = []
-    for path in _data_files(settings.data_dir):
-        shutil.copy2(path, destination / path.name)
-        files.append(path.name)
-    manifest = {"format": 1, "created_at": now_text(), "database": DB_NAME, "database_sha256": _sha256(destination / DB_NAME),
+    blobs, files = _copy_files(settings, destination)
+    manifest = {"format": 1, "backend": "sqlite", "created_at": now_text(), "database": DB_NAME, "database_sha256": _sha256(destination / DB_NAME),
                 "blobs": blobs, "files": files}
     (destination / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest
@@ -106,6 +161,12 @@ def restore(settings: Settings, source: Path, force: bool = False) -> dict[str, 
     copy = source / manifest["database"]
     if _sha256(copy) != manifest["database_sha256"]:
         raise Invalid(f"{copy} does not match its manifest checksum", code="backup_corrupt")
+    kind = manifest.get("backend", "sqlite")
+    if kind != ("postgresql" if settings.database_url else "sqlite"):
+        raise Invalid(f"{source} is a {kind} backup; restore it with FIELDOPS_DATABASE_URL "
+                      f"{'set to a PostgreSQL database' if kind == 'postgresql' else 'empty'}", code="backup_backend_mismatch")
+    if settings.database_url:
+        return _restore_postgres(settings, source, manifest, force)
     _integrity(copy)
     if settings.db_path.exists() and not force:
         raise Conflict(f"{settings.db_path} exists; stop the service and pass --force to replace it", code="database_exists")

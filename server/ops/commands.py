@@ -61,7 +61,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from server.store import open_store
 
     settings = from_env()
-    store = open_store(str(settings.db_path))
+    store = open_store(settings.store_location)
     try:
         removed = purge(settings, store, now())
     finally:
@@ -79,7 +79,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--save", action="store_true", help="write to FIELDOPS_DATA_DIR/exports/ and print the path instead of printing the report")
     report.set_defaults(run=cmd_report)
 
-    backup = sub.add_parser("backup", help="copy the database (SQLite online backup), blobs and keys to PATH while the service runs")
+    backup = sub.add_parser("backup", help="copy the database (SQLite online backup, or pg_dump with FIELDOPS_DATABASE_URL), blobs and keys to PATH while the service runs")
     backup.add_argument("path", help="a new or empty directory")
     backup.set_defaults(run=cmd_backup)
 
