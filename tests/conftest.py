@@ -8,10 +8,19 @@ from typing import Callable, Iterator
 
 import pytest
 
+from tests import backend
 from tests.live_server import ApiClient, LiveServer
 from tests.mqtt_broker import mosquitto_broker  # noqa: F401  (pytest fixture)
 from tests.sensor_fixtures import alarm_server, publisher, push_service  # noqa: F401  (pytest fixtures)
 from tests.world import World, build_world
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_databases() -> Iterator[None]:
+    """On PostgreSQL: the per-test databases this process made are dropped at the end."""
+    yield
+    if backend.POSTGRES:
+        backend.drop_all()
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +62,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 
     def start(env: dict[str, str] | None = None, data_dir: Path | None = None) -> LiveServer:
         directory = data_dir or tmp_path
-        if not (directory / "fieldops.db").exists():
+        if not backend.exists(directory / "fieldops.db"):
             build_world(str(directory / "fieldops.db"))
         server = LiveServer(directory, env).start()
         started.append(server)

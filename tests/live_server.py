@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from tests.backend import server_env
 from tests.world import PASSWORD
 
 
@@ -51,12 +52,12 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "FIELDOPS_DATA_DIR": str(data_dir), "FIELDOPS_PORT": str(self.port),
-                    "FIELDOPS_HOST": "127.0.0.1", "FIELDOPS_MQTT_URL": "off", "FIELDOPS_DEMO": "0", **(env or {})}
+                    "FIELDOPS_HOST": "127.0.0.1", "FIELDOPS_MQTT_URL": "off", "FIELDOPS_DEMO": "0", **server_env(data_dir), **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
         self._clients: list[httpx.Client] = []  # closed at stop(), so tests need not close what they open
 
-    def start(self, timeout_s: float = 20.0) -> "LiveServer":
+    def start(self, timeout_s: float = 60.0) -> "LiveServer":
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s

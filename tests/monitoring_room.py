@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.auth import add_user
-from server.store import open_store
+from tests.backend import open_store
 from tests.world import PASSWORD, build_world
 
 

@@ -9,7 +9,7 @@ import msgspec
 
 from server.auth import add_user
 from server.directory import add_site
-from server.store import open_store
+from tests.backend import open_store
 
 PASSWORD = "correct-horse-9"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from server.auth import add_user
 from server.directory import DeviceCreate, add_device
-from server.store import open_store
+from tests.backend import open_store
 from tests.sensor_fixtures import wait_for
 from tests.world import PASSWORD, build_world
 

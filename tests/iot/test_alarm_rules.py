@@ -9,7 +9,7 @@ import pytest
 
 from iot.alarm_rules import apply_events, forget_old_messages, silent_devices
 from iot.events import SensorEvent
-from server.store import open_store
+from tests.backend import open_store
 from tests.world import build_world
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)

@@ -16,7 +16,7 @@ from PIL import Image
 
 from server.domain.audit import verify_chain
 from server.ids import new_id
-from server.store import open_store
+from tests.backend import open_store
 from tests.live_server import new_order_args
 
 FIELDOPS = str(Path(sys.executable).parent / "fieldops")

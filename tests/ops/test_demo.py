@@ -7,7 +7,7 @@ import json
 
 from server.blobs.store import BlobStore
 from server.demo import DEMO_PASSWORD, USERS, create_demo
-from server.store import open_store
+from tests.backend import open_store
 
 
 def test_the_demo_fills_a_new_database_once_and_its_paid_job_has_a_stored_consent_drawing(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from server.blobs import upload_area
 from server.settings import from_env
-from server.store import open_store
+from tests.backend import open_store
 from tests.ops.test_backup import fieldops
 
 SHA = "a" * 64

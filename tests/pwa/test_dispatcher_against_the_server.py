@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from server.auth import add_user
 from server.clock import now, to_rfc3339
-from server.store import open_store
+from tests.backend import open_store
 from tests.evidence.flow import completed_order, sign
 from tests.evidence.photos import sha
 from tests.live_server import LiveServer, new_order_args

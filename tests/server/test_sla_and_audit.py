@@ -15,7 +15,7 @@ from server.domain.audit import verify_chain
 from server.domain.registry import apply_mutation
 from server.domain.sla import DEFAULT_TARGETS, sla_states
 from server.domain.views import render_order
-from server.store import open_store
+from tests.backend import open_store
 from tests.live_server import new_order_args
 from tests.world import build_world
 

@@ -17,7 +17,7 @@ from server.domain.calendar import LAST_YEAR, WorkCalendar, uncovered_year
 from server.domain.registry import apply_mutation
 from server.domain.sla import DEFAULT_TARGETS, SlaRules, sla_states
 from server.domain.targets import load_calendar
-from server.store import open_store
+from tests.backend import open_store
 from tests.live_server import new_order_args
 from tests.world import build_world
 

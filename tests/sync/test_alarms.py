@@ -7,7 +7,7 @@ from __future__ import annotations
 from iot.alarm_rules import apply_events
 from iot.events import SensorEvent
 from server.clock import now
-from server.store import open_store
+from tests.backend import open_store
 from tests.live_server import unique
 from tests.sync.device import Device
 
