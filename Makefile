@@ -23,8 +23,12 @@ install: $(STAMP) $(AXE)
 run: $(STAMP)
 	$(BIN)/fieldops serve
 
+# The whole suite twice: on SQLite, then on PostgreSQL (FIELDOPS_TEST_PG_URL, default postgres@127.0.0.1:5432; .ci/run
+# installs and starts it). pytest-xdist spreads each pass over the machine's cores; PYTEST_WORKERS=1 runs serially.
+PYTEST_WORKERS ?= auto
 test: $(STAMP) $(AXE)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
+	FIELDOPS_TEST_BACKEND=postgres $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 bench: $(STAMP)
 	@for b in ops/bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

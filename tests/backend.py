@@ -51,9 +51,15 @@ def _template() -> str:
 
 
 def location(db_path: str | Path) -> str:
-    """What a test opens for the database at `db_path`: that file, or the PostgreSQL database standing for it."""
-    if not POSTGRES:
+    """What a test opens for the database at `db_path`: that file, or the PostgreSQL database standing for it
+    (a `postgresql://` URL is already a location)."""
+    if str(db_path).startswith("postgresql://"):
         return str(db_path)
+    return postgres_location(db_path) if POSTGRES else str(db_path)
+
+
+def postgres_location(db_path: str | Path) -> str:
+    """The PostgreSQL database standing for `db_path` (made from the template on first use), on either pass."""
     key = str(Path(db_path).resolve())
     with _lock:
         if key not in _made:
@@ -78,7 +84,45 @@ def server_env(data_dir: Path) -> dict[str, str]:
 
 
 def drop_all() -> None:
+    """Drop every database this process made (also those of postgres_location on the SQLite pass)."""
     with _lock:
         for key, url in list(_made.items()):
             _admin(f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
         _made.clear()
+
+
+class _PostgresConnection:
+    """What the tests do with `sqlite3.connect(...)` (peek, or edit behind the app's back), on PostgreSQL:
+    each statement commits on its own, `?` placeholders as in the app."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(url, autocommit=True)
+
+    def execute(self, sql: str, params: tuple | list = ()):  # type: ignore[no-untyped-def]
+        from server.store.postgres import translate
+
+        return self._conn.execute(translate(sql), list(params))
+
+    def commit(self) -> None:
+        pass  # every statement committed already
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "_PostgresConnection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass  # like sqlite3's: the connection stays open
+
+
+def connect(db_path: str | Path, **sqlite_options: object):  # type: ignore[no-untyped-def]
+    """A raw connection to the database at `db_path` (sqlite3's, or psycopg's on PostgreSQL) for tests that look
+    into it or edit it behind the app's back."""
+    if not POSTGRES:
+        import sqlite3
+
+        return sqlite3.connect(db_path, **sqlite_options)  # type: ignore[arg-type]
+    return _PostgresConnection(location(db_path))

@@ -17,10 +17,9 @@ from tests.world import World, build_world
 
 @pytest.fixture(scope="session", autouse=True)
 def test_databases() -> Iterator[None]:
-    """On PostgreSQL: the per-test databases this process made are dropped at the end."""
+    """The PostgreSQL databases this process made are dropped at the end."""
     yield
-    if backend.POSTGRES:
-        backend.drop_all()
+    backend.drop_all()
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ a flood is one incident, nobody acknowledging climbs to supervisors, and nothing
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 
+from tests import backend
 from tests.sensor_fixtures import wait_for
 
 
@@ -127,7 +127,7 @@ def test_a_thousand_malformed_payloads_are_kept_and_the_bridge_goes_on(alarm_ser
         publisher.publish(f"fieldops/north/junk-{n % 7}/event", b"\xff{not json" + str(n).encode())
     leak(publisher, device="after-junk")
     wait_for(lambda: active_alarms(boss), timeout=30, what="a good alarm after the garbage")
-    db = sqlite3.connect(server.data_dir / "fieldops.db")
+    db = backend.connect(server.data_dir / "fieldops.db")
     assert wait_for(lambda: db.execute("SELECT count(*) FROM dead_letters").fetchone()[0] == 1000, timeout=30, what="1000 dead letters")
     letters = boss.get("/api/v1/dead-letters", params={"limit": 5}).json()
     assert len(letters) == 5 and all(letter["topic"].startswith("fieldops/north/junk-") and letter["reason"] for letter in letters)
@@ -141,7 +141,7 @@ def test_a_gone_subscription_is_removed_and_every_attempt_recorded(alarm_server,
     sub = subscribe(guard, push_service)
     push_service.expire(sub, 410)
     leak(publisher)
-    db = sqlite3.connect(server.data_dir / "fieldops.db")
+    db = backend.connect(server.data_dir / "fieldops.db")
     wait_for(lambda: db.execute("SELECT count(*) FROM push_subscriptions").fetchone()[0] == 0, what="subscription removed")
     alarm = active_alarms(guard)[0]
     detail = guard.get(f"/api/v1/alarms/{alarm['id']}").json()
@@ -191,7 +191,7 @@ def test_the_simulator_command_drives_the_bridge(alarm_server, mosquitto_broker,
     done = subprocess.run([sys.executable, "-m", "server.cli", "simulate", "native", "--site", "north", "--devices", "4", "--messages", "8"],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "published 8 native messages" in done.stdout, done.stderr
-    db = sqlite3.connect(server.data_dir / "fieldops.db")
+    db = backend.connect(server.data_dir / "fieldops.db")
     wait_for(lambda: db.execute("SELECT count(*) FROM sensor_devices WHERE site_id = 'north'").fetchone()[0] == 4, what="4 devices seen")
     assert db.execute("SELECT count(*) FROM dead_letters").fetchone()[0] == 0
 

@@ -4,10 +4,10 @@ without GPS or camera data (a technician moved to another site who still holds t
 from __future__ import annotations
 
 import io
-import sqlite3
 
 from PIL import Image, ExifTags
 
+from tests import backend
 from tests.evidence.flow import upload
 from tests.evidence.photos import GPS_NORTH, phone_photo, sha
 from tests.live_server import new_order_args
@@ -25,7 +25,7 @@ def test_a_technician_moved_off_the_site_sees_their_orders_photo_without_gps(sta
         upload(tech, data)
         tech.ok("attach_photo", work_order_id=args["id"], sha256=sha(data), kind="before", taken_at="2026-11-23T09:00:00Z")
         assert tech.get(f"/api/v1/blobs/{sha(data)}").content == data  # staff of the site: the original, GPS and all
-        with sqlite3.connect(server.data_dir / "fieldops.db") as db:
+        with backend.connect(server.data_dir / "fieldops.db") as db:
             db.execute("DELETE FROM user_sites WHERE user_id = ?", (tech.user["id"],))
         r = tech.get(f"/api/v1/blobs/{sha(data)}")
         assert r.status_code == 200 and r.content != data and r.headers["content-type"] == "image/jpeg"

@@ -3,9 +3,9 @@ order changed (and shown to the dispatcher), kept even when refused, and verifia
 
 from __future__ import annotations
 
-import sqlite3
 
 from server.ids import new_id
+from tests import backend
 from tests.evidence.flow import completed_order, document_hash, sign, upload
 from tests.evidence.photos import phone_photo, sha, signature_png
 from tests.live_server import new_order_args
@@ -107,7 +107,7 @@ def test_verify_detects_a_field_edited_in_the_database(as_user, world, live):
     order = completed_order(disp, tech, world.users["tech"])
     sign(tech, order, upload(tech, signature_png(b"tamper")))
     assert disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()["valid"] is True
-    with sqlite3.connect(live.data_dir / "fieldops.db") as db:
+    with backend.connect(live.data_dir / "fieldops.db") as db:
         db.execute("UPDATE work_orders SET material_fee = 350 WHERE id = ?", (order["id"],))
     check = disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()
     assert check["valid"] is False and check["document_sha256"] != check["signed_document_sha256"]
@@ -117,7 +117,7 @@ def test_verify_detects_a_field_edited_in_the_database(as_user, world, live):
 def test_verify_detects_an_edited_audit_event(as_user, world, live):
     disp, tech = as_user("disp"), as_user("tech")
     order = completed_order(disp, tech, world.users["tech"])
-    with sqlite3.connect(live.data_dir / "fieldops.db") as db:
+    with backend.connect(live.data_dir / "fieldops.db") as db:
         db.execute("UPDATE wo_events SET occurred_at = '2026-01-01T00:00:00.000000Z' WHERE work_order_id = ? AND name = 'complete'", (order["id"],))
     check = disp.get(f"/api/v1/work-orders/{order['id']}/verify").json()
     assert check["valid"] is False and check["chain"]["valid"] is False and check["chain"]["broken_at"] is not None

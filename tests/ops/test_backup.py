@@ -12,14 +12,23 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from server.domain.audit import verify_chain
 from server.ids import new_id
+from tests import backend
 from tests.backend import open_store
 from tests.live_server import new_order_args
 
 FIELDOPS = str(Path(sys.executable).parent / "fieldops")
+
+
+@pytest.fixture(autouse=True)
+def on_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests run against SQLite on both backends' passes: they check the SQLite online backup; tests/ops/test_backup_postgres.py checks pg_dump/pg_restore."""
+    monkeypatch.setattr(backend, "POSTGRES", False)
+    monkeypatch.setenv("FIELDOPS_DATABASE_URL", "")
 
 
 def fieldops(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

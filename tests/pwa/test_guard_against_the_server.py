@@ -6,11 +6,11 @@ the alarm on the server; enabling notifications in a browser that has no push se
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page
 
+from tests import backend
 from tests.live_server import LiveServer
 from tests.pwa.app_steps import sign_in, synced, wait_for_the_service_worker, wait_in_page, wait_until
 
@@ -148,6 +148,6 @@ def test_enabling_notifications_in_a_browser_without_a_push_service_says_why_and
         assert page.locator("[data-testid=enable-notifications]").is_visible()  # try again later
     finally:
         ctx.close()
-    db = sqlite3.connect(server.data_dir / "fieldops.db")
+    db = backend.connect(server.data_dir / "fieldops.db")
     assert db.execute("SELECT count(*) FROM push_subscriptions").fetchone()[0] == 0
     db.close()

@@ -65,9 +65,9 @@ def test_failed_logins_are_throttled_without_locking_out_others(start_server):
 
 
 def test_passwords_are_stored_as_argon2_hashes(live):
-    import sqlite3
+    from tests import backend
 
-    rows = sqlite3.connect(live.data_dir / "fieldops.db").execute("SELECT password_hash FROM users WHERE active = 1").fetchall()
+    rows = backend.connect(live.data_dir / "fieldops.db").execute("SELECT password_hash FROM users WHERE active = 1").fetchall()
     assert rows and all(h.startswith("$argon2id$") and PASSWORD not in h for (h,) in rows)
 
 

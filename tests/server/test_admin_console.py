@@ -3,10 +3,10 @@ reset password) — admin only, passwords argon2id-hashed, deactivation and rese
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 
+from tests import backend
 from tests.live_server import unique
 
 
@@ -27,7 +27,7 @@ def test_an_admin_adds_a_user_who_then_signs_in_and_the_password_is_only_a_hash(
     assert "password_hash" not in made
     user = live.login(made["username"], "first-pass-123").user
     assert user == {"id": made["id"], "name": "李师傅", "role": "technician", "site_ids": ["north", "south"]}
-    db = sqlite3.connect(world_dir / "fieldops.db")
+    db = backend.connect(world_dir / "fieldops.db")
     stored = db.execute("SELECT password_hash FROM users WHERE id = ?", (made["id"],)).fetchone()[0]
     db.close()
     assert stored.startswith("$argon2id$") and "first-pass-123" not in stored

@@ -25,9 +25,9 @@ def rss_mib(pid: int) -> float:
 
 
 def failure_rows(data_dir: Path) -> int:
-    import sqlite3
+    from tests import backend
 
-    with sqlite3.connect(data_dir / "fieldops.db") as db:
+    with backend.connect(data_dir / "fieldops.db") as db:
         return db.execute("SELECT count(*) FROM login_failures").fetchone()[0]
 
 

@@ -5,7 +5,6 @@ These drive the mutators directly (the same functions HTTP and sync call) with c
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,6 +14,7 @@ from server.domain.audit import verify_chain
 from server.domain.registry import apply_mutation
 from server.domain.sla import DEFAULT_TARGETS, sla_states
 from server.domain.views import render_order
+from tests import backend
 from tests.backend import open_store
 from tests.live_server import new_order_args
 from tests.world import build_world
@@ -116,11 +116,11 @@ def test_the_audit_chain_detects_an_edited_event(store_world, tmp_path):
     run(store, a["disp"], "dispatch", 1, work_order_id=args["id"], technician_id=world.users["tech"])
     run(store, a["tech"], "accept", 2, work_order_id=args["id"])
     assert store.read(lambda tx: verify_chain(tx, args["id"])).valid
-    with sqlite3.connect(tmp_path / "fieldops.db") as raw:  # someone edits history behind the app's back
+    with backend.connect(tmp_path / "fieldops.db") as raw:  # someone edits history behind the app's back
         raw.execute("UPDATE wo_events SET occurred_at = '2026-11-02T08:00:00.000000Z' WHERE work_order_id = ? AND n = 2", (args["id"],))
     check = store.read(lambda tx: verify_chain(tx, args["id"]))
     assert not check.valid and check.broken_at == 2
-    with sqlite3.connect(tmp_path / "fieldops.db") as raw:
+    with backend.connect(tmp_path / "fieldops.db") as raw:
         raw.execute("DELETE FROM wo_events WHERE work_order_id = ? AND n = 2", (args["id"],))
     assert not store.read(lambda tx: verify_chain(tx, args["id"])).valid
 

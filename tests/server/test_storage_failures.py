@@ -14,12 +14,21 @@ from typing import Iterator
 
 import pytest
 
+from tests import backend
+
 from tests.evidence.photos import big_photo, sha
 from tests.live_server import LiveServer, new_order_args
 from tests.sensor_fixtures import wait_for
 from tests.world import build_world
 
 DISK_SIZE = "24m"
+
+
+@pytest.fixture(autouse=True)
+def on_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests run against SQLite on both backends' passes: they guard the SQLite file (its disk, its identity, its marker)."""
+    monkeypatch.setattr(backend, "POSTGRES", False)
+    monkeypatch.setenv("FIELDOPS_DATABASE_URL", "")
 
 
 @pytest.fixture

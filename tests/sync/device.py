@@ -4,7 +4,6 @@ speaking CONTRACT.md's push and pull over real HTTP.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import httpx
 
 from server.clock import now, to_rfc3339
+from tests import backend
 from tests.live_server import ApiClient, unique
 
 
@@ -62,7 +62,7 @@ class Device:
 
 def read_db(data_dir: Path, sql: str, params: tuple = ()) -> list[tuple]:
     """Look into a server's SQLite file read-only (the server may be running or dead)."""
-    conn = sqlite3.connect(f"file:{data_dir / 'fieldops.db'}?mode=ro", uri=True, timeout=10)
+    conn = backend.connect(data_dir / "fieldops.db", timeout=10)
     try:
         return conn.execute(sql, params).fetchall()
     finally:

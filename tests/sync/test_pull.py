@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 
 from server.ids import new_id
+from tests import backend
 from tests.live_server import new_order_args
 from tests.sync.device import Device
 
@@ -137,7 +137,7 @@ def test_a_user_moved_to_another_site_gets_the_new_sites_data_and_deletes_for_th
     device.pull()
     assert ("work_order", south_order) in device.objects and ("site", "south") in device.objects
     user = world.users["disp_south"]
-    move = sqlite3.connect(world_dir / "fieldops.db", timeout=10)
+    move = backend.connect(world_dir / "fieldops.db", timeout=10)
     try:
         with move:
             move.execute("UPDATE user_sites SET site_id = 'north' WHERE user_id = ?", (user,))
