@@ -44,7 +44,8 @@ def _admin(sql: str) -> None:
 def _template() -> str:
     if TEMPLATE not in _made:
         _admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
-        _admin(f'CREATE DATABASE "{TEMPLATE}"')
+        # Text compares by code point, as on SQLite (README "PostgreSQL", setup).
+        _admin(f'CREATE DATABASE "{TEMPLATE}" TEMPLATE template0 ENCODING \'UTF8\' LC_COLLATE \'C\' LC_CTYPE \'C\'')
         _open_store(database_url(TEMPLATE)).close()  # the migrated schema, which every test database copies
         _made[TEMPLATE] = database_url(TEMPLATE)
     return TEMPLATE

@@ -21,10 +21,12 @@ from tests.world import build_world  # noqa: E402
 STEPS_PER_ORDER = 7
 
 
-def seed_world(directory: Path, orders: int, technician: str = "tech", others_share: float = 0.0) -> list[str]:
-    """A fresh database with `orders` orders dispatched to `technician` (plus `others_share` as many to tech_b)."""
-    users = build_world(str(directory / "fieldops.db")).users
-    store = open_store(str(directory / "fieldops.db"))
+def seed_world(directory: Path, orders: int, technician: str = "tech", others_share: float = 0.0, location: str = "") -> list[str]:
+    """A fresh database with `orders` orders dispatched to `technician` (plus `others_share` as many to tech_b);
+    `location` a PostgreSQL URL, else the SQLite file in `directory`."""
+    location = location or str(directory / "fieldops.db")
+    users = build_world(location).users
+    store = open_store(location)
     mine: list[str] = []
     try:
         def fill(tx: Any, count: int, who: str, keep: bool) -> None:
