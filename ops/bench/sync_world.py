@@ -56,7 +56,9 @@ def offline_day(order_ids: list[str], count: int) -> list[dict[str, Any]]:
         steps = [
             ("accept", {"work_order_id": wo}),
             ("arrive", {"work_order_id": wo}),
-            ("confirm_scope", {"work_order_id": wo, "scope": "replace washer", "labor_fee": 3000, "material_fee": 500, "customer_name": "Ms Wang"}),
+            ("confirm_scope", {"work_order_id": wo, "scope": "replace washer", "labor_fee": 3000, "material_fee": 500, "customer_name": "Ms Wang",
+                               # paid work needs the customer's consent signature; its image may land later
+                               "consent_signature_sha256": new_id().replace("-", "").rjust(64, "c")[:64]}),
             ("attach_photo", {"work_order_id": wo, "sha256": new_id().replace("-", "").ljust(64, "0")[:64], "kind": "cleanup", "taken_at": stamp}),
             ("add_note", {"work_order_id": wo, "id": new_id(), "text": "washer replaced, floor dried"}),
             ("complete", {"work_order_id": wo, "summary": "tap fixed"}),
