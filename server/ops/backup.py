@@ -106,7 +106,7 @@ def _restore_postgres(settings: Settings, source: Path, manifest: dict[str, Any]
 
     store = open_store(settings.database_url)  # an empty database gets the schema; one in use is refused below
     try:
-        used = store.read(lambda tx: tx.one("SELECT count(*) AS n FROM users")["n"]) > 0
+        used = store.read(lambda tx: tx.one("SELECT (SELECT count(*) FROM sites) + (SELECT count(*) FROM work_orders) AS n")["n"]) > 0
     finally:
         store.close()
     if used and not force:
