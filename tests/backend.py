@@ -112,6 +112,9 @@ class _PostgresConnection:
     def close(self) -> None:
         self._conn.close()
 
+    def __del__(self) -> None:
+        self._conn.close()  # tests drop sqlite3 connections unclosed; psycopg would warn (warnings are errors)
+
     def __enter__(self) -> "_PostgresConnection":
         return self
 

@@ -108,30 +108,31 @@ def schema_sql(statement: str) -> str:
 
 
 class PostgresTx:
-    __slots__ = ("conn",)
+    __slots__ = ("conn", "cursor")
     dialect = "postgresql"
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
+        self.cursor = conn.cursor()  # one per transaction: every statement's result is read before the next
 
     def execute(self, sql: str, params: Any = ()) -> int:
         with _store_errors():
-            return self.conn.execute(translate(sql), _params(params)).rowcount
+            return self.cursor.execute(translate(sql), _params(params)).rowcount
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         with _store_errors():
-            return self.conn.execute(translate(sql), _params(params)).fetchall()
+            return self.cursor.execute(translate(sql), _params(params)).fetchall()
 
     def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         with _store_errors():
-            return self.conn.execute(translate(sql), _params(params)).fetchone()
+            return self.cursor.execute(translate(sql), _params(params)).fetchone()
 
     def insert(self, table: str, row: dict[str, Any], returning: str | None = None) -> Any:
         cols = ", ".join(f'"{c}"' for c in row)
         marks = ", ".join("%s" for _ in row)
         sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})' + (f' RETURNING "{returning}"' if returning else "")
         with _store_errors():
-            cursor = self.conn.execute(sql, _params(list(row.values())))
+            cursor = self.cursor.execute(sql, _params(list(row.values())))
             return cursor.fetchone()[returning] if returning else None
 
     def json_text(self, column: str, *path: str) -> str:

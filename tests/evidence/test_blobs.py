@@ -61,13 +61,14 @@ def test_the_type_is_decided_by_content_not_by_the_header(as_user):
 def test_bad_names_are_refused_and_never_reach_outside_the_store(as_user, live):
     tech = as_user("tech")
     data = phone_photo(seed=b"names")
-    secret = Path(live.data_dir) / "fieldops.db"
+    secret = Path(live.data_dir) / "fieldops.db"  # on PostgreSQL no such file: a file's bytes never come back either way
+    secret_bytes = secret.read_bytes() if secret.exists() else b"SQLite format 3\0"
     for name in ["..%2F..%2Ffieldops.db", "%2E%2E", "..", sha(data).upper(), sha(data)[:63], sha(data) + "0", "g" * 64,
                  "%2F" + sha(data)[1:]]:
         r = tech.put(f"/api/v1/blobs/{name}", content=data)
         assert 400 <= r.status_code < 500, (name, r.status_code)
         g = tech.get(f"/api/v1/blobs/{name}")
-        assert 400 <= g.status_code < 500 and g.content != secret.read_bytes()[:len(g.content) or 1]
+        assert 400 <= g.status_code < 500 and g.content != secret_bytes[:len(g.content) or 1]
     r = httpx.get(f"{live.url}/api/v1/blobs/../../fieldops.db", headers=tech.headers)
     assert r.status_code in (400, 401, 404)
 

@@ -13,7 +13,8 @@ from server.clock import to_rfc3339
 from server.domain.actor import Actor
 from server.domain.registry import apply_mutation
 from server.ids import new_id
-from server.store import Store, open_store
+from server.store import Store
+from tests.backend import open_store
 from tests.live_server import new_order_args
 
 SHANGHAI = timezone(timedelta(hours=8))

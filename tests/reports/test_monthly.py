@@ -15,6 +15,7 @@ import pytest
 from server.clock import now_text
 from server.ids import new_id
 from server.reports.csv_table import flatten
+from tests import backend
 from tests.reports.history import at
 
 
@@ -182,7 +183,7 @@ def test_the_printable_page_shows_the_figures_charts_and_misses(live, as_user):
 
 
 def test_fieldops_report_prints_the_same_report_as_the_api(live, as_user, world_dir: Path):
-    env = {"FIELDOPS_DATA_DIR": str(world_dir), "PATH": str(Path(sys.executable).parent)}
+    env = {"FIELDOPS_DATA_DIR": str(world_dir), "PATH": str(Path(sys.executable).parent), **backend.server_env(world_dir)}
     fieldops = str(Path(sys.executable).parent / "fieldops")
     out = subprocess.run([fieldops, "report", "--month", "2026-03", "--site", "north"], env=env, capture_output=True, text=True, check=True).stdout
     printed = json.loads(out)
