@@ -24,11 +24,13 @@ run: $(STAMP)
 	$(BIN)/fieldops serve
 
 # The whole suite twice: on SQLite, then on PostgreSQL (FIELDOPS_TEST_PG_URL, default postgres@127.0.0.1:5432; .ci/run
-# installs and starts it). pytest-xdist spreads each pass over the machine's cores; PYTEST_WORKERS=1 runs serially.
+# installs and starts it). pytest-xdist spreads each pass over the machine's cores, a module's tests on one worker
+# (--dist loadfile: modules share a world and a live server through module-scoped fixtures, and some tests read
+# what an earlier one of their module wrote); PYTEST_WORKERS=0 runs serially.
 PYTEST_WORKERS ?= auto
 test: $(STAMP) $(AXE)
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
-	FIELDOPS_TEST_BACKEND=postgres $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+	FIELDOPS_TEST_BACKEND=postgres $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	@for b in ops/bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -34,6 +34,8 @@ def test_every_command_works_on_postgresql_and_a_backup_restores_into_another_da
     assert fieldops(data, url, "site", "add", "north", "--name", "North Court").returncode == 0
     made = fieldops(data, url, "user", "add", "disp", "--password", PASSWORD, "--role", "dispatcher", "--site", "north")
     assert made.returncode == 0, made.stderr
+    device = fieldops(data, url, "device", "add", "leak-1", "--site", "north", "--zone", "B1", "--kind", "water_leak", "--source", "native")
+    assert device.returncode == 0, device.stderr
     store = open_store(url)
     try:
         order = new_order_args()
@@ -58,6 +60,7 @@ def test_every_command_works_on_postgresql_and_a_backup_restores_into_another_da
     store = open_store(other)
     try:
         assert store.read(lambda tx: tx.one("SELECT role FROM users WHERE username = ?", ("disp",))["role"]) == "dispatcher"
+        assert store.read(lambda tx: tx.one("SELECT zone FROM devices WHERE id = ?", ("leak-1",))["zone"]) == "B1"
         assert store.read(lambda tx: verify_chain(tx, order["id"])).valid
     finally:
         store.close()

@@ -139,11 +139,6 @@ def test_alarm_acknowledgement_p50_and_p90_come_from_the_alarms_table(live, as_u
                              "state": "cleared", "first_seen": to_rfc3339(start), "last_seen": to_rfc3339(start),
                              "acked_at": to_rfc3339(start + timedelta(seconds=5000))})
 
-    # The alarms area owns the table (0004_alarms.sql); before it lands the report answers nulls.
-    has_alarms = history.store.read(lambda tx: tx.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'alarms'")) is not None
-    if not has_alarms:
-        assert report(as_user("disp"), "2026-06")["alarm_ack_s"] == {"p50": None, "p90": None, "acked": 0, "unacked": 0}
-        return
     history.store.write(add)
     body = report(as_user("disp"), "2026-06")
     assert body["alarm_ack_s"] == {"p50": 55.0, "p90": 91.0, "acked": 10, "unacked": 1}
