@@ -70,6 +70,8 @@ class LiveServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
+        self.proc.kill()  # not left running behind a failed fixture (nobody would stop it)
+        self.proc.wait()
         raise RuntimeError(f"server did not start:\n{self.log()}")
 
     def log(self) -> str:
