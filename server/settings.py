@@ -27,6 +27,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_MQTT_CLIENT_ID: fixed MQTT client id, so the broker keeps our persistent session across restarts."""
     mqtt_share_group: str = ""
     """FIELDOPS_MQTT_SHARE_GROUP: when set, subscribe through `$share/{group}/...` so several instances split the stream."""
+    claim_lease_s: float = 15.0
+    """FIELDOPS_CLAIM_LEASE_S: background work one instance claimed (a push owed, an escalation due) is taken over by another instance this many seconds after its claimer stopped renewing the claim (it died)."""
     escalate_after_s: float = 60.0
     """FIELDOPS_ESCALATE_AFTER_S: an unacknowledged alarm is pushed to the site's supervisors after this many seconds."""
     push_insecure_hosts: tuple[str, ...] = ()
