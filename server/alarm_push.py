@@ -19,7 +19,7 @@ from server.claims import claim, claimable, instance_of, renew
 from server.clock import now, now_text
 from server.metrics import PUSHES
 from server.push import (PushDispatcher, PushJob, PushKeys, PushMessage, PushSender, PushSubscription, WorkOrderEscalationPush, decode_push_message,
-                         incident_topic, load_or_create_vapid)
+                         incident_topic, shared_vapid)
 from server.settings import Settings
 from server.store import Store, Tx
 
@@ -59,7 +59,7 @@ class AlarmPusher:
     def __init__(self, settings: Settings, store: Store, holder: str) -> None:
         self.store = store
         self.holder, self.lease_s = holder, settings.claim_lease_s
-        self.vapid = load_or_create_vapid(settings.data_dir)
+        self.vapid = shared_vapid(store, settings.data_dir)
         self.sender = PushSender(self.vapid, contact=settings.push_contact, insecure_hosts=settings.push_insecure_hosts, ttl_s=settings.push_ttl_s)
         self.dispatcher = PushDispatcher(self.sender, self._record).start()
         self._remaining: dict[int, int] = {}

@@ -43,6 +43,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_TOKEN_TTL_S: lifetime of a login token; long enough for a device to work a shift offline and sync the next morning."""
     max_body_bytes: int = 2 * 1024 * 1024
     """FIELDOPS_MAX_BODY_BYTES: largest JSON request body (sync pushes included); larger is 413."""
+    blob_url: str = ""
+    """FIELDOPS_BLOB_URL: empty: blobs under FIELDOPS_DATA_DIR (a shared volume for several instances); `s3://bucket[/prefix]`: an S3-compatible object store, endpoint and credentials from the usual AWS_* variables (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)."""
     max_blob_bytes: int = 25 * 1024 * 1024
     """FIELDOPS_MAX_BLOB_BYTES: largest photo or signature image; larger is 413."""
     upload_expire_s: int = 24 * 3600

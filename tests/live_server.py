@@ -56,7 +56,7 @@ class LiveServer:
         self.log_path = data_dir / f"server-{self.port}.log"
         self._clients: list[httpx.Client] = []  # closed at stop(), so tests need not close what they open
 
-    def start(self, timeout_s: float = 20.0) -> "LiveServer":
+    def start(self, timeout_s: float = 60.0) -> "LiveServer":  # a loaded CI machine (SeaweedFS, Chromium beside) starts slowly
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s

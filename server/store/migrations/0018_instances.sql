@@ -15,3 +15,11 @@ CREATE TABLE periodic_turns (
     next_at TEXT NOT NULL,
     ran_at TEXT
 );
+
+-- Per-installation secrets every instance must share (the VAPID key that browsers bind their push subscriptions
+-- to), kept with the data rather than in one host's data directory. The first instance to start writes it.
+CREATE TABLE installation_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
