@@ -29,6 +29,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_MQTT_SHARE_GROUP: when set, subscribe through `$share/{group}/...` so several instances split the stream."""
     claim_lease_s: float = 15.0
     """FIELDOPS_CLAIM_LEASE_S: background work one instance claimed (a push owed, an escalation due) is taken over by another instance this many seconds after its claimer stopped renewing the claim (it died)."""
+    mqtt_session_expiry_s: int = 24 * 3600
+    """FIELDOPS_MQTT_SESSION_EXPIRY_S: how long the broker keeps this instance's session (its subscriptions and the QoS 1 alarms queued for it) while it is away. Mosquitto goes on handing a dead shared subscriber its share of the stream until then, and drops what it queued when the session expires: see ops/INSTANCES.md before shortening it."""
     escalate_after_s: float = 60.0
     """FIELDOPS_ESCALATE_AFTER_S: an unacknowledged alarm is pushed to the site's supervisors after this many seconds."""
     push_insecure_hosts: tuple[str, ...] = ()
