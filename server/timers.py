@@ -15,7 +15,7 @@ from iot.alarm_rules import forget_old_messages, owe_push, silent_devices
 from server.claims import take_turn
 from server.clock import now, parse_rfc3339, to_rfc3339
 from server.domain.changes import touch
-from server.metrics import ALARMS_UNACKED
+from server.metrics import ALARMS_UNACKED, PUSH_OUTBOX_OLDEST
 from server.push.payload import AlarmPush
 from server.store import Tx
 
@@ -63,9 +63,11 @@ class Timers:
         owed = self.services.store.write(lambda tx: escalate_due(tx, at))
         self.pusher.send(owed)
         self.pusher.send_owed()  # pushes mutations wrote to the outbox (online or synced), within a tick of their commit
-        unacked = self.services.store.read(lambda tx: tx.one(
-            "SELECT count(*) AS n FROM alarms WHERE acked_at IS NULL AND escalate_at IS NOT NULL AND resolved_at IS NULL"))["n"]
+        unacked, oldest = self.services.store.read(lambda tx: (tx.one(
+            "SELECT count(*) AS n FROM alarms WHERE acked_at IS NULL AND escalate_at IS NOT NULL AND resolved_at IS NULL")["n"],
+            tx.one("SELECT min(created_at) AS at FROM push_outbox WHERE done_at IS NULL")["at"]))
         ALARMS_UNACKED.set(unacked)
+        PUSH_OUTBOX_OLDEST.set(max(0.0, (at - parse_rfc3339(oldest)).total_seconds()) if oldest else 0.0)
         if self.services.bridge is not None:
             self.services.bridge.state  # refreshes the MQTT gauge even when nobody reads /health
         if at.timestamp() < self._ask_turn_at:
