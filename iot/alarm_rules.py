@@ -230,11 +230,13 @@ def silent_devices(tx: Tx, now: datetime, silent_after_s: float, escalate_after_
     outcome = AlarmOutcome()
     edge = to_rfc3339(now - timedelta(seconds=silent_after_s))
     for row in tx.query("SELECT * FROM sensor_devices WHERE last_seen < ? AND silent_reported_at IS NULL", (edge,)):
+        # Marked first and only if still unmarked: of two instances checking at once, one raises the ticket.
+        if not tx.execute("UPDATE sensor_devices SET silent_reported_at = ? WHERE source = ? AND topic_site = ? AND device = ? AND silent_reported_at IS NULL",
+                          (to_rfc3339(now), row["source"], row["topic_site"], row["device"])):
+            continue
         event = SensorEvent(source=row["source"], device=row["device"], kind="heartbeat", active=True,
                             message_id=f"silent:{row['device']}:{row['last_seen']}", site_id=row["topic_site"] or None)
         _raise(tx, "silent", place(tx, event), event, now, escalate_after_s, outcome)
-        tx.execute("UPDATE sensor_devices SET silent_reported_at = ? WHERE source = ? AND topic_site = ? AND device = ?",
-                   (to_rfc3339(now), row["source"], row["topic_site"], row["device"]))
     return outcome
 
 

@@ -93,9 +93,11 @@ class MqttBridge:
         client_id: str = "fieldops-server",
         share_group: str = "",
         batch_handler: BatchHandler | None = None,
+        session_expiry_s: int = SESSION_EXPIRY_S,
     ) -> None:
         self.address = url if isinstance(url, BrokerAddress) else parse_mqtt_url(url)
         self.client_id = client_id
+        self.session_expiry_s = session_expiry_s
         self._handler = handler
         self._on_error = on_error
         if share_group and self.address.protocol != "5":
@@ -201,7 +203,7 @@ class MqttBridge:
 
     def _connect_properties(self) -> Properties:
         properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = SESSION_EXPIRY_S
+        properties.SessionExpiryInterval = self.session_expiry_s
         return properties
 
     def _run(self) -> None:

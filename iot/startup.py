@@ -21,6 +21,7 @@ class MqttSettings(Protocol):
     mqtt_url: str
     mqtt_client_id: str
     mqtt_share_group: str
+    mqtt_session_expiry_s: int
     data_dir: Path
 
 
@@ -52,7 +53,8 @@ def start_mqtt(settings: MqttSettings, handler: MessageHandler, on_error: ErrorR
         broker = start_embedded_broker(Path(settings.data_dir))
         url = broker.url
     share_group = settings.mqtt_share_group if broker is None or broker.kind == "mosquitto" else ""
-    bridge = MqttBridge(url, handler, on_error, client_id=settings.mqtt_client_id, share_group=share_group, batch_handler=batch_handler)
+    bridge = MqttBridge(url, handler, on_error, client_id=settings.mqtt_client_id, share_group=share_group,
+                        batch_handler=batch_handler, session_expiry_s=settings.mqtt_session_expiry_s)
     for topic_filter in topic_filters():
         bridge.subscribe(topic_filter)
     bridge.start()

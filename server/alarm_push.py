@@ -1,7 +1,9 @@
 """Sends the pushes alarms owe (the `push_outbox`), after commit, on the push dispatcher's threads.
 
 Recipients are resolved at send time: the guards on duty at the site, else its supervisors; every
-attempt is recorded on the alarm, and a subscription the push service calls gone is deleted.
+attempt is recorded on the alarm, and a subscription the push service calls gone is deleted. Each row is
+claimed (server/claims.py) before it is sent, so of several instances one sends it, and another takes it
+over when the claimer dies; a takeover skips the subscriptions already delivered to.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 
 import msgspec
 
-from server.clock import now_text
+from server.claims import claim, claimable, instance_of, renew
+from server.clock import now, now_text
 from server.metrics import PUSHES
 from server.push import (PushDispatcher, PushJob, PushKeys, PushMessage, PushSender, PushSubscription, WorkOrderEscalationPush, decode_push_message,
-                         incident_topic, load_or_create_vapid)
+                         incident_topic, shared_vapid)
 from server.settings import Settings
 from server.store import Store, Tx
 
@@ -46,12 +49,17 @@ def recipients(tx: Tx, audience: str, site_id: str | None) -> Recipients:
                       tuple(PushSubscription(endpoint=r["endpoint"], keys=PushKeys(p256dh=r["p256dh"], auth=r["auth"])) for r in rows))
 
 
+# Outbox rows claimed in one write at most: a storm's pushes are claimed in few commits.
+CLAIM_BATCH = 200
+
+
 class AlarmPusher:
     """Owns the push dispatcher; `send(outbox_ids)` after a commit, `resend_pending()` at start."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, holder: str) -> None:
         self.store = store
-        self.vapid = load_or_create_vapid(settings.data_dir)
+        self.holder, self.lease_s = holder, settings.claim_lease_s
+        self.vapid = shared_vapid(store, settings.data_dir)
         self.sender = PushSender(self.vapid, contact=settings.push_contact, insecure_hosts=settings.push_insecure_hosts, ttl_s=settings.push_ttl_s)
         self.dispatcher = PushDispatcher(self.sender, self._record).start()
         self._remaining: dict[int, int] = {}
@@ -59,6 +67,8 @@ class AlarmPusher:
         # Outbox rows handed to the thread and not yet done: the bridge, the timers and send_owed may name
         # the same row, and a row must be pushed once.
         self._queued: set[int] = set()
+        self._held: set[int] = set()  # of those, the rows this instance's claim is on (renewed until done)
+        self._renewed_at = 0.0
         self._owed: queue.Queue[int | None] = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name="alarm-push", daemon=True)
         self._thread.start()
@@ -72,19 +82,57 @@ class AlarmPusher:
             self._owed.put(outbox_id)
 
     def send_owed(self) -> None:
-        """Pushes a mutation owed (end_shift leaving alarms with nobody on duty): every pending row not yet handed over."""
-        self.send(self.store.read(lambda tx: [r["id"] for r in tx.query("SELECT id FROM push_outbox WHERE done_at IS NULL ORDER BY id")]))
+        """Called every timer tick: renew the claims still being worked on, and take every pending row nobody holds —
+        pushes a mutation owed (end_shift leaving alarms with nobody on duty) and those of an instance that died."""
+        with self._lock:
+            held = sorted(self._held)
+        at = now()
+        if held and at.timestamp() - self._renewed_at >= self.lease_s / 3:
+            self._renewed_at = at.timestamp()
+            still = self.store.write(lambda tx: renew(tx, "push_outbox", held, self.holder, at, self.lease_s))
+            if still < len(held):  # a pause longer than the lease: another instance may send some of these too
+                log.warning("%d push claims ran out before they were renewed", len(held) - still)
+        self.send(self.store.read(lambda tx: claimable(tx, "push_outbox", at)))
 
     def _settled(self, outbox_id: int) -> None:
         with self._lock:
             self._queued.discard(outbox_id)
+            self._held.discard(outbox_id)
 
     def _drain(self) -> None:
-        while (outbox_id := self._owed.get()) is not None:
+        while (first := self._owed.get()) is not None:
+            batch = [first]
+            while len(batch) < CLAIM_BATCH:
+                try:
+                    more = self._owed.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._owed.put(None)
+                    break
+                batch.append(more)
             try:
-                self._send_one(outbox_id)
-            except Exception:  # the outbox row stays pending and is sent again at the next start
-                log.exception("push %s could not be handed to the dispatcher", outbox_id)
+                mine = self._claim(batch)
+            except Exception:  # not claimed: the rows stay pending and are offered again at the next tick
+                log.exception("claiming %d pushes failed", len(batch))
+                mine = []
+            for outbox_id in batch:
+                if outbox_id not in mine:  # another instance holds it (or it is done)
+                    self._settled(outbox_id)
+                    continue
+                try:
+                    self._send_one(outbox_id)
+                except Exception:  # the claim runs out and the row is sent again, here or by another instance
+                    log.exception("push %s could not be handed to the dispatcher", outbox_id)
+                    self._settled(outbox_id)
+
+    def _claim(self, batch: list[int]) -> set[int]:
+        with self._lock:
+            fresh = [i for i in batch if i not in self._held]
+        got = self.store.write(lambda tx: claim(tx, "push_outbox", fresh, self.holder, now(), self.lease_s))
+        with self._lock:
+            self._held.update(got)
+            return {i for i in batch if i in self._held}
 
     def notify_supervisors(self, site_id: str, payload: dict[str, Any]) -> None:
         """A work-order escalation (complaint, overdue work): owed to the site's supervisors, durably, then sent."""
@@ -98,20 +146,37 @@ class AlarmPusher:
         self.send([self.store.write(owe)])
 
     def resend_pending(self) -> None:
-        pending = self.store.read(lambda tx: [r["id"] for r in tx.query("SELECT id FROM push_outbox WHERE done_at IS NULL ORDER BY id")])
-        if pending:
-            log.info("sending %d pushes owed from before the restart", len(pending))
-        self.send(pending)
+        """At start: pending rows nobody holds, and those this instance held before it was restarted (at once, not
+        after their lease), are claimed and sent."""
+        at = now()
+
+        def take(tx: Tx) -> list[int]:
+            pending = [r["id"] for r in tx.query("SELECT id FROM push_outbox WHERE done_at IS NULL ORDER BY id")]
+            return claim(tx, "push_outbox", pending, self.holder, at, self.lease_s, take_from=instance_of(self.holder))
+
+        mine = self.store.write(take)
+        if mine:
+            log.info("sending %d pushes owed from before the restart", len(mine))
+        with self._lock:
+            self._held.update(mine)
+        self.send(mine)
 
     def _send_one(self, outbox_id: int) -> None:
-        def load(tx: Tx) -> tuple[dict[str, Any] | None, Recipients]:
+        def load(tx: Tx) -> tuple[dict[str, Any] | None, Recipients, set[str]]:
             row = tx.one("SELECT * FROM push_outbox WHERE id = ? AND done_at IS NULL", (outbox_id,))
-            return row, (recipients(tx, row["audience"], row["site_id"]) if row else Recipients({}, ()))
+            delivered = {r["endpoint"] for r in tx.query("SELECT endpoint FROM push_deliveries WHERE outbox_id = ? AND ok = 1", (outbox_id,))}
+            return row, (recipients(tx, row["audience"], row["site_id"]) if row else Recipients({}, ())), delivered
 
-        row, to = self.store.read(load)
+        row, to, delivered = self.store.read(load)
         if row is None:
             self._settled(outbox_id)
             return
+        if delivered:  # taken over from an instance that died part way: the phones it reached are not pushed twice
+            to = Recipients(to.by_endpoint, tuple(s for s in to.subscriptions if s.endpoint not in delivered))
+            if not to.subscriptions:
+                self.store.write(lambda tx: tx.execute("UPDATE push_outbox SET done_at = ? WHERE id = ?", (now_text(), outbox_id)))
+                self._settled(outbox_id)
+                return
         if not to.subscriptions:
             log.warning("push %s (alarm %s): nobody to push to (%s of %s has no subscription)", outbox_id, row["alarm_id"], row["audience"], row["site_id"])
             self.store.write(lambda tx: self._finish(tx, outbox_id, row["alarm_id"], None, "", None, False, "no_subscription: nobody to push to", True))

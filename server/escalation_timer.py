@@ -2,7 +2,9 @@
 hands due ones to `services.notify_supervisors(site_id, payload)` and refreshes the overdue gauges.
 
 Delivery is at-least-once: a row is marked fired only after the notifier took it, so a crash in
-between repeats a push rather than losing it. Started by `start_escalation_timer` (a STARTUP_HOOK).
+between repeats a push rather than losing it. With several instances each due row is claimed first
+(server/claims.py): one instance notifies, and another does when the claimer died before marking it fired.
+Started by `start_escalation_timer` (a STARTUP_HOOK).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from datetime import datetime
 from typing import Any, Callable
 
+from server.claims import claim
 from server.clock import now as clock_now
 from server.domain.complaints import ComplaintPolicy
 from server.domain.escalations import apply_changes, due_now, mark_fired, overdue_counts, plan
@@ -56,9 +59,14 @@ class EscalationTimer:
 
         changes, version = self.services.store.read(lambda tx: plan(tx, self.policy, self._planned))
 
+        holder = getattr(self.services, "holder", "escalation-timer")
+        lease_s = self.services.settings.claim_lease_s
+
         def collect(tx: Any) -> list[dict[str, Any]]:
             apply_changes(tx, changes, moment)
-            return due_now(tx, self.policy, moment)
+            due = due_now(tx, self.policy, moment)
+            mine = set(claim(tx, "escalations", [e["id"] for e in due], holder, moment, lease_s))
+            return [e for e in due if e["id"] in mine]
 
         due = self.services.store.write(collect)
         self._gauges_stale |= version != self._planned

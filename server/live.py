@@ -1,7 +1,8 @@
 """Live updates for open browsers (server-sent events): which alarms and orders just changed.
 
 Writers publish from any thread; each SSE connection reads its own bounded asyncio queue, and one that falls
-too far behind is told to resync instead of losing events silently. Work orders come from the change log.
+too far behind is told to resync instead of losing events silently. Work orders and alarms also come from the
+change log, which every instance reads: a browser on one instance sees what another instance committed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from typing import Any
 
 from server.store import Store
@@ -25,6 +27,9 @@ CHANGES_POLL_S = 0.25
 CHANGES_BATCH = 5000
 
 RESYNC = {"type": "resync", "reason": "too_many_events"}
+# An alarm this instance published itself (the bridge, right after commit) is not published again when the change
+# log brings it back within this long; the log is how alarms committed by other instances arrive.
+OWN_ALARM_S = 5.0
 
 
 class Subscription:
@@ -49,6 +54,12 @@ class LiveFeed:
     def __init__(self) -> None:
         self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
+        self._own_alarms: dict[str, float] = {}  # alarm id -> when this instance published it
+
+    def published_lately(self, alarm_id: str) -> bool:
+        with self._lock:
+            at = self._own_alarms.get(alarm_id)
+        return at is not None and time.monotonic() - at < OWN_ALARM_S
 
     def subscribe(self) -> Subscription:
         subscription = Subscription()
@@ -63,6 +74,11 @@ class LiveFeed:
     def publish(self, event: dict[str, Any]) -> None:
         with self._lock:
             targets = list(self._subscribers)
+            if event.get("type") == "alarm":
+                now = time.monotonic()
+                self._own_alarms[event["id"]] = now
+                if len(self._own_alarms) > 4 * QUEUE_SIZE:  # a storm: forget what is older than the window
+                    self._own_alarms = {k: v for k, v in self._own_alarms.items() if now - v < OWN_ALARM_S}
         for subscription in targets:
             try:
                 subscription.loop.call_soon_threadsafe(subscription.offer, event)
@@ -71,7 +87,8 @@ class LiveFeed:
 
 
 class WorkOrderChanges:
-    """Publishes `work_order` events for every order the change log says was written, whoever wrote it."""
+    """Publishes `work_order` and `alarm` events for every order and alarm the change log says was written, whoever
+    wrote it (this instance or another). The PostgreSQL store may wake the poll with LISTEN/NOTIFY; the read is the same."""
 
     def __init__(self, store: Store, feed: LiveFeed) -> None:
         self.store, self.feed = store, feed
@@ -89,9 +106,11 @@ class WorkOrderChanges:
         if not rows:
             return
         self._seen = rows[-1]["version"]
-        # Alarms are published by their writers already; one event per order per poll, in change order.
-        for obj_id in dict.fromkeys(r["obj_id"] for r in rows if r["type"] == "work_order"):
-            self.feed.publish({"type": "work_order", "id": obj_id})
+        # One event per object per poll, in change order; alarms this instance's bridge published already are skipped.
+        for kind, obj_id in dict.fromkeys((r["type"], r["obj_id"]) for r in rows if r["type"] in ("work_order", "alarm")):
+            if kind == "alarm" and self.feed.published_lately(obj_id):
+                continue
+            self.feed.publish({"type": kind, "id": obj_id})
 
     def _run(self) -> None:
         while not self._stop.wait(CHANGES_POLL_S):

@@ -10,12 +10,12 @@ from typing import Any
 from server.clock import now_text
 from server.domain.actor import Actor
 from server.errors import Invalid, NotFound
-from server.push import PushSubscription, application_server_key, check_subscription, load_or_create_vapid
+from server.push import PushSubscription, application_server_key, check_subscription, shared_vapid
 from server.store import Tx
 
 
 def public_key(services: Any) -> str:
-    vapid = services.pusher.vapid if services.pusher is not None else load_or_create_vapid(services.settings.data_dir)
+    vapid = services.pusher.vapid if services.pusher is not None else shared_vapid(services.store, services.settings.data_dir)
     return application_server_key(vapid)
 
 

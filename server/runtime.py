@@ -38,7 +38,7 @@ class _StateGauge:
 
 def start_background(services: Any) -> None:
     settings = services.settings
-    services.pusher = AlarmPusher(settings, services.store)
+    services.pusher = AlarmPusher(settings, services.store, services.holder)
     services.background.append(services.pusher)
     services.notify_supervisors = services.pusher.notify_supervisors
     intake = SensorIntake(services, services.pusher, services.feed)

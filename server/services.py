@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from server.auth import LoginThrottle, Session
+from server.claims import holder_name
 from server.clock import now
 from server.domain.actor import Actor
 from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
@@ -31,6 +32,8 @@ from server.store import Store, Tx, open_store
 class Services:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
+        # This process's name on the background work it claims (pushes, escalations, periodic rounds).
+        self.holder = holder_name(settings.mqtt_client_id)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = store or open_store(settings.store_location)
         # Orders carry the targets they were created under; these defaults judge older orders, and the calendar

@@ -29,6 +29,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_MQTT_CLIENT_ID: fixed MQTT client id, so the broker keeps our persistent session across restarts."""
     mqtt_share_group: str = ""
     """FIELDOPS_MQTT_SHARE_GROUP: when set, subscribe through `$share/{group}/...` so several instances split the stream."""
+    claim_lease_s: float = 15.0
+    """FIELDOPS_CLAIM_LEASE_S: background work one instance claimed (a push owed, an escalation due) is taken over by another instance this many seconds after its claimer stopped renewing the claim (it died)."""
+    mqtt_session_expiry_s: int = 24 * 3600
+    """FIELDOPS_MQTT_SESSION_EXPIRY_S: how long the broker keeps this instance's session (its subscriptions and the QoS 1 alarms queued for it) while it is away. Mosquitto goes on handing a dead shared subscriber its share of the stream until then, and drops what it queued when the session expires: see ops/INSTANCES.md before shortening it."""
     escalate_after_s: float = 60.0
     """FIELDOPS_ESCALATE_AFTER_S: an unacknowledged alarm is pushed to the site's supervisors after this many seconds."""
     push_insecure_hosts: tuple[str, ...] = ()
@@ -43,6 +47,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_TOKEN_TTL_S: lifetime of a login token; long enough for a device to work a shift offline and sync the next morning."""
     max_body_bytes: int = 2 * 1024 * 1024
     """FIELDOPS_MAX_BODY_BYTES: largest JSON request body (sync pushes included); larger is 413."""
+    blob_url: str = ""
+    """FIELDOPS_BLOB_URL: empty: blobs under FIELDOPS_DATA_DIR (a shared volume for several instances); `s3://bucket[/prefix]`: an S3-compatible object store, endpoint and credentials from the usual AWS_* variables (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)."""
     max_blob_bytes: int = 25 * 1024 * 1024
     """FIELDOPS_MAX_BLOB_BYTES: largest photo or signature image; larger is 413."""
     upload_expire_s: int = 24 * 3600

@@ -1,6 +1,7 @@
 """Timers kept as data: alarm escalation to supervisors and silent-device checks, run by one thread.
 
-Deadlines live in the database (alarms.escalate_at, sensor_devices.last_seen), so a restart loses none.
+Deadlines live in the database (alarms.escalate_at, sensor_devices.last_seen), so a restart loses none; with
+several instances each deadline fires once (a conditional UPDATE marks it) on whichever instance is alive.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from iot.alarm_rules import forget_old_messages, owe_push, silent_devices
+from server.claims import take_turn
 from server.clock import now, parse_rfc3339, to_rfc3339
 from server.domain.changes import touch
-from server.metrics import ALARMS_UNACKED
+from server.metrics import ALARMS_UNACKED, PUSH_OUTBOX_OLDEST
 from server.push.payload import AlarmPush
 from server.store import Tx
 
@@ -23,13 +25,19 @@ log = logging.getLogger(__name__)
 TICK_S = 0.5
 # Silence is judged in hours, so once a minute is plenty.
 SILENCE_EVERY_S = 60.0
+# How often an instance asks whether the silence round is its turn: a round is late by this at most when
+# the instance that ran the last one is gone.
+TURN_ASK_S = 5.0
 
 
 def escalate_due(tx: Tx, at: datetime) -> list[int]:
     """Every emergency alarm past its deadline with nobody's acknowledgement: owe its site's supervisors a push."""
     owed = []
     for alarm in tx.query("SELECT * FROM alarms WHERE acked_at IS NULL AND escalated_at IS NULL AND escalate_at <= ?", (to_rfc3339(at),)):
-        tx.execute("UPDATE alarms SET escalated_at = ? WHERE id = ?", (to_rfc3339(at), alarm["id"]))
+        # Only if still unescalated and unacknowledged as it is marked: another instance may have just done it
+        # (PostgreSQL re-checks the condition on the row it locks), or the guard acknowledged meanwhile.
+        if not tx.execute("UPDATE alarms SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL AND acked_at IS NULL", (to_rfc3339(at), alarm["id"])):
+            continue
         touch(tx, "alarm", alarm["id"])
         push = AlarmPush(alarm_id=alarm["id"], work_order_id=alarm["work_order_id"], site_id=alarm["site_id"] or "",
                          kind=alarm["kind"], zone=alarm["zone"], ts=alarm["first_seen"], escalated=True)
@@ -44,7 +52,7 @@ class Timers:
         self.services, self.pusher, self.feed, self.silent_after_s = services, pusher, feed, silent_after_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="timers", daemon=True)
-        self._last_silence = 0.0
+        self._ask_turn_at = 0.0
 
     def start(self) -> "Timers":
         self._thread.start()
@@ -55,16 +63,29 @@ class Timers:
         owed = self.services.store.write(lambda tx: escalate_due(tx, at))
         self.pusher.send(owed)
         self.pusher.send_owed()  # pushes mutations wrote to the outbox (online or synced), within a tick of their commit
-        unacked = self.services.store.read(lambda tx: tx.one(
-            "SELECT count(*) AS n FROM alarms WHERE acked_at IS NULL AND escalate_at IS NOT NULL AND resolved_at IS NULL"))["n"]
+        unacked, oldest = self.services.store.read(lambda tx: (tx.one(
+            "SELECT count(*) AS n FROM alarms WHERE acked_at IS NULL AND escalate_at IS NOT NULL AND resolved_at IS NULL")["n"],
+            tx.one("SELECT min(created_at) AS at FROM push_outbox WHERE done_at IS NULL")["at"]))
         ALARMS_UNACKED.set(unacked)
+        PUSH_OUTBOX_OLDEST.set(max(0.0, (at - parse_rfc3339(oldest)).total_seconds()) if oldest else 0.0)
         if self.services.bridge is not None:
             self.services.bridge.state  # refreshes the MQTT gauge even when nobody reads /health
-        if at.timestamp() - self._last_silence >= SILENCE_EVERY_S:
-            self._last_silence = at.timestamp()
-            escalate = self.services.settings.escalate_after_s
-            outcome = self.services.store.write(lambda tx: silent_devices(tx, at, self.silent_after_s, escalate))
-            self.services.store.write(lambda tx: forget_old_messages(tx, at))
+        if at.timestamp() < self._ask_turn_at:
+            return
+        self._ask_turn_at = at.timestamp() + TURN_ASK_S
+        escalate = self.services.settings.escalate_after_s
+
+        def silence_round(tx: Tx) -> Any:
+            # One instance per minute runs it, whichever is alive; the turn commits with the round, so a round cut
+            # short by a crash is taken by the next instance that asks.
+            if not take_turn(tx, "device_silence", self.services.holder, at, SILENCE_EVERY_S):
+                return None
+            forget_old_messages(tx, at)
+            return silent_devices(tx, at, self.silent_after_s, escalate)
+
+        outcome = self.services.store.write(silence_round)
+        if outcome is not None:
+            self.pusher.send(outcome.outbox_ids)
             for alarm_id in outcome.alarm_ids:
                 self.feed.publish({"type": "alarm", "id": alarm_id})
 

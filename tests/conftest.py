@@ -11,6 +11,7 @@ import pytest
 from tests import backend
 from tests.live_server import ApiClient, LiveServer
 from tests.mqtt_broker import mosquitto_broker  # noqa: F401  (pytest fixture)
+from tests.object_store import object_store  # noqa: F401  (pytest fixture)
 from tests.sensor_fixtures import alarm_server, publisher, push_service  # noqa: F401  (pytest fixtures)
 from tests.world import World, build_world
 

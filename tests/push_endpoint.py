@@ -157,6 +157,11 @@ class LocalPushService:
         with self._lock:
             self._subscribers[_id_of(subscription)].answers.extend((s, retry_after) for s in statuses)
 
+    def answer_normally(self, subscription: dict) -> None:
+        """Forget the refusals still queued for this subscription: from now on it accepts pushes."""
+        with self._lock:
+            self._subscribers[_id_of(subscription)].answers.clear()
+
     def expire(self, subscription: dict, status: int = 410) -> None:
         """The subscription is gone for good: every push gets `status` (410 or 404)."""
         with self._lock:

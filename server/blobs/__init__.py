@@ -6,20 +6,41 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from server.blobs.store import BlobStore, Landed, check_name
 from server.blobs.tus import UploadArea
 from server.settings import Settings
 
-__all__ = ["BlobStore", "Landed", "UploadArea", "blob_store", "check_name", "upload_area"]
+if TYPE_CHECKING:
+    from server.blobs.objects import ObjectStore
+    from server.blobs.tus_s3 import S3UploadArea
+
+__all__ = ["BlobStore", "Landed", "UploadArea", "blob_store", "check_name", "object_store", "upload_area"]
+
+
+@lru_cache(maxsize=8)
+def object_store(settings: Settings) -> "ObjectStore | None":
+    """The shared object store when FIELDOPS_BLOB_URL names one, else None (files under the data directory)."""
+    if not settings.blob_url:
+        return None
+    from server.blobs.objects import ObjectStore
+
+    return ObjectStore(settings.blob_url)
 
 
 @lru_cache(maxsize=8)
 def blob_store(settings: Settings) -> BlobStore:
-    return BlobStore(settings.blob_dir, settings.max_blob_bytes)
+    return BlobStore(settings.blob_dir, settings.max_blob_bytes, object_store(settings))
 
 
 @lru_cache(maxsize=8)
-def upload_area(settings: Settings) -> UploadArea:
+def upload_area(settings: Settings) -> "UploadArea | S3UploadArea":
+    objects = object_store(settings)
+    if objects is not None:
+        from server.blobs.tus_s3 import S3UploadArea
+
+        return S3UploadArea(objects, settings.blob_dir / "uploads", settings.max_blob_bytes, settings.upload_expire_s,
+                            settings.max_open_uploads, settings.max_upload_bytes_in_flight)
     return UploadArea(settings.blob_dir / "uploads", settings.max_blob_bytes, settings.upload_expire_s,
                       settings.max_open_uploads, settings.max_upload_bytes_in_flight)

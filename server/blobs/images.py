@@ -41,7 +41,7 @@ def thumbnail(store: BlobStore, sha256: str) -> Path:
     """A small upright JPEG of the blob (no EXIF), made on first request."""
     cached = store.root / "thumbs" / f"{sha256}.jpg"
     if not cached.is_file():
-        with _opened(store.path(sha256)) as img:
+        with _opened(store.local(sha256)) as img:
             img.draft("RGB", (THUMB_PX * 2, THUMB_PX * 2))  # JPEG: decode at a reduced scale, a fraction of the memory
             small = _upright(img)
             small.thumbnail((THUMB_PX, THUMB_PX))
@@ -55,7 +55,7 @@ def without_metadata(store: BlobStore, sha256: str, media_type: str) -> Path:
     fmt, ext = _FORMATS[media_type]
     cached = store.root / "clean" / f"{sha256}.{ext}"
     if not cached.is_file():
-        with _opened(store.path(sha256)) as img:
+        with _opened(store.local(sha256)) as img:
             icc = img.info.get("icc_profile")
             upright = _upright(img)
             options = {"quality": 92} if fmt in ("JPEG", "WEBP") else {}

@@ -48,7 +48,7 @@ def finish_upload(services: Services, actor: Actor, upload: Upload) -> tuple[Lan
     """A tus upload reached its length: check it against its sha256 and store it; the upload is gone either way."""
     area = upload_area(services.settings)
     try:
-        landed = blob_store(services.settings).adopt(area.data_path(upload.id), upload.sha256)
+        landed = blob_store(services.settings).adopt(area.finished_file(upload), upload.sha256)
     finally:
         area.remove(upload.id)
     return landed, catalogue(services, landed, actor)

@@ -9,21 +9,21 @@ from typing import Any
 
 from server.blobs import blob_store
 from server.blobs.access import HELD
-from server.blobs.store import READ_CHUNK, BlobStore
+from server.blobs.store import BlobStore
 from server.domain.actor import Actor
 from server.domain.signoff import verify_order
 from server.services import Services
 
 
 def file_matches(store: BlobStore, sha256: str) -> bool | None:
-    """True/False whether the stored bytes still hash to their name; None when they never arrived."""
-    path = store.path(sha256)
-    if not path.is_file():
+    """True/False whether the stored bytes (in the object store when there is one) still hash to their name;
+    None when they never arrived."""
+    chunks = store.stored_chunks(sha256)
+    if chunks is None:
         return None
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(READ_CHUNK):
-            digest.update(chunk)
+    for chunk in chunks:
+        digest.update(chunk)
     return digest.hexdigest() == sha256
 
 

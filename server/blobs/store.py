@@ -1,6 +1,8 @@
 """Content-addressed files under the blob directory: `<root>/<aa>/<sha256>`, written only whole.
 
 Bytes stream into a temp file while hashed and sniffed; fsync, rename and a directory fsync make a blob appear atomically.
+With an object store (FIELDOPS_BLOB_URL) the blob is kept there under `blobs/<aa>/<sha256>` before it counts as
+stored, and the directory is this instance's cache of it: what another instance stored is fetched on first read.
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ import re
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+
+from typing import TYPE_CHECKING
 
 import msgspec
 from PIL import Image, UnidentifiedImageError
 
 from server.blobs.sniff import SNIFF_BYTES, media_type_of
 from server.errors import BadRequest, Invalid, PayloadTooLarge, UnsupportedMediaType
+
+if TYPE_CHECKING:  # boto3 loads only when an object store is configured
+    from server.blobs.objects import ObjectStore
 
 SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 # Read size when hashing a finished file (tus): large enough to be fast, small enough to keep memory flat.
@@ -56,10 +64,15 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def object_name(sha256: str) -> str:
+    return f"blobs/{sha256[:2]}/{sha256}"
+
+
 class BlobStore:
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(self, root: Path, max_bytes: int, objects: "ObjectStore | None" = None) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        self.objects = objects
         self.tmp_dir = root / "tmp"
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.sweep_tmp()
@@ -77,7 +90,39 @@ class BlobStore:
         return self.root / sha256[:2] / sha256
 
     def exists(self, sha256: str) -> bool:
-        return self.path(sha256).is_file()
+        return self.path(sha256).is_file() or (self.objects is not None and self.objects.exists(object_name(sha256)))
+
+    def local(self, sha256: str) -> Path:
+        """A file with the blob's bytes, fetched from the object store into the cache when this instance has none;
+        the returned path does not exist when the bytes are nowhere."""
+        final = self.path(sha256)
+        if self.objects is None or final.is_file():
+            return final
+        fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix="get-")
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            if self.objects.get_file(object_name(sha256), tmp):
+                final.parent.mkdir(exist_ok=True)
+                os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return final
+
+    def stored_chunks(self, sha256: str):  # type: ignore[no-untyped-def]
+        """The blob's bytes where they are kept for good (the object store, else the file), or None when missing."""
+        if self.objects is not None:
+            return self.objects.chunks(object_name(sha256))
+        path = self.path(sha256)
+        if not path.is_file():
+            return None
+
+        def read() -> "Iterator[bytes]":
+            with open(path, "rb") as f:
+                while chunk := f.read(READ_CHUNK):
+                    yield chunk
+
+        return read()
 
     def writer(self, expected_sha256: str) -> "BlobWriter":
         return BlobWriter(self, check_name(expected_sha256))
@@ -106,6 +151,8 @@ class BlobStore:
         return Landed(expected_sha256, size, media_type, width, height)
 
     def place(self, tmp: Path, sha256: str) -> None:
+        if self.objects is not None:  # kept for good before it is acknowledged; then cached here
+            self.objects.put_file(tmp, object_name(sha256))
         final = self.path(sha256)
         final.parent.mkdir(exist_ok=True)
         os.replace(tmp, final)

@@ -148,6 +148,10 @@ class UploadArea:
             raise NotFound("the upload expired; start a new one", code="upload_expired")
         return upload, data.st_size
 
+    def finished_file(self, upload: Upload) -> Path:
+        """The whole upload as one local file, for the blob store to check and adopt."""
+        return self.data_path(upload.id)
+
     def appender(self, upload: Upload, offset: int, checksum: tuple[str, bytes] | None) -> "Appender":
         return Appender(self, upload, offset, checksum)
 

@@ -29,7 +29,7 @@ from server.push.subscription import (
     check_subscription,
     check_subscription_keys,
 )
-from server.push.vapid import application_server_key, load_or_create_vapid
+from server.push.vapid import application_server_key, load_or_create_vapid, shared_vapid
 
 __all__ = [
     "AlarmPush",
@@ -54,6 +54,7 @@ __all__ = [
     "encode_push_message",
     "incident_topic",
     "load_or_create_vapid",
+    "shared_vapid",
     "parse_insecure_hosts",
     "retry_delay_s",
 ]

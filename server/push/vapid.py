@@ -1,6 +1,7 @@
-"""The VAPID key pair (RFC 8292): made on first use, kept in the data directory, loaded afterwards.
+"""The VAPID key pair (RFC 8292): made on first use, kept in the database (shared by every instance), loaded afterwards.
 
-Browsers bind every subscription to this key, so losing or rotating it silently orphans them all.
+Browsers bind every subscription to this key, so losing or rotating it silently orphans them all; an installation
+that kept it in its data directory (before several instances) has that key moved into the database at start.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 
+from server.clock import now_text
+
 VAPID_KEY_FILENAME = "vapid_private.pem"
+SECRET_NAME = "vapid_private_pem"
 
 _create_lock = threading.Lock()
 
@@ -26,6 +31,29 @@ def load_or_create_vapid(data_dir: Path | str) -> Vapid02:
         if not key_path.exists():
             _write_new_key(key_path)
     return Vapid02.from_pem(key_path.read_bytes())
+
+
+def shared_vapid(store: Any, data_dir: Path | str) -> Vapid02:
+    """The installation's VAPID signer from the database. The first instance to start stores one: the key file of
+    its data directory when there is one (subscriptions made before are bound to it), else a new key. Instances
+    starting together agree, since only the first insert counts and everyone reads back what was stored."""
+    found = store.read(lambda tx: tx.one("SELECT value FROM installation_secrets WHERE name = ?", (SECRET_NAME,)))
+    if found is None:
+        key_path = Path(data_dir) / VAPID_KEY_FILENAME
+        if key_path.exists():
+            pem = key_path.read_bytes()
+        else:
+            fresh = Vapid02()
+            fresh.generate_keys()
+            pem = fresh.private_pem()
+
+        def keep(tx: Any) -> dict[str, Any]:
+            tx.execute("INSERT INTO installation_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                       (SECRET_NAME, pem.decode("ascii"), now_text()))
+            return tx.one("SELECT value FROM installation_secrets WHERE name = ?", (SECRET_NAME,))
+
+        found = store.write(keep)
+    return Vapid02.from_pem(found["value"].encode("ascii"))
 
 
 def application_server_key(vapid: Vapid02) -> str:

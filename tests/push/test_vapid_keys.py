@@ -35,3 +35,29 @@ def test_separate_data_directories_get_separate_keys(tmp_path):
     assert application_server_key(load_or_create_vapid(tmp_path / "a")) != application_server_key(
         load_or_create_vapid(tmp_path / "b")
     )
+
+
+def test_instances_sharing_a_database_sign_with_one_key_whatever_their_data_directories(tmp_path):
+    from server.push import shared_vapid
+    from server.store import open_store
+
+    store = open_store(str(tmp_path / "fieldops.db"))
+    try:
+        first = application_server_key(shared_vapid(store, tmp_path / "host-a"))
+        assert application_server_key(shared_vapid(store, tmp_path / "host-b")) == first
+        assert not (tmp_path / "host-a").exists()  # the secret lives in the database, not on one host's disk
+    finally:
+        store.close()
+
+
+def test_an_installation_that_kept_its_key_in_the_data_directory_keeps_that_key(tmp_path):
+    from server.push import shared_vapid
+    from server.store import open_store
+
+    before = application_server_key(load_or_create_vapid(tmp_path / "var"))  # subscriptions were bound to this one
+    store = open_store(str(tmp_path / "var" / "fieldops.db"))
+    try:
+        assert application_server_key(shared_vapid(store, tmp_path / "var")) == before
+        assert application_server_key(shared_vapid(store, tmp_path / "elsewhere")) == before
+    finally:
+        store.close()

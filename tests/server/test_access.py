@@ -73,7 +73,7 @@ def test_passwords_are_stored_as_argon2_hashes(live):
 
 def test_health_metrics_and_schema(live, as_user):
     with live.anonymous() as anon:
-        assert anon.get("/health").json() == {"status": "ok", "db": "ok", "mqtt": "disabled"}
+        assert anon.get("/health").json() == {"status": "ok", "db": "ok", "mqtt": "disabled", "blobs": "files"}
         as_user("disp").mutate("teleport")
         metrics = anon.get("/metrics").text
         assert "fieldops_http_requests_total" in metrics and "fieldops_mutations_total" in metrics

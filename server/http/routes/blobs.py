@@ -53,7 +53,7 @@ def blob_file(services: Services, actor: Actor, sha256: str, thumb: bool) -> Fil
     elif version == "without_metadata":
         path, media_type = without_metadata(store, sha256, blob["media_type"]), blob["media_type"]
     else:
-        path, media_type = store.path(sha256), blob["media_type"]
+        path, media_type = store.local(sha256), blob["media_type"]
     if not path.is_file():
         raise NotFound(f"the bytes of blob {sha256} are missing from the store", code="blob_not_found")
     return File(path, media_type=media_type, content_disposition_type="inline", filename=path.name,

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Response, get
 
+from server.blobs.health import blob_health
 from server.http.deps import SERVICES
 from server.services import Services
 
@@ -26,10 +27,13 @@ class HealthController(Controller):
             db, db_code = f"error: {exc}", "storage_failed"
         bridge = getattr(services, "bridge", None)
         mqtt = bridge.state if bridge is not None else "disabled"
-        body = {"status": "ok" if db == "ok" and mqtt != "disconnected" else "degraded", "db": db, "mqtt": mqtt}
+        blobs = blob_health(services.settings)
+        body = {"status": "ok" if db == "ok" and mqtt != "disconnected" and blobs in ("ok", "files") else "degraded", "db": db, "mqtt": mqtt,
+                "blobs": blobs}
         if db_code:
             body["db_code"] = db_code
         if mqtt == "disconnected" and getattr(bridge, "detail", None):
             body["mqtt_detail"] = bridge.detail
-        # Only the database makes this instance useless to a load balancer; a bridge down is degraded, still 200.
+        # Only the database makes this instance useless to a load balancer; a bridge or object store down is degraded,
+        # still 200 (alarms still flow; photos wait on the phones, which retry).
         return Response(body, status_code=200 if db == "ok" else 503)
