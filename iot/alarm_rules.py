@@ -17,6 +17,7 @@ from server.clock import to_rfc3339
 from server.domain.actor import SYSTEM
 from server.domain.changes import touch
 from server.domain.registry import apply_mutation
+from server.domain.system_texts import SystemText
 from server.domain.workorders import keep_note
 from server.domain.workorder_args import AddNote
 from server.ids import new_id
@@ -41,13 +42,8 @@ CHATTER_TRANSITIONS = 3
 # older than twice that can never come back, so they are forgotten instead of kept for ever.
 MESSAGE_MEMORY_S = 2 * 24 * 3600
 
-TITLES = {
-    "water_leak": "漏水报警 Water leak", "smoke": "烟感报警 Smoke alarm", "fire": "火警 Fire alarm",
-    "gas": "燃气泄漏 Gas leak", "carbon_monoxide": "一氧化碳报警 Carbon monoxide",
-    "tamper": "设备被拆 Sensor tampered", "low_battery": "电量低 Sensor battery low",
-    "panel_trouble": "消防主机故障 Fire panel trouble", "offline": "设备离线 Sensor offline",
-    "silent": "设备无响应 Sensor silent",
-}
+# A ticket's title and description, and the note when an alarm joins an incident, are system texts
+# (server/domain/system_texts.py): a code and arguments the reader's app renders in their language.
 
 
 class AlarmOutcome(msgspec.Struct):
@@ -178,10 +174,19 @@ def building_of(zone: str | None) -> str | None:
     return found.group(1).lower().replace(" ", "") if found else None
 
 
+def _place_words(tx: Tx, kind: str, where: Placement, received: datetime) -> dict[str, str | None]:
+    """What a person needs to find the alarm: the kind, the site by name, the zone and the time. A registered
+    device always has a zone; only an unregistered one that sent none is named by its own label."""
+    site = tx.one("SELECT name FROM sites WHERE id = ?", (where.site_id,)) if where.site_id else None
+    return {"kind": kind, "site_id": where.site_id, "site_name": site["name"] if site else None,
+            "zone": where.zone, "device": None if where.zone else where.device_id, "at": to_rfc3339(received)}
+
+
 def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: str) -> str:
     """Join the site's open incident of the same hazard in the window, or open a ticket (emergency or maintenance)."""
     emergency = kind in EMERGENCY_KINDS
-    title = f"{TITLES.get(kind, kind)} — {where.zone or where.device_id}"
+    words = _place_words(tx, kind, where, received)
+    title = SystemText("alarm_ticket", {k: words[k] for k in ("kind", "zone", "device")})
     if emergency:
         since = to_rfc3339(received - timedelta(seconds=INCIDENT_WINDOW_S))
         hazard = sorted(HAZARDS[kind])
@@ -194,15 +199,19 @@ def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: s
         open_incident = next((c for c in candidates if mine is None or building_of(c["zone"]) in (None, mine)), None)
         if open_incident is not None:
             wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (open_incident["work_order_id"],))
-            keep_note(tx, SYSTEM, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=f"{title} (alarm {alarm_id}) joined this incident"), received)
+            joined = SystemText("alarm_joined", {**words, "alarm_id": alarm_id})
+            keep_note(tx, SYSTEM, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=joined.english()), received, joined)
             return wo["id"]
     order_id = new_id()
+    description = SystemText("alarm_raised", {**words, "alarm_id": alarm_id})
     apply_mutation(tx, SYSTEM, "create_work_order", {
-        "id": order_id, "site_id": where.site_id, "unit": where.zone or where.device_id,
+        "id": order_id, "site_id": where.site_id, "unit": where.zone or words["device"],
         "category": "emergency" if emergency else "repair", "priority": "emergency" if emergency else "normal",
-        "title": title, "description": f"Raised by sensor {where.device_id} ({kind}) at {to_rfc3339(received)}; alarm {alarm_id}.",
+        "title": title.english()[:200], "description": description.english(),
         "contacted_at": to_rfc3339(received),  # the sensor's first message is the contact: the `record` step
     }, received)
+    tx.execute("UPDATE work_orders SET title_code = ?, title_args = ?, description_code = ?, description_args = ? WHERE id = ?",
+               (title.code, title.args_json(), description.code, description.args_json(), order_id))
     return order_id
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 import msgspec
 
+from server.domain.system_texts import SystemText
 from server.errors import Invalid
 
 __all__ = ["EventKind", "Source", "SensorEvent", "PayloadRejected", "message_identity", "MAX_PAYLOAD_BYTES"]
@@ -45,17 +46,19 @@ class SensorEvent(msgspec.Struct, frozen=True, kw_only=True):
     battery: int | None = None
     """Battery percent 0-100 when the payload reports it."""
     detail: str | None = None
-    """For `unrecognized`: what the adapter could not place (an alarm-like key it does not know)."""
+    """For `unrecognized`: what the adapter could not place (the alarm-like keys it does not know, comma-separated)."""
 
 
 class PayloadRejected(Invalid):
-    """A payload no adapter can understand; the bridge stores it as a dead letter with this reason."""
+    """A payload no adapter can understand; the bridge stores it as a dead letter with this reason: `said`, a
+    system text (server/domain/system_texts.py) supervisors read in their language, and its English as `reason`."""
 
     code = "payload_rejected"
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, code: str, **args: object) -> None:
+        self.said = SystemText(code, {k: (v if isinstance(v, (int, float)) or v is None else str(v)) for k, v in args.items()})
+        self.reason = self.said.english()
+        super().__init__(self.reason)
 
 
 def message_identity(source: str, topic: str, payload: bytes, seq: int | None = None, ts: str | None = None) -> str:

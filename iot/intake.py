@@ -1,4 +1,4 @@
-"""The bridge's handler: sensor messages become committed alarms, then owed pushes and live updates.
+"""The bridge's handler: sensor messages become committed alarms, then owed pushes (live updates follow from the change log).
 
 Messages arrive in batches committed together (one fsync); an unreadable payload becomes a dead letter
 (topic, bytes, reason) in the same transaction and never stops the bridge.
@@ -16,6 +16,7 @@ from iot.bridge import ReceivedMessage
 from iot.events import PayloadRejected, SensorEvent
 from iot.topic_site import site_of_topic
 from server.clock import now, now_text
+from server.domain.system_texts import SystemText
 from server.metrics import ALARM_LATENCY, ALARMS
 from server.store import Tx
 
@@ -61,7 +62,7 @@ class SensorIntake:
                     continue
                 for event in events:
                     if event.kind == "unrecognized":  # the readable part is applied; the rest is shown to supervisors
-                        self._keep_dead_letter(tx, msg, PayloadRejected(event.detail or "unrecognized payload"))
+                        self._keep_dead_letter(tx, msg, PayloadRejected("keys_unknown", keys=event.detail or "?"))
                 tx.execute(f"SAVEPOINT m{n}")
                 try:
                     outcome = apply_events(tx, events, received, escalate)
@@ -79,14 +80,14 @@ class SensorIntake:
 
         total = self.services.store.write(work)
         ALARM_LATENCY.observe(time.perf_counter() - started)
-        self.pusher.send(total.outbox_ids)
-        for alarm_id in total.alarm_ids:
-            self.feed.publish({"type": "alarm", "id": alarm_id})
+        self.pusher.send(total.outbox_ids)  # open boards learn of the alarms from the change log (server/live.py)
 
     def _keep_dead_letter(self, tx: Tx, msg: ReceivedMessage, exc: BaseException) -> None:
-        reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-        tx.insert("dead_letters", {"topic": msg.topic, "payload": msg.payload, "reason": str(reason)[:1000], "received_at": now_text(),
-                                   "site_id": site_of_topic(tx, msg.topic)})
+        # the reason as a system text supervisors read in their language; a bug's exception is worded as one too
+        said = exc.said if isinstance(exc, PayloadRejected) else SystemText("apply_failed", {"error": f"{type(exc).__name__}: {exc}"[:500]})
+        reason = said.english()
+        tx.insert("dead_letters", {"topic": msg.topic, "payload": msg.payload, "reason": reason[:1000], "received_at": now_text(),
+                                   "site_id": site_of_topic(tx, msg.topic), "reason_code": said.code, "reason_args": said.args_json()})
         ALARMS.labels("dead_letter").inc()
         self._dead_since_log += 1
         if time.monotonic() - self._last_log > DEAD_LETTER_LOG_EVERY_S:

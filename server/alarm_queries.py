@@ -10,6 +10,8 @@ from typing import Any
 from server.domain.access import load_order
 from server.domain.actor import Actor
 from server.domain.duty import list_alarms, load_alarm, render_alarm
+from server.domain.shifts import load_shift
+from server.domain.system_texts import decode_args
 from server.auth import token_digest
 from server.clock import now, parse_rfc3339
 from server.errors import Forbidden, NotFound, Unauthorized
@@ -34,9 +36,11 @@ def dead_letters(store: Store, actor: Actor, limit: int) -> list[dict[str, Any]]
     if actor.role not in ("supervisor", "admin"):
         raise Forbidden("dead letters are for supervisors", code="role_not_allowed")
     where, params = dead_letter_scope_sql(actor)
-    rows = store.read(lambda tx: tx.query(f"SELECT id, site_id, topic, payload, reason, received_at FROM dead_letters WHERE {where}"
-                                          " ORDER BY id DESC LIMIT ?", (*params, limit)))
-    return [{**r, "payload": r["payload"][:2048].decode("utf-8", "replace") if isinstance(r["payload"], bytes) else str(r["payload"])[:2048]} for r in rows]
+    rows = store.read(lambda tx: tx.query("SELECT id, site_id, topic, payload, reason, reason_code, reason_args, received_at FROM dead_letters"
+                                          f" WHERE {where} ORDER BY id DESC LIMIT ?", (*params, limit)))
+    # `reason` is the English fallback; `reason_code` and `reason_args` say it as data, for the reader's language
+    return [{**r, "reason_args": decode_args(r["reason_args"]),
+             "payload": r["payload"][:2048].decode("utf-8", "replace") if isinstance(r["payload"], bytes) else str(r["payload"])[:2048]} for r in rows]
 
 
 def dead_letter_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
@@ -55,6 +59,8 @@ def visible_event(services: Any, actor: Actor, event: dict[str, Any]) -> bool:
                 load_alarm(tx, actor, event["id"])
             elif event["type"] == "work_order":
                 load_order(tx, actor, event["id"])
+            elif event["type"] == "shift":
+                load_shift(tx, actor, event["id"])
             else:
                 return False
         except NotFound:

@@ -53,5 +53,5 @@ def adapt(topic: str, payload: bytes) -> list[SensorEvent]:
     """Normalized events for one message; raises PayloadRejected with a reason when unreadable."""
     adapter = adapter_for(topic)
     if adapter is None:
-        raise PayloadRejected(f"no adapter reads topic {topic[:128]!r}")
+        raise PayloadRejected("topic_unknown", topic=topic[:128])
     return adapter.read(topic, payload)

@@ -17,18 +17,18 @@ _ID = re.compile(r"[A-Za-z0-9_-]+")
 def valid_id(value: str, what: str) -> str:
     """Return `value` if it is a site/device id (`[A-Za-z0-9_-]+`), else reject the payload."""
     if not _ID.fullmatch(value):
-        raise PayloadRejected(f"invalid {what} {value[:64]!r}: ids are [A-Za-z0-9_-]+")
+        raise PayloadRejected("payload_invalid_id", what=what, value=repr(value[:64]))
     return value
 
 
 def checked_text(payload: bytes) -> str:
     """The payload as text, refusing oversized and non-UTF-8 bytes."""
     if len(payload) > MAX_PAYLOAD_BYTES:
-        raise PayloadRejected(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+        raise PayloadRejected("payload_too_large", bytes=len(payload), limit=MAX_PAYLOAD_BYTES)
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PayloadRejected(f"payload is not UTF-8: {exc.reason} at byte {exc.start}") from None
+        raise PayloadRejected("payload_not_utf8", detail=f"{exc.reason} at byte {exc.start}") from None
 
 
 def decode_json(payload: bytes, decoder: msgspec.json.Decoder):
@@ -38,7 +38,7 @@ def decode_json(payload: bytes, decoder: msgspec.json.Decoder):
         return decoder.decode(payload)
     except msgspec.DecodeError as exc:
         # msgspec.ValidationError is a DecodeError: wrong types land here with a path in the text.
-        raise PayloadRejected(f"unreadable JSON: {exc}") from None
+        raise PayloadRejected("payload_not_json", detail=exc) from None
 
 
 def battery_percent(value: float | None) -> int | None:

@@ -33,7 +33,7 @@ def adapt_native(topic: str, payload: bytes) -> list[SensorEvent]:
     """Read a native event or a status (last will) message."""
     parts = topic.split("/")
     if len(parts) != 4 or parts[0] != "fieldops" or parts[3] not in ("event", "status"):
-        raise PayloadRejected(f"not a native topic: {topic[:128]!r}")
+        raise PayloadRejected("topic_mismatch", source="native", topic=topic[:128])
     site_id = valid_id(parts[1], "site id")
     device = valid_id(parts[2], "device id")
     if parts[3] == "status":
@@ -61,7 +61,7 @@ def _status(topic: str, payload: bytes, site_id: str, device: str) -> list[Senso
         # An empty retained message only clears the broker's retained slot; it says nothing.
         return []
     if text not in ("online", "offline"):
-        raise PayloadRejected(f"status must be online or offline, got {text[:32]!r}")
+        raise PayloadRejected("status_invalid", value=repr(text[:32]))
     return [
         SensorEvent(
             source="native",

@@ -50,7 +50,7 @@ def adapt_shelly_gen1(topic: str, payload: bytes) -> list[SensorEvent]:
     """Read `shellies/{id}/sensor/flood`, `/sensor/battery` and the `/online` last will."""
     parts = topic.split("/")
     if parts[0] != "shellies":
-        raise PayloadRejected(f"not a Shelly Gen1 topic: {topic[:128]!r}")
+        raise PayloadRejected("topic_mismatch", source="Shelly Gen1", topic=topic[:128])
     if len(parts) < 3 or parts[1] in ("announce", "command"):
         return []
     device = valid_id(parts[1], "device id")
@@ -72,19 +72,19 @@ def adapt_shelly_gen2(topic: str, payload: bytes) -> list[SensorEvent]:
     """Read `{prefix}/status/flood:0`, `{prefix}/online` and NotifyStatus on `{prefix}/events/rpc`."""
     parts = topic.split("/")
     if len(parts) < 2:
-        raise PayloadRejected(f"not a Shelly Gen2 topic: {topic[:128]!r}")
+        raise PayloadRejected("topic_mismatch", source="Shelly Gen2", topic=topic[:128])
     device = valid_id(parts[0], "device id")
     rest = "/".join(parts[1:])
     if rest == "status/flood:0":
         status = decode_json(payload, _flood_decoder)
         if status.alarm is None:
-            raise PayloadRejected("flood status without alarm")
+            raise PayloadRejected("flood_without_alarm")
         return [_event(device, "water_leak", status.alarm, topic, payload)]
     if rest == "online":
         return [_event(device, "availability", decode_json(payload, _gen1_value_decoder), topic, payload)]
     if rest == "events/rpc":
         return _notification(device, topic, payload)
-    raise PayloadRejected(f"not a Shelly Gen2 flood topic: {topic[:128]!r}")
+    raise PayloadRejected("topic_mismatch", source="Shelly Gen2 flood", topic=topic[:128])
 
 
 def _notification(device: str, topic: str, payload: bytes) -> list[SensorEvent]:
@@ -114,7 +114,7 @@ def _convert(value: Any, type_: type):
     try:
         return msgspec.convert(value, type_)
     except msgspec.ValidationError as exc:
-        raise PayloadRejected(f"unreadable Shelly status: {exc}") from None
+        raise PayloadRejected("shelly_status_unreadable", detail=exc) from None
 
 
 def _event(device, kind, active, topic, payload, ts=None, battery=None) -> SensorEvent:

@@ -57,7 +57,7 @@ def adapt_zigbee2mqtt(topic: str, payload: bytes) -> list[SensorEvent]:
     """Read a device state or availability message; bridge topics and commands yield nothing."""
     parts = topic.split("/")
     if parts[0] != "zigbee2mqtt" or len(parts) < 2:
-        raise PayloadRejected(f"not a zigbee2mqtt topic: {topic[:128]!r}")
+        raise PayloadRejected("topic_mismatch", source="zigbee2mqtt", topic=topic[:128])
     if parts[1] == "bridge" or parts[-1] in _COMMAND_SUFFIXES or (len(parts) > 2 and parts[-2] in _COMMAND_SUFFIXES):
         return []
     if parts[-1] == "availability" and len(parts) > 2:
@@ -86,7 +86,7 @@ def adapt_zigbee2mqtt(topic: str, payload: bytes) -> list[SensorEvent]:
     unknown = _unknown_alarm_keys(payload)
     if unknown:
         events.append(SensorEvent(source="zigbee2mqtt", device=name, kind="unrecognized", active=True, battery=battery,
-                                  message_id=identity, detail=f"unknown alarm-like keys: {', '.join(unknown)}"))
+                                  message_id=identity, detail=", ".join(unknown)))
     if not events:
         # A state message with no alarm keys (e.g. only linkquality) still proves the device is alive.
         events.append(

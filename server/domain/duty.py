@@ -14,6 +14,7 @@ from server.clock import to_rfc3339
 from server.domain.actor import Actor
 from server.domain.changes import touch
 from server.domain.registry import Ref, mutator
+from server.domain.system_texts import SystemText
 from server.domain.workorder_args import AddNote
 from server.domain.workorders import keep_note
 from server.errors import Conflict, NotFound
@@ -64,7 +65,7 @@ def ack_alarm(tx: Tx, actor: Actor, args: AlarmRef, occurred_at: datetime) -> Re
         acked = max(to_rfc3339(occurred_at), alarm["first_seen"])
         tx.execute("UPDATE alarms SET acked_by = ?, acked_at = ? WHERE id = ?", (actor.id, acked, alarm["id"]))
         touch(tx, "alarm", alarm["id"])
-        _note_on_ticket(tx, actor, alarm, f"Alarm acknowledged by {actor.name}", occurred_at)
+        _note_on_ticket(tx, actor, alarm, "alarm_acknowledged", {}, occurred_at)
     return Ref("alarm", alarm["id"])
 
 
@@ -78,14 +79,19 @@ def resolve_alarm(tx: Tx, actor: Actor, args: ResolveAlarm, occurred_at: datetim
     tx.execute("UPDATE alarms SET resolved_at = ?, resolved_by = ?, resolution = ?, acked_by = coalesce(acked_by, ?), acked_at = coalesce(acked_at, ?)"
                " WHERE id = ?", (at, actor.id, args.note, actor.id, at, alarm["id"]))
     touch(tx, "alarm", alarm["id"])
-    _note_on_ticket(tx, actor, alarm, f"Alarm resolved: {args.note}", occurred_at)
+    _note_on_ticket(tx, actor, alarm, "alarm_resolved", {"note": args.note}, occurred_at)
     return Ref("alarm", alarm["id"])
 
 
-def _note_on_ticket(tx: Tx, actor: Actor, alarm: dict[str, Any], text: str, occurred_at: datetime) -> None:
+def _note_on_ticket(tx: Tx, actor: Actor, alarm: dict[str, Any], code: str, extra: dict[str, Any], occurred_at: datetime) -> None:
+    """The step on the alarm's ticket as a system note (its words in each reader's language): who, which alarm, where."""
     if alarm["work_order_id"]:
         wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (alarm["work_order_id"],))
-        keep_note(tx, actor, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=text), occurred_at)
+        site = tx.one("SELECT name FROM sites WHERE id = ?", (alarm["site_id"],)) if alarm["site_id"] else None
+        said = SystemText(code, {"kind": alarm["kind"], "zone": alarm["zone"], "device": None if alarm["zone"] else alarm["device_id"],
+                                 "site_id": alarm["site_id"], "site_name": site["name"] if site else None,
+                                 "actor_id": actor.id, "actor_name": actor.name, "alarm_id": alarm["id"], **extra})
+        keep_note(tx, actor, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=said.english()[:4000]), occurred_at, said)
 
 
 def alarm_scope_sql(actor: Actor) -> tuple[str, list[Any]]:

@@ -14,6 +14,7 @@ from server.domain.access import may_see_customer
 from server.domain.actor import Actor
 from server.domain.audit import load_events
 from server.domain.sla import DEFAULT_TARGETS, sla_states
+from server.domain.system_texts import decode_args
 from server.store import Tx
 
 # Keys that hold a customer's name or phone wherever they sit in a rendered order: the reporter, the consent,
@@ -45,13 +46,16 @@ def render_orders(tx: Tx, actor: Actor, rows: list[dict[str, Any]], targets: Map
         view: dict[str, Any] = {
             "id": wid, "site_id": wo["site_id"], "unit": wo["unit"], "category": wo["category"],
             "priority": wo["priority"], "status": wo["status"], "title": wo["title"], "description": wo["description"],
+            # sensor-made orders: what the title and description say, as data the reader's app words (system_texts.py)
+            "title_code": wo.get("title_code"), "title_args": decode_args(wo.get("title_args")),
+            "description_code": wo.get("description_code"), "description_args": decode_args(wo.get("description_args")),
             "reporter": {"name": wo["reporter_name"], "phone": wo["reporter_phone"]}, "customer_visible": customer,
             "complaint_level": wo["complaint_level"], "rework_of": wo["rework_of"], "requested_at": wo["requested_at"],
             "assignee_id": wo["assignee_id"], "scope": wo["scope"], "labor_fee": wo["labor_fee"], "material_fee": wo["material_fee"],
             "consent": json.loads(wo["consent"]) if wo["consent"] else None, "summary": wo["summary"],
             "people_present": wo.get("people_present"),
             "photos": [{"sha256": p["sha256"], "kind": p["kind"], "taken_at": p["taken_at"], "pending": bool(p["pending"])} for p in photos],
-            "notes": notes,
+            "notes": [{**n, "note_args": decode_args(n["note_args"])} for n in notes],
             "signature": _signature(tx, wid, wo["signature"]),
             "defer_reason": wo["defer_reason"], "promised_at": wo["promised_at"], "cancel_reason": wo["cancel_reason"],
             "created_by": wo["created_by"], "created_at": wo["created_at"], "dispatched_at": wo["dispatched_at"],
@@ -81,7 +85,7 @@ _RELATED = {
     "photos": "SELECT p.work_order_id, p.sha256, p.kind, p.taken_at, NOT EXISTS (SELECT 1 FROM blob_uploaders u"
               " WHERE u.sha256 = p.sha256 AND u.user_id = p.added_by) AS pending FROM photos p"
               " WHERE p.work_order_id IN ({ids}) ORDER BY p.work_order_id, p.taken_at, p.sha256",
-    "notes": "SELECT work_order_id, id, author_id, text, occurred_at, recorded_at FROM notes WHERE work_order_id IN ({ids})"
+    "notes": "SELECT work_order_id, id, author_id, text, occurred_at, recorded_at, note_code, note_args FROM notes WHERE work_order_id IN ({ids})"
              " ORDER BY work_order_id, occurred_at, id",
     "call_backs": "SELECT work_order_id, id, actor_id, reached, satisfied, comment, occurred_at, recorded_at FROM call_backs"
                   " WHERE work_order_id IN ({ids}) ORDER BY work_order_id, id",

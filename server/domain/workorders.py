@@ -21,6 +21,7 @@ from server.domain.registry import Ref, mutator
 from server.domain.schedule import require_guard_may_dispatch
 from server.domain.targets import snapshot_for
 from server.domain.status_rules import ALLOWED_FROM, UNPRICED_CATEGORIES, allowed_from
+from server.domain.system_texts import SystemText
 from server.errors import Conflict, Invalid, NotFound
 from server.ids import check_object_id
 from server.store import Tx
@@ -238,7 +239,8 @@ def add_note(tx: Tx, actor: Actor, args: a.AddNote, occurred_at: datetime) -> Re
     return Ref("work_order", wo["id"])
 
 
-def keep_note(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AddNote, occurred_at: datetime) -> None:
+def keep_note(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AddNote, occurred_at: datetime, said: SystemText | None = None) -> None:
+    """Append a note; a system note also keeps what it says as data (`said`), which readers see in their language."""
     note_id = check_object_id(args.id, "note id")
     existing = tx.one("SELECT work_order_id FROM notes WHERE id = ?", (note_id,))
     if existing is not None:
@@ -247,8 +249,10 @@ def keep_note(tx: Tx, actor: Actor, wo: dict[str, Any], args: a.AddNote, occurre
         return
     occurred = step_time(wo, occurred_at)
     recorded = now_text()
-    tx.insert("notes", {"id": note_id, "work_order_id": wo["id"], "author_id": actor.id, "text": args.text, "occurred_at": occurred, "recorded_at": recorded})
-    record(tx, actor, wo, "add_note", occurred, first_response(actor, wo, occurred), {"note_id": note_id, "text": args.text})
+    tx.insert("notes", {"id": note_id, "work_order_id": wo["id"], "author_id": actor.id, "text": args.text, "occurred_at": occurred, "recorded_at": recorded,
+                        "note_code": said.code if said else None, "note_args": said.args_json() if said else None})
+    data = {"note_id": note_id, "text": args.text, **({"note_code": said.code, "note_args": said.args} if said else {})}
+    record(tx, actor, wo, "add_note", occurred, first_response(actor, wo, occurred), data)
 
 
 def first_response(actor: Actor, wo: dict[str, Any], occurred: str) -> dict[str, Any]:
