@@ -1,4 +1,4 @@
-"""The bridge's handler: sensor messages become committed alarms, then owed pushes (live updates follow from the change log).
+"""The bridge's handler: sensor messages become committed alarms, then owed pushes and live updates.
 
 Messages arrive in batches committed together (one fsync); an unreadable payload becomes a dead letter
 (topic, bytes, reason) in the same transaction and never stops the bridge.
@@ -80,7 +80,9 @@ class SensorIntake:
 
         total = self.services.store.write(work)
         ALARM_LATENCY.observe(time.perf_counter() - started)
-        self.pusher.send(total.outbox_ids)  # open boards learn of the alarms from the change log (server/live.py)
+        self.pusher.send(total.outbox_ids)
+        for alarm_id in total.alarm_ids:
+            self.feed.publish({"type": "alarm", "id": alarm_id})
 
     def _keep_dead_letter(self, tx: Tx, msg: ReceivedMessage, exc: BaseException) -> None:
         # the reason as a system text supervisors read in their language; a bug's exception is worded as one too

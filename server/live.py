@@ -1,8 +1,9 @@
-"""Live updates for open browsers (server-sent events): which alarms and orders just changed.
+"""Live updates for open browsers (server-sent events): which alarms, orders and shifts just changed.
 
 Writers publish from any thread; each SSE connection reads its own bounded asyncio queue, and one that falls
-too far behind is told to resync instead of losing events silently. Work orders and alarms also come from the
-change log, which every instance reads: a browser on one instance sees what another instance committed.
+too far behind is told to resync instead of losing events silently. Work orders, alarms and shifts also come from
+the change log, which every instance reads: a browser on one instance sees what another instance committed, and
+every write path (online, sync, sensors, timers) is announced the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 # Events one connection may have waiting. Past this the browser is too slow (or a storm too big) for
 # updates one by one: it is told to resync (fetch the lists again), which is cheaper than the backlog.
 QUEUE_SIZE = 256
-# How often the change log is read for work orders changed by any write path (online, sync, sensors,
+# How often the change log is read for objects changed by any write path (online, sync, sensors,
 # timers, another process): a board shows a change within this, for one indexed range read.
 CHANGES_POLL_S = 0.25
 # Change-log rows read per poll at most; a bigger burst is read over the next polls.
@@ -86,8 +87,13 @@ class LiveFeed:
                 self.unsubscribe(subscription)
 
 
+# The change-log types a live board follows: a guard's acknowledgement reaches the other guards' boards and
+# the supervisor's queue, whether it came online, through a sync push or from a notification's action.
+LIVE_TYPES = ("alarm", "work_order", "shift")
+
+
 class WorkOrderChanges:
-    """Publishes `work_order` and `alarm` events for every order and alarm the change log says was written, whoever
+    """Publishes `work_order`, `alarm` and `shift` events for every object the change log says was written, whoever
     wrote it (this instance or another). The PostgreSQL store may wake the poll with LISTEN/NOTIFY; the read is the same."""
 
     def __init__(self, store: Store, feed: LiveFeed) -> None:
@@ -107,7 +113,7 @@ class WorkOrderChanges:
             return
         self._seen = rows[-1]["version"]
         # One event per object per poll, in change order; alarms this instance's bridge published already are skipped.
-        for kind, obj_id in dict.fromkeys((r["type"], r["obj_id"]) for r in rows if r["type"] in ("work_order", "alarm")):
+        for kind, obj_id in dict.fromkeys((r["type"], r["obj_id"]) for r in rows if r["type"] in LIVE_TYPES):
             if kind == "alarm" and self.feed.published_lately(obj_id):
                 continue
             self.feed.publish({"type": kind, "id": obj_id})

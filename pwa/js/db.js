@@ -81,5 +81,6 @@ export async function clearUserData() {
     s.meta.delete("cookie");
     s.meta.delete("client_id");
     s.meta.delete("next_mutation_id");
+    s.meta.delete("shift"); // the previous user's post: the next one's comes from their own pull
   });
 }

@@ -48,6 +48,7 @@ def start_shift(tx: Tx, actor: Actor, args: StartShift, occurred_at: datetime) -
     if _open_shift(tx, actor.id, args.site_id) is None:
         tx.insert("shifts", {"user_id": actor.id, "site_id": args.site_id, "started_at": to_rfc3339(occurred_at), "ended_at": None})
         touch(tx, "site", args.site_id)
+        touch(tx, "shift", str(_open_shift(tx, actor.id, args.site_id)["id"]))
     return Ref("shift", str(_open_shift(tx, actor.id, args.site_id)["id"]))
 
 
@@ -81,6 +82,7 @@ def end_shift(tx: Tx, actor: Actor, args: EndShift, occurred_at: datetime) -> Re
                (ended, (args.handover_note or "").strip() or None, json.dumps([a["id"] for a in alarms]), json.dumps(orders),
                 json.dumps(others), json.dumps([a["id"] for a in unattended]), shift["id"]))
     touch(tx, "site", args.site_id)
+    touch(tx, "shift", str(shift["id"]))
     return Ref("shift", str(shift["id"]))
 
 
@@ -89,7 +91,7 @@ def receive_handover(tx: Tx, actor: Actor, args: ReceiveHandover, occurred_at: d
     """The next guard confirms the handover of an ended shift of their site (once, and not their own)."""
     if actor.role != "guard":  # the registry lets admins do everything; taking over a post is a guard's
         raise Forbidden("only a guard takes over a shift", code="role_not_allowed")
-    shift = _load_shift(tx, actor, args.shift_id)
+    shift = load_shift(tx, actor, args.shift_id)
     if shift["ended_at"] is None:
         raise Conflict("this shift has not ended yet", code="shift_not_ended")
     if shift["user_id"] == actor.id:
@@ -98,6 +100,7 @@ def receive_handover(tx: Tx, actor: Actor, args: ReceiveHandover, occurred_at: d
         raise Conflict("this handover was already received", code="handover_received")
     tx.execute("UPDATE shifts SET received_by = ?, received_at = ? WHERE id = ?", (actor.id, max(to_rfc3339(occurred_at), shift["ended_at"]), shift["id"]))
     touch(tx, "site", shift["site_id"])
+    touch(tx, "shift", str(shift["id"]))
     return Ref("shift", str(shift["id"]))
 
 
@@ -105,9 +108,13 @@ def _open_shift(tx: Tx, user_id: str, site_id: str) -> dict[str, Any] | None:
     return tx.one("SELECT * FROM shifts WHERE user_id = ? AND site_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1", (user_id, site_id))
 
 
-def _load_shift(tx: Tx, actor: Actor, shift_id: str | int) -> dict[str, Any]:
-    row = tx.one("SELECT s.*, u.name AS guard_name, r.name AS received_by_name FROM shifts s JOIN users u ON u.id = s.user_id"
-                 " LEFT JOIN users r ON r.id = s.received_by WHERE s.id = ?", (str(shift_id),)) if str(shift_id).isdigit() else None
+# A shift row with the names of its guard and of who received its handover (what `shift_view` renders).
+SHIFT_SELECT = ("SELECT s.*, u.name AS guard_name, r.name AS received_by_name FROM shifts s JOIN users u ON u.id = s.user_id"
+                " LEFT JOIN users r ON r.id = s.received_by")
+
+
+def load_shift(tx: Tx, actor: Actor, shift_id: str | int) -> dict[str, Any]:
+    row = tx.one(f"{SHIFT_SELECT} WHERE s.id = ?", (str(shift_id),)) if str(shift_id).isdigit() else None
     if row is None or not actor.has_site(row["site_id"]) or actor.role not in SHIFT_VIEWERS:
         raise NotFound(f"no shift {shift_id}", code="shift_not_found")
     return row
@@ -115,14 +122,15 @@ def _load_shift(tx: Tx, actor: Actor, shift_id: str | int) -> dict[str, Any]:
 
 def render_shift(tx: Tx, actor: Actor, shift_id: str) -> dict[str, Any]:
     """CONTRACT.md's shift, plus who is on duty at the site now (the app warns before leaving it unattended)."""
-    view = _view(_load_shift(tx, actor, shift_id))
+    view = shift_view(load_shift(tx, actor, shift_id))
     on_duty = [r["user_id"] for r in tx.query("SELECT DISTINCT user_id FROM shifts WHERE site_id = ? AND ended_at IS NULL ORDER BY user_id",
                                               (view["site_id"],))]
     # `user_id` and `on_duty` are what start_shift answered before shifts had ids; app builds in the field still read them.
     return {**view, "user_id": view["guard_id"], "on_duty": view["ended_at"] is None, "on_duty_user_ids": on_duty}
 
 
-def _view(row: dict[str, Any]) -> dict[str, Any]:
+def shift_view(row: dict[str, Any]) -> dict[str, Any]:
+    """CONTRACT.md's shift (GET /shifts, sync pulls): a SHIFT_SELECT row with its handover once it ended."""
     handover = None
     if row["ended_at"] is not None:
         handover = {"note": row["handover_note"], "open_alarm_ids": json.loads(row["open_alarm_ids"] or "[]"),
@@ -146,6 +154,5 @@ def list_shifts(tx: Tx, actor: Actor, site_id: str | None, limit: int = 100) -> 
     else:
         sites = sorted(actor.site_ids)
         where, params = f"s.site_id IN ({','.join('?' for _ in sites) or 'NULL'})", sites
-    rows = tx.query("SELECT s.*, u.name AS guard_name, r.name AS received_by_name FROM shifts s JOIN users u ON u.id = s.user_id"
-                    f" LEFT JOIN users r ON r.id = s.received_by WHERE {where} ORDER BY s.started_at DESC, s.id DESC LIMIT ?", (*params, limit))
-    return [_view(r) for r in rows]
+    rows = tx.query(f"{SHIFT_SELECT} WHERE {where} ORDER BY s.started_at DESC, s.id DESC LIMIT ?", (*params, limit))
+    return [shift_view(r) for r in rows]

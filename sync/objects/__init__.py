@@ -3,6 +3,6 @@
 An area that syncs a new type adds its module here (and `touch`es the change log on every write).
 """
 
-from sync.objects import alarm, site, user, work_order
+from sync.objects import alarm, shift, site, user, work_order
 
-SYNCED_TYPES = {m.TYPE: m for m in (site, user, work_order, alarm)}
+SYNCED_TYPES = {m.TYPE: m for m in (site, user, work_order, alarm, shift)}

@@ -11,6 +11,7 @@ import { fetchAlarms, followEvents } from "../alarm-feed.js";
 import { enableNotifications, notificationsEnabled } from "../push-subscription.js";
 import { resizePhoto } from "../photo-resize.js";
 import { storeBlob } from "../tus-upload.js";
+import { loadNames } from "../names.js";
 
 const REFRESH_MS = 15_000; // without the stream, a board at most this stale
 const SCHEDULE_MS = 60_000; // the schedule changes twice a day: asking once a minute is plenty
@@ -25,6 +26,7 @@ export const stillOn = (root, route) => !root.dataset.route || root.dataset.rout
 
 /* `duty`: {site_id, technicians} when the guard on duty may dispatch (after office hours), else absent. */
 export async function alarmBoard(root, { focusId, rerender, duty }) {
+  const names = await loadNames();
   const local = (await listObjects("alarm")).map((r) => r.value);
   const byId = new Map(local.map((a) => [a.id, a]));
   for (const [id, a] of fresh) if (!byId.get(id)?.acked_at || a.acked_at) byId.set(id, { ...byId.get(id), ...a });
@@ -40,7 +42,7 @@ export async function alarmBoard(root, { focusId, rerender, duty }) {
     const note = h("input", { name: "note", required: true, testid: "resolve-note", placeholder: t("alarm.resolve_note"), "aria-label": t("alarm.resolve_note"),
       value: drafts.get(a.id) ?? "", oninput: () => drafts.set(a.id, note.value) });
     return h("li", { class: `alarm state-${a.state}${a.acked_at ? " acked" : ""}${a.id === focusId ? " focus" : ""}`, testid: "alarm-item", "data-alarm-id": a.id },
-      h("strong", {}, t(`alarm.kind.${a.kind}`)), " ", h("span", {}, `${a.site_id} · ${t("alarm.zone")} ${a.zone ?? "-"}`),
+      h("strong", {}, t(`alarm.kind.${a.kind}`)), " ", h("span", { testid: "alarm-place" }, `${a.site_id ? names.site(a.site_id) : t("guard.site_unplaced")} · ${t("alarm.zone")} ${a.zone ?? "-"}`),
       h("span", { class: "chip", testid: "alarm-state" }, t(`alarm.state.${a.state}`)),
       a.count > 1 ? h("span", { class: "badge" }, `×${a.count}`) : null,
       h("time", { datetime: a.last_seen || a.first_seen }, localTime(a.last_seen || a.first_seen)),
@@ -54,6 +56,23 @@ export async function alarmBoard(root, { focusId, rerender, duty }) {
       a.work_order_id ? [h("a", { href: `#/job/${encodeURIComponent(a.work_order_id)}`, testid: "alarm-order" }, t("alarm.order")),
         scenePhoto(a, act), orders.get(a.work_order_id)] : null);
   }) : h("li", { class: "empty", testid: "alarms-empty" }, t("alarm.none")));
+}
+
+/* After office hours, the reports of the duty site still waiting for a technician that no alarm on the
+   board carries (a call the guard recorded, a resident at the gate): each with its dispatch control. */
+async function reportsToDispatch(duty, rerender) {
+  if (!duty?.technicians.length) return null;
+  const act = async (name, args) => { await enqueue(name, args); document.dispatchEvent(new CustomEvent("fieldops:changed")); rerender(); };
+  const alarms = [...(await listObjects("alarm")).map((r) => r.value), ...fresh.values()];
+  const carried = new Set(alarms.map((a) => a.work_order_id).filter(Boolean));
+  const waiting = (await listObjects("work_order")).map((r) => r.value)
+    .filter((o) => o.site_id === duty.site_id && DISPATCHABLE.includes(o.status) && !carried.has(o.id))
+    .sort((a, b) => (a.created_at || "").localeCompare(b.created_at || ""));
+  if (!waiting.length) return null;
+  return h("section", { class: "card", testid: "reports-to-dispatch" }, h("h2", {}, t("guard.reports_title")),
+    h("ul", { class: "plain" }, await Promise.all(waiting.map(async (o) => h("li", { testid: "report-item", "data-order-id": o.id },
+      h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, orderTitle(o)), ` · ${o.unit} · `, h("span", { class: "chip" }, t(`category.${o.category}`)),
+      await dispatchControl(o.id, duty, act))))));
 }
 
 /* After office hours the guard on duty dispatches like the service centre (README "The monitoring room"). */
@@ -96,7 +115,8 @@ export function followAlarms(rerender) {
   refreshTimer = setInterval(refresh, REFRESH_MS);
   // the stream says what changed ({"type": "alarm"|"work_order", "id"}); the data comes by the usual paths
   stopFeed = followEvents(({ event, data }) => {
-    if (event === "work_order" || data?.type === "work_order") { syncNow(); return; }
+    // an order or a shift (a colleague's handover, their start): the replica brings it, and the board redraws after the sync
+    if (["work_order", "shift"].includes(event) || ["work_order", "shift"].includes(data?.type)) { syncNow(); return; }
     refresh();
     if (event === "alarm") syncNow();
   });
@@ -126,10 +146,23 @@ async function techniciansOf(siteId) {
 
 const received = new Set(); // confirmed on this device, until the server's record says so
 
-/* Ended shifts of the guard's sites that nobody has confirmed yet (not the guard's own); null offline. */
+/* The guard's shift running now: what this device started or ended (meta "shift": an object, or null once
+   ended here), else the open shift the last pull brought (started on another phone, or before a reload offline). */
+export async function currentShift(user) {
+  const local = await getMeta("shift");
+  if (local !== undefined) return local;
+  const open = (await listObjects("shift")).map((r) => r.value).filter((s) => s.guard_id === user.id && !s.ended_at)
+    .sort((a, b) => (b.started_at || "").localeCompare(a.started_at || ""))[0];
+  return open ? { site_id: open.site_id, since: open.started_at } : null;
+}
+
+/* Ended shifts of the guard's sites that nobody has confirmed yet (not the guard's own): the server's list
+   online, the synced shifts offline (so a guard in a dead spot still sees the handover waiting). */
 async function handoversToConfirm(user, rerender) {
   let shifts;
-  try { shifts = await api("/shifts?limit=50"); } catch (_) { return null; }
+  try { shifts = await api("/shifts?limit=50"); } catch (_) {
+    shifts = (await listObjects("shift")).map((r) => r.value).sort((a, b) => (b.started_at || "").localeCompare(a.started_at || ""));
+  }
   // those confirmed here stay listed, marked, for this session (the server may already have the receipt)
   const open = shifts.filter((s) => s.handover && s.guard_id !== user.id && (!s.handover.received_by || received.has(s.id)));
   if (!open.length) return null;
@@ -146,7 +179,7 @@ async function handoversToConfirm(user, rerender) {
 
 export async function showGuard(root, { user, params, again = false }) {
   const rerender = () => showGuard(root, { user, params, again: true });
-  const shift = await getMeta("shift");
+  const shift = await currentShift(user);
   const sites = user.site_ids || [];
   const siteName = new Map((await listObjects("site")).map((r) => [r.id, r.value.name])); const site = h("select", { name: "site_id", testid: "shift-site" }, sites.map((s) => h("option", { value: s, selected: shift?.site_id === s }, siteName.get(s) || s)));
   const shiftBtn = shift
@@ -164,7 +197,9 @@ export async function showGuard(root, { user, params, again = false }) {
   const schedule = await siteSchedule(shift?.site_id || sites[0]);
   const afterHours = Boolean(shift && schedule && !schedule.office_hours.open_now);
   const technicians = afterHours ? await techniciansOf(shift.site_id) : [];
-  const board = await alarmBoard(root, { focusId: params[0], rerender, duty: afterHours ? { site_id: shift.site_id, technicians } : null });
+  const duty = afterHours ? { site_id: shift.site_id, technicians } : null;
+  const board = await alarmBoard(root, { focusId: params[0], rerender, duty });
+  const reports = await reportsToDispatch(duty, rerender);
   const handovers = await handoversToConfirm(user, rerender);
   if (!stillOn(root, "alarms")) return;
   mount(root, h("section", { testid: "guard-screen" },
@@ -178,7 +213,7 @@ export async function showGuard(root, { user, params, again = false }) {
     h("nav", { class: "row" },
       afterHours ? h("a", { class: "button", href: "#/report", testid: "guard-new-report" }, t("guard.new_report")) : null,
       h("a", { class: "button", href: "#/shifts", testid: "shift-history-link" }, t("guard.history"))),
-    handovers, board));
+    handovers, reports, board));
   if (!again) followAlarms(rerender);
   navigator.serviceWorker?.addEventListener("message", (e) => { if (e.data?.type === "ALARM_ACKED") { syncNow(); } }, { once: true });
 }

@@ -4,10 +4,10 @@
 import { h, mount } from "../dom.js";
 import { t, localTime } from "../i18n.js";
 import { api } from "../api.js";
-import { listObjects, getMeta, setMeta } from "../db.js";
+import { listObjects, setMeta } from "../db.js";
 import { enqueue } from "../../sync.js";
 import { fetchAlarms } from "../alarm-feed.js";
-import { stillOn } from "./guard.js";
+import { stillOn, currentShift } from "./guard.js";
 
 // The kinds whose alarms escalate (iot/alarm_rules.py EMERGENCY_KINDS): only these wake supervisors.
 const EMERGENCY_KINDS = new Set(["fire", "smoke", "water_leak", "gas", "carbon_monoxide"]);
@@ -38,7 +38,7 @@ async function othersOnDuty(siteId, me) {
 }
 
 export async function showHandover(root, { user }) {
-  const shift = await getMeta("shift");
+  const shift = await currentShift(user);
   if (!shift) { location.hash = "#/alarms"; return; }
   const { alarms, orders } = await openAtSite(shift.site_id);
   const others = await othersOnDuty(shift.site_id, user.id);
@@ -90,7 +90,7 @@ export function handoverSummary(s) {
 
 export async function showShifts(root, { user, params }) {
   const sites = user.site_ids || [];
-  const siteId = params[0] || (await getMeta("shift"))?.site_id || sites[0];
+  const siteId = params[0] || (await currentShift(user))?.site_id || sites[0];
   const picker = h("select", { id: "history-site", testid: "history-site", onchange: () => { location.hash = `#/shifts/${encodeURIComponent(picker.value)}`; } },
     await Promise.all(sites.map(async (s) => h("option", { value: s, selected: s === siteId }, await siteName(s)))));
   let body;

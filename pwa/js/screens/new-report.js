@@ -16,6 +16,15 @@ const CHANNELS = ["phone", "visit", "department", "patrol"];
 const HELP_KINDS = ["medical", "enquiry", "security", "disaster", "other"];
 const REWORK_MATCHES = 8;
 
+/* Where each role goes once the report is recorded: back to its own board (a technician to the job it
+   found on site, a guard on duty after hours to the alarm board, which lists the reports left to
+   dispatch; the office to the dispatch board, open at the new order). */
+export function boardAfterReport(user, id) {
+  if (user.role === "technician") return `#/job/${encodeURIComponent(id)}`;
+  if (user.role === "guard") return "#/alarms";
+  return `#/board/dispatch/${encodeURIComponent(id)}`;
+}
+
 /* datetime-local wants the device's local wall time, without a zone. */
 const localInputValue = (date) => new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 const select = (name, testid, values, label, extra = {}) =>
@@ -110,7 +119,7 @@ export async function showNewReport(root, { user, params = [] }) {
     try {
       await enqueue("create_work_order", args);
       document.dispatchEvent(new CustomEvent("fieldops:changed"));
-      location.hash = user.role === "technician" ? `#/job/${id}` : `#/board/dispatch/${id}`;
+      location.hash = boardAfterReport(user, id);
     } catch (err) { message.textContent = err.message; }
   }, onkeydown: (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }

@@ -48,7 +48,7 @@ class AlarmController(Controller):
 
     @get("/events/stream", operation_id="eventStream")
     async def stream(self, services: Services, actor: Actor, request: Request) -> ServerSentEvent:
-        """Server-sent events: `{"type": "alarm"|"work_order", "id"}` whenever something the caller may see changes.
+        """Server-sent events: `{"type": "alarm"|"work_order"|"shift", "id"}` whenever something the caller may see changes.
 
         `resync` (then the stream closes) when more than QUEUE_SIZE events waited; the stream ends when its token
         is revoked or expires, and delivers nothing after."""
