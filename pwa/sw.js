@@ -1,16 +1,16 @@
 /* FieldOps service worker: precaches a versioned app shell (cache-first), leaves /api to the
    network, waits to activate until the page says so, and turns alarm pushes into notifications. */
-const VERSION = "2026-12-01.5-tech-sync-bar";
+const VERSION = "2026-12-01.6-tech-sync-bar-system-texts";
 const SHELL_CACHE = `fieldops-shell-${VERSION}`;
 const SHELL = [
   "/", "index.html", "app.css", "manifest.webmanifest", "sync.js",
   "i18n/zh-CN.json", "i18n/en.json",
-  "i18n/dispatcher.zh-CN.json", "i18n/dispatcher.en.json", "i18n/supervisor.zh-CN.json", "i18n/supervisor.en.json", "i18n/admin.zh-CN.json", "i18n/admin.en.json", "i18n/guard.zh-CN.json", "i18n/guard.en.json", "i18n/report.zh-CN.json", "i18n/report.en.json", "i18n/board.zh-CN.json", "i18n/board.en.json", "i18n/tech.zh-CN.json", "i18n/tech.en.json",
+  "i18n/dispatcher.zh-CN.json", "i18n/dispatcher.en.json", "i18n/supervisor.zh-CN.json", "i18n/supervisor.en.json", "i18n/admin.zh-CN.json", "i18n/admin.en.json", "i18n/guard.zh-CN.json", "i18n/guard.en.json", "i18n/report.zh-CN.json", "i18n/report.en.json", "i18n/board.zh-CN.json", "i18n/board.en.json", "i18n/tech.zh-CN.json", "i18n/tech.en.json", "i18n/systext.zh-CN.json", "i18n/systext.en.json",
   "icons/icon-192.png", "icons/icon-512.png", "icons/maskable-512.png",
   "js/app.js", "js/sync-bar.js", "js/routes.js", "js/api.js", "js/db.js", "js/dom.js", "js/i18n.js",
   "js/canonical-json.js", "js/signed-document.js", "js/uuid7.js", "js/money.js",
   "js/transitions.js", "js/tus-upload.js", "js/photo-resize.js", "js/signature-pad.js",
-  "js/sla.js", "js/sla-board.js", "js/names.js", "js/refusals.js", "js/alarm-feed.js", "js/push-subscription.js", "js/order-view.js",
+  "js/sla.js", "js/sla-board.js", "js/names.js", "js/system-text.js", "js/refusals.js", "js/alarm-feed.js", "js/push-subscription.js", "js/order-view.js",
   "js/screens/login.js", "js/screens/jobs.js", "js/screens/job.js", "js/screens/sign-off.js",
   "js/screens/guard.js", "js/screens/dispatcher.js", "js/screens/new-report.js",
   "js/screens/handover.js",
@@ -65,10 +65,10 @@ function readAuth() {
   });
 }
 
-/* Notifications read in the user's language (auth.lang), in the app's own words: the core and board
+/* Notifications read in the user's language (auth.lang), in the app's own words: the core, board and systext
    catalogs from the shell cache (the network only if the cache lacks them). */
 async function catalog(lang) {
-  const parts = await Promise.all([`i18n/${lang}.json`, `i18n/board.${lang}.json`].map(async (file) => {
+  const parts = await Promise.all([`i18n/${lang}.json`, `i18n/board.${lang}.json`, `i18n/systext.${lang}.json`].map(async (file) => {
     try { return await ((await caches.match(file, { cacheName: SHELL_CACHE })) || (await fetch(file))).json(); } catch (_) { return {}; }
   }));
   return Object.assign({}, ...parts);
@@ -90,6 +90,13 @@ function wordsIn(lang, words) {
   return { t, has, time, since, kind };
 }
 
+/* A sensor-made order's title in the reader's words (pwa/js/system-text.js, which a worker cannot import). */
+function orderTitle(p, { t, has }) {
+  const a = p.title_args || {};
+  if (!p.title_code || !has(`systext.${p.title_code}`)) return p.title;
+  return t(`systext.${p.title_code}`, { ...a, kind: has(`systext.kind.${a.kind}`) ? t(`systext.kind.${a.kind}`) : a.kind || "", place: a.zone || a.device || "" });
+}
+
 /* One renderer per push type (server/push/payload.py): a title, a body and a tag per incident or order. */
 const RENDER = {
   alarm: (p, { t, time, since, kind }) => ({
@@ -107,7 +114,7 @@ const RENDER = {
     const when = { complaint_received: "board.push.received", harm_ongoing: "board.push.since" }[p.kind] || "board.push.late";
     return {
       title: t(why, { level }),
-      body: `${[p.title, p.site_name || p.site_id].filter(Boolean).join(" · ")}\n${t(when, { time: time(p.due_at), ago: since(p.due_at) })}`,
+      body: `${[orderTitle(p, { t, has }), p.site_name || p.site_id].filter(Boolean).join(" · ")}\n${t(when, { time: time(p.due_at), ago: since(p.due_at) })}`,
       tag: `order-${p.work_order_id}`,
       requireInteraction: true,
     };

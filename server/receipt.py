@@ -20,6 +20,7 @@ from server.clock import parse_rfc3339
 from server.domain.access import load_order, may_see_customer
 from server.domain.actor import Actor
 from server.domain.signoff import current_signature, document_of, document_sha256
+from server.domain.system_texts import render_stored
 from server.services import Services
 from server.store import Tx
 
@@ -81,11 +82,15 @@ def render_receipt(services: Services, actor: Actor, work_order_id: str, lang: s
     facts = services.store.read(lambda tx: _facts(tx, actor, work_order_id))
     words = LABELS[lang]
     store = blob_store(services.settings)
+    wo, tongue, zone = facts["wo"], "zh-CN" if lang == "zh" else "en", services.settings.company_tz
+    # a sensor-made order's title and description in the receipt's language (the signed hash covers the stored words)
+    title = render_stored(wo.get("title_code"), wo.get("title_args"), wo["title"], tongue, zone)
+    description = render_stored(wo.get("description_code"), wo.get("description_args"), wo["description"], tongue, zone)
     return TEMPLATE.substitute(
         lang="zh-CN" if lang == "zh" else "en",
         **{k: e(v) for k, v in words.items() if isinstance(v, str)},
-        order_id=e(facts["wo"]["id"]), site_name=e(facts["site_name"]), unit=e(facts["wo"]["unit"]), title=e(facts["wo"]["title"]),
-        description=e(facts["wo"]["description"]), scope=e(facts["wo"]["scope"] or words["none"]),
+        order_id=e(facts["wo"]["id"]), site_name=e(facts["site_name"]), unit=e(facts["wo"]["unit"]), title=e(title),
+        description=e(description), scope=e(facts["wo"]["scope"] or words["none"]),
         labor_fee=money(facts["wo"]["labor_fee"]), material_fee=money(facts["wo"]["material_fee"]),
         total=money((facts["wo"]["labor_fee"] or 0) + (facts["wo"]["material_fee"] or 0)),
         consent=_consent(facts, words), summary=e(facts["wo"]["summary"] or words["none"]), technician=e(facts["technician"]),

@@ -7,6 +7,7 @@ import { t, localTime } from "./i18n.js";
 import { getBlob, getMeta, listRejections, listObjects, transact, promised } from "./db.js";
 import { API, api, authHeaders } from "./api.js";
 import { formatFen } from "./money.js";
+import { orderDescription, noteText } from "./system-text.js";
 
 /* A step counts as done offline when the server learned of it this much later than it happened. */
 const OFFLINE_GAP_MS = 60_000;
@@ -72,7 +73,7 @@ export function orderFacts(o, names) {
     fact(t("office.created_at"), localTime(o.created_at)),
     fact(t("office.requested_at"), localTime(o.requested_at), "fact-requested"),
     o.reporter && (o.reporter.name || o.reporter.phone) ? fact(t("order.reporter"), `${o.reporter.name ?? ""} ${o.reporter.phone ?? ""}`.trim()) : null,
-    fact(t("order.description"), o.description),
+    fact(t("order.description"), orderDescription(o, names), "fact-description"),
     fact(t("complaint_detail.about"), c.about, "fact-complaint-about"),
     fact(t("complaint_detail.happened"), c.happened),
     fact(t("complaint_detail.wants"), c.wants),
@@ -96,7 +97,7 @@ function eventText(e, names) {
   if (e.name === "dispatch" && d.technician_id) detail.push(names.person(d.technician_id));
   if (d.reason) detail.push(d.reason);
   if (e.name === "defer" && d.promised_at) detail.push(t("office.promised_for", { at: localTime(d.promised_at) }));
-  if (d.text) detail.push(d.text);
+  if (d.text) detail.push(noteText(d, names)); // a system note is worded from its code, a person's as written
   if (d.summary) detail.push(d.summary);
   if (e.name === "call_back") detail.push(t(d.reached ? "office.reached" : "office.not_reached"), d.comment || "");
   if (e.name === "resolve_conflict") detail.push(t(`resolution.${d.resolution}`), d.note || "");

@@ -4,6 +4,7 @@ import { h } from "./dom.js";
 import { t } from "./i18n.js";
 import { byUrgency, countdownData, currentStep, missedSteps, stepName } from "./sla.js";
 import { statusChip } from "./order-view.js";
+import { orderTitle } from "./system-text.js";
 
 const OPEN = ["new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"];
 
@@ -15,7 +16,7 @@ export function slaBoard(orders, pull, names) {
     const overdue = running !== null && running.left < 0;
     const missed = missedSteps(o, pull);
     return h("tr", { class: overdue ? "overdue" : "", testid: "sla-row", "data-order-id": o.id, "data-overdue": String(overdue) },
-      h("td", { class: "sla-title" }, h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, o.title)),
+      h("td", { class: "sla-title" }, h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, orderTitle(o, names))),
       h("td", { "data-label": t("board.site_unit") }, `${names.site(o.site_id)} · ${o.unit}`),
       h("td", { class: "inline" }, t(`priority.${o.priority}`)),
       h("td", { class: "inline" }, statusChip(o.status)),

@@ -15,6 +15,7 @@ import msgspec
 from server.clock import to_rfc3339
 from server.domain.complaints import ComplaintPolicy, call_back_by, handle_by, needs_call_back, resolve_by
 from server.domain.sla import sla_states
+from server.domain.system_texts import decode_args
 from server.store import Tx
 
 Order = Mapping[str, Any]
@@ -64,7 +65,8 @@ def payload(rule: EscalationRule, wo: Order, due: str) -> dict[str, Any]:
     """What supervisors are sent: enough to recognise the job, no customer details (name, phone, unit).
     The type differs from the alarm escalation push (`escalation`), so a service worker tells them apart."""
     return {"type": "work_order_escalation", "kind": rule.kind, "why": rule.why, "work_order_id": wo["id"], "site_id": wo["site_id"],
-            "title": wo["title"], "category": wo["category"], "priority": wo["priority"],
+            "title": wo["title"], "title_code": wo.get("title_code"), "title_args": decode_args(wo.get("title_args")),
+            "category": wo["category"], "priority": wo["priority"],
             "complaint_level": wo.get("complaint_level"), "due_at": due}
 
 

@@ -18,6 +18,7 @@ from server.domain.complaints import ComplaintPolicy
 from server.domain.duty import alarm_scope_sql
 from server.domain.escalations import FINISHED, RULES
 from server.domain.sla import SPANS, sla_states
+from server.domain.system_texts import decode_args
 from server.errors import Forbidden
 from server.store import Tx
 
@@ -38,6 +39,9 @@ class QueueOrder(msgspec.Struct, frozen=True):
     priority: str
     complaint_level: str | None
     assignee_id: str | None
+    # a sensor-made order's title as a system text (system_texts.py), for the reader's language
+    title_code: str | None = None
+    title_args: dict[str, Any] | None = None
 
 
 class QueueAlarm(msgspec.Struct, frozen=True):
@@ -88,7 +92,8 @@ def require_supervision(actor: Actor, site_id: str | None) -> None:
 
 def _order_view(wo: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": wo["id"], "title": wo["title"], "unit": wo["unit"], "status": wo["status"], "category": wo["category"],
-            "priority": wo["priority"], "complaint_level": wo.get("complaint_level"), "assignee_id": wo.get("assignee_id")}
+            "priority": wo["priority"], "complaint_level": wo.get("complaint_level"), "assignee_id": wo.get("assignee_id"),
+            "title_code": wo.get("title_code"), "title_args": decode_args(wo.get("title_args"))}
 
 
 def _late_s(due: str, now: datetime) -> int:

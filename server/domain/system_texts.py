@@ -111,11 +111,12 @@ def decode_args(raw: str | None) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
-def render_stored(code: str | None, raw_args: str | None, fallback: str, lang: str, time_zone: str | None = None) -> str:
-    """A stored text in the reader's language: its code when this build knows it, else the stored fallback."""
+def render_stored(code: str | None, args: str | Mapping[str, Any] | None, fallback: str, lang: str, time_zone: str | None = None) -> str:
+    """A stored text in the reader's language: its code when this build knows it, else the stored fallback.
+    `args` as stored (JSON text) or decoded."""
     if not code or code not in TEMPLATES["en"]:
         return fallback
-    return render(code, decode_args(raw_args) or {}, lang, time_zone)
+    return render(code, (decode_args(args) if isinstance(args, str) else args) or {}, lang, time_zone)
 
 
 class _Blank(dict):  # type: ignore[type-arg]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from typing import Any
+
 import msgspec
 
 # 32 is the limit RFC 8030 sets on the Topic header; base64url characters only.
@@ -49,6 +51,9 @@ class WorkOrderEscalationPush(msgspec.Struct, tag="work_order_escalation", tag_f
     """RFC 3339 UTC: when the escalation fell due (the complaint's receipt, the deadline missed)."""
     site_name: str | None = None
     """Filled in as the push is sent, so the notification names the site."""
+    title_code: str | None = None
+    """A sensor-made order's title as a system text (server/domain/system_texts.py): the worker words it in the reader's language."""
+    title_args: dict[str, Any] | None = None
 
 
 PushMessage = AlarmPush | WorkOrderEscalationPush

@@ -11,12 +11,13 @@ import csv
 import io
 from typing import Any
 
-from server.reports.words import WORDS, say
+from server.reports.words import WORDS, miss_title, say
 
 # The columns people read (short number, names) come after the original ones, so existing imports keep working.
 COLUMNS = ("metric", "value", "work_order_id", "site_id", "elapsed_s", "target_s", "detail", "order_no", "site_name", "assignee_name",
            "label")
-MISS_FIELDS = {"work_order_id", "site_id", "elapsed_s", "target_s", "order_no", "site_name", "assignee_id", "assignee_name"}
+MISS_FIELDS = {"work_order_id", "site_id", "elapsed_s", "target_s", "order_no", "site_name", "assignee_id", "assignee_name",
+               "title_code", "title_args"}
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -92,5 +93,5 @@ def report_csv(report: dict[str, Any], lang: str = "zh-CN") -> str:
             writer.writerow([f"miss.{figure}", "", miss["work_order_id"], miss["site_id"],
                              _cell(miss.get("elapsed_s")), _cell(miss.get("target_s")), detail,
                              miss["order_no"], miss["site_name"], _cell(miss.get("assignee_name")),
-                             CSV_WORDS[lang]["miss"].format(figure=WORDS[lang].get(f"miss.{figure}", figure), no=miss["order_no"], title=miss["title"])])
+                             CSV_WORDS[lang]["miss"].format(figure=WORDS[lang].get(f"miss.{figure}", figure), no=miss["order_no"], title=miss_title(miss, lang))])
     return out.getvalue()

@@ -29,6 +29,7 @@ from server.domain.actor import Actor
 from server.domain.complaints import needs_call_back, require_office, resolve_by, resolved_in_time
 from server.domain.order_number import order_number
 from server.domain.sla import STEPS, step_state
+from server.domain.system_texts import decode_args
 from server.errors import NotFound
 from server.reports.window import MonthWindow
 from server.store import Tx
@@ -73,6 +74,8 @@ class Names:
     def brief(self, wo: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
         return {"work_order_id": wo["id"], "order_no": order_number(wo["id"]), "site_id": wo["site_id"],
                 "site_name": self.sites.get(wo["site_id"], wo["site_id"]), "title": wo["title"],
+                # a sensor-made order's title as data (system_texts.py): the page, the CSV and the app word it per reader
+                "title_code": wo.get("title_code"), "title_args": decode_args(wo.get("title_args")),
                 "assignee_id": wo["assignee_id"], "assignee_name": self.people.get(wo["assignee_id"]) if wo["assignee_id"] else None,
                 **extra}
 

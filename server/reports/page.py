@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 from server.reports.charts import bar_chart, count, percent
-from server.reports.words import WORDS, duration, local_time, say, utc_offset
+from server.reports.words import WORDS, duration, local_time, miss_title, say, utc_offset
 
 STYLE = """
 body{font-family:system-ui,"Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;color:#111;max-width:60rem}
@@ -55,7 +55,7 @@ def _misses(report: dict[str, Any], lang: str) -> str:
         if not misses:
             continue
         body = "".join(
-            f'<tr data-work-order-id="{escape(m["work_order_id"])}"><td>{escape(m["order_no"])}</td><td>{escape(m["title"])}</td>'
+            f'<tr data-work-order-id="{escape(m["work_order_id"])}"><td>{escape(m["order_no"])}</td><td>{escape(miss_title(m, lang))}</td>'
             f"<td>{escape(m['site_name'])}</td><td>{escape(m.get('assignee_name') or w['nobody'])}</td>"
             f"<td>{duration(m['elapsed_s'], lang) if 'elapsed_s' in m else ''}</td><td>{duration(m['target_s'], lang) if 'target_s' in m else ''}</td>"
             f"<td>{escape(_detail(m, lang, zone))}</td></tr>"

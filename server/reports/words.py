@@ -14,6 +14,7 @@ from math import floor
 from zoneinfo import ZoneInfo
 
 from server.clock import parse_rfc3339
+from server.domain.system_texts import render_stored
 from server.errors import Invalid
 
 LANGUAGES = ("zh-CN", "en")
@@ -131,3 +132,8 @@ def utc_offset(moment: str, time_zone: str) -> str:
     """'+08:00' for Asia/Shanghai."""
     text = parse_rfc3339(moment).astimezone(ZoneInfo(time_zone)).strftime("%z")
     return f"{text[:3]}:{text[3:]}"
+
+
+def miss_title(miss: dict, lang: str) -> str:
+    """A missed order's title in the page's language: a sensor-made order's from its system text, a person's as written."""
+    return render_stored(miss.get("title_code"), miss.get("title_args"), miss["title"], lang)

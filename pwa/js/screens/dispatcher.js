@@ -11,6 +11,7 @@ import { slaBoard } from "../sla-board.js";
 import { statusChip, pendingBadge, namesOf, conflictLine, deferredNote, callBackHistory, tOr, stillOn } from "../order-view.js";
 import { siteTechnicians, technicianPicker } from "./job.js";
 import { alarmBoard, followAlarms } from "./guard.js";
+import { orderTitle } from "../system-text.js";
 
 /* In-page jumps: the hash belongs to the router, so scroll instead of linking to #ids. */
 const jump = (id, key) => h("button", { type: "button", onclick: () => document.getElementById(id)?.scrollIntoView() }, t(key));
@@ -23,7 +24,7 @@ const callBackDrafts = new Map(); // order id -> the call-back being recorded, l
 /* The queue's due dates come from the server; on a weak signal the board falls back to the replica. */
 const QUEUE_TIMEOUT_MS = 4000;
 
-const orderLink = (o, names) => h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, `${o.title} · ${names.site(o.site_id)} ${o.unit}`);
+const orderLink = (o, names) => h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, `${orderTitle(o, names)} · ${names.site(o.site_id)} ${o.unit}`);
 
 async function dismissRejection(mutationId) {
   await transact(["rejections"], "readwrite", async (s) => {

@@ -12,6 +12,7 @@ import { enableNotifications, notificationsEnabled } from "../push-subscription.
 import { resizePhoto } from "../photo-resize.js";
 import { storeBlob } from "../tus-upload.js";
 import { loadNames } from "../names.js";
+import { orderTitle } from "../system-text.js";
 
 const REFRESH_MS = 15_000; // without the stream, a board at most this stale
 const SCHEDULE_MS = 60_000; // the schedule changes twice a day: asking once a minute is plenty

@@ -8,6 +8,7 @@ import { listObjects, setMeta } from "../db.js";
 import { enqueue } from "../../sync.js";
 import { fetchAlarms } from "../alarm-feed.js";
 import { stillOn, currentShift } from "./guard.js";
+import { orderTitle } from "../system-text.js";
 
 // The kinds whose alarms escalate (iot/alarm_rules.py EMERGENCY_KINDS): only these wake supervisors.
 const EMERGENCY_KINDS = new Set(["fire", "smoke", "water_leak", "gas", "carbon_monoxide"]);
@@ -72,7 +73,7 @@ export async function showHandover(root, { user }) {
       : h("p", { testid: "handover-alarms-none" }, t("guard.nothing_open")),
     h("h2", {}, t("guard.open_orders")),
     orders.length ? h("ul", { class: "plain", testid: "handover-orders" }, orders.map((o) => h("li", {},
-      h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, o.title), ` · ${t(`status.${o.status}`)}`)))
+      h("a", { href: `#/job/${encodeURIComponent(o.id)}` }, orderTitle(o)), ` · ${t(`status.${o.status}`)}`)))
       : h("p", {}, t("guard.nothing_open")),
     form));
 }

@@ -14,6 +14,7 @@ import { storeBlob } from "../tus-upload.js";
 import { LocalRuleError, isUnpriced } from "../transitions.js";
 import { refusalList } from "../refusals.js";
 import { SignaturePad } from "../signature-pad.js";
+import { orderTitle, noteText } from "../system-text.js";
 import { statusChip, pendingBadge, rejectionsFor, markRejectionsSeen, receiptLink, namesOf, orderFacts,
   deferredNote, harmNote, timelineSection, photoGallery, consentAndSignature, callBackHistory, conflictLine, tOr, stillOn } from "../order-view.js";
 
@@ -86,7 +87,7 @@ export async function showJob(root, { params, user }) {
   const rejections = await rejectionsFor(id);
   if (!stillOn("job", id) || draw !== draws) return;
   mount(root, h("section", { class: "job-screen", testid: "job-screen", "data-status": o.status },
-    h("h1", {}, o.title),
+    h("h1", {}, orderTitle(o, names)),
     h("p", { class: "job-meta" }, statusChip(o.status), pendingBadge(counts.byOrder[id]),
       row.conflict ? h("span", { class: "badge conflict", testid: "local-conflict" }, t("job.local_conflict")) : null),
     refusalList(rejections), // first: what the server refused, and what to do now
@@ -258,7 +259,7 @@ function notesSection(o, step, names) {
   const text = h("textarea", { name: "note", rows: 2, required: true, testid: "note-text", id: "note-text" });
   return h("section", { class: "notes" }, h("h2", {}, t("job.notes")),
     h("ul", { testid: "note-list" }, (o.notes || []).map((n) => h("li", { testid: "note" }, h("time", { datetime: n.occurred_at }, localTime(n.occurred_at)), " ",
-      n.author_id ? h("span", { class: "hint" }, names.person(n.author_id), ": ") : null, n.text))),
+      n.author_id ? h("span", { class: "hint" }, names.person(n.author_id), ": ") : null, noteText(n, names)))),
     h("form", { onsubmit: (e) => { e.preventDefault(); step("add_note", { id: uuid7(), text: text.value.trim() }); } },
       h("label", {}, t("job.add_note"), text), h("button", { type: "submit", testid: "note-submit" }, t("job.save_note"))));
 }

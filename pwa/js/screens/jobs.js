@@ -7,6 +7,7 @@ import { pendingCounts } from "../../sync.js";
 import { byUrgency, countdownData, lastPull, startCountdowns } from "../sla.js";
 import { statusChip, pendingBadge } from "../order-view.js";
 import { loadNames } from "../names.js";
+import { orderTitle } from "../system-text.js";
 
 const DONE = new Set(["signed_off", "closed", "cancelled"]);
 
@@ -18,7 +19,7 @@ export async function showJobs(root, { user }) {
   const counts = await pendingCounts();
   const list = h("ol", { class: "job-list", testid: "job-list" }, byUrgency(mine, pull).map((o) =>
     h("li", {}, h("a", { href: `#/job/${encodeURIComponent(o.id)}`, class: `job priority-${o.priority}`, testid: "job-item", "data-order-id": o.id },
-      h("span", { class: "job-title" }, o.title),
+      h("span", { class: "job-title" }, orderTitle(o, names)),
       h("span", { class: "job-unit" }, `${names.site(o.site_id)} · ${o.unit}`),
       h("span", { class: "job-meta" }, statusChip(o.status), pendingBadge(counts.byOrder[o.id]),
         h("span", { class: "countdown", testid: "countdown", "data-countdown": countdownData(o) }))))));

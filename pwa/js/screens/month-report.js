@@ -7,6 +7,7 @@ import { t, language } from "../i18n.js";
 import { api, ApiError } from "../api.js";
 import { listObjects } from "../db.js";
 import { orderNumber } from "../order-number.js";
+import { orderTitle } from "../system-text.js";
 
 const ROLES = ["dispatcher", "supervisor", "admin"];
 const FIRST_YEAR = 2000; // the server's window starts at 2000-01 (server/reports/window.py)
@@ -200,7 +201,7 @@ function misses(report) {
         const cells = [
           h("a", { href: `#/job/${encodeURIComponent(m.work_order_id)}`, "aria-label": t("monthly.open_order", { no: orderNumber(m.work_order_id) }) },
             orderNumber(m.work_order_id)),
-          m.title, m.site_name, m.assignee_name || t("monthly.nobody"),
+          orderTitle(m), m.site_name, m.assignee_name || t("monthly.nobody"),
           "elapsed_s" in m ? duration(m.elapsed_s) : "", "target_s" in m ? duration(m.target_s) : "", detail(m, zone)];
         return h("tr", { testid: "miss-row", "data-work-order-id": m.work_order_id },
           cells.map((cell, i) => h("td", { "data-label": columns[i] }, cell)));

@@ -8,6 +8,7 @@ import { listObjects, getObject } from "../db.js";
 import { enqueue } from "../../sync.js";
 import { uuid7 } from "../uuid7.js";
 import { statusChip, stillOn } from "../order-view.js";
+import { orderTitle } from "../system-text.js";
 
 const CATEGORIES = ["repair", "complaint", "help", "emergency"];
 const PRIORITIES = ["normal", "urgent", "emergency"];
@@ -59,7 +60,7 @@ export async function showNewReport(root, { user, params = [] }) {
   if (reworkFirst) {
     f.site_id.value = reworkFirst.site_id;
     f.unit.value = reworkFirst.unit;
-    f.title.value = reworkFirst.title;
+    f.title.value = orderTitle(reworkFirst);
     f.reporter_name.value = reworkFirst.reporter?.name ?? "";
     f.reporter_phone.value = reworkFirst.reporter?.phone ?? "";
   }
@@ -85,16 +86,16 @@ export async function showNewReport(root, { user, params = [] }) {
   const reworkMatches = h("ul", { class: "plain", testid: "report-rework-matches" });
   async function showRework() {
     const first = reworkOf ? (await getObject("work_order", reworkOf))?.value : null;
-    reworkChosen.replaceChildren(...(first ? [t("office.rework_of"), ": ", h("strong", {}, `${first.title} · ${first.unit}`), " ",
+    reworkChosen.replaceChildren(...(first ? [t("office.rework_of"), ": ", h("strong", {}, `${orderTitle(first)} · ${first.unit}`), " ",
       h("button", { type: "button", testid: "report-rework-clear", onclick: () => { reworkOf = null; showRework(); } }, t("office.unlink"))] : []));
     const q = f.rework_search.value.trim().toLowerCase();
     if (!q) { reworkMatches.replaceChildren(); return; }
     const found = (await listObjects("work_order")).map((r) => r.value)
-      .filter((o) => o.site_id === f.site_id.value && o.status !== "cancelled" && (o.unit.toLowerCase().includes(q) || o.title.toLowerCase().includes(q)))
+      .filter((o) => o.site_id === f.site_id.value && o.status !== "cancelled" && (o.unit.toLowerCase().includes(q) || o.title.toLowerCase().includes(q) || orderTitle(o).toLowerCase().includes(q)))
       .sort((a, b) => (b.created_at || "").localeCompare(a.created_at || "")).slice(0, REWORK_MATCHES);
     reworkMatches.replaceChildren(...(found.length ? found.map((o) => h("li", {}, h("button", { type: "button", testid: "report-rework-pick", "data-order-id": o.id,
       // the picked button goes away: focus moves on to saving, so Ctrl+Enter still works from the keyboard
-      onclick: async () => { reworkOf = o.id; f.rework_search.value = ""; await showRework(); form.querySelector("[data-testid=report-submit]").focus(); } }, `${o.title} · ${o.unit} · ${localTime(o.created_at)}`), " ", statusChip(o.status)))
+      onclick: async () => { reworkOf = o.id; f.rework_search.value = ""; await showRework(); form.querySelector("[data-testid=report-submit]").focus(); } }, `${orderTitle(o)} · ${o.unit} · ${localTime(o.created_at)}`), " ", statusChip(o.status)))
       : [h("li", { class: "empty" }, t("board.nothing"))]));
   }
   f.rework_search.addEventListener("input", showRework);

@@ -6,6 +6,7 @@ import { h, mount } from "../dom.js";
 import { t, localTime } from "../i18n.js";
 import { api } from "../api.js";
 import { statusChip } from "../order-view.js";
+import { orderTitle, deadLetterReason } from "../system-text.js";
 import { consoleNav, siteNames, siteName, duration, errorText, mutate, keepFresh } from "./console.js";
 
 const TAKE_OVER = ["new", "deferred"]; // not yet with a technician: the supervisor can dispatch it
@@ -19,7 +20,7 @@ function what(item, names) {
       " ", h("span", {}, `${site} · ${t("alarm.zone")} ${a.zone ?? "-"}`)];
   }
   const o = item.work_order;
-  return [h("strong", {}, o.title), " ", h("span", {}, `${site} ${o.unit}`), " ", statusChip(o.status),
+  return [h("strong", {}, orderTitle(o)), " ", h("span", {}, `${site} ${o.unit}`), " ", statusChip(o.status),
     o.complaint_level ? h("span", { class: "chip" }, t(`complaint.${o.complaint_level}`)) : null];
 }
 
@@ -57,7 +58,7 @@ const stepName = (step) => (t(`sla.${step}`) !== `sla.${step}` ? t(`sla.${step}`
 function overdueList(rows, names) {
   if (!rows.length) return h("li", { class: "empty", testid: "overdue-empty" }, t("supervisor.overdue_empty"));
   return rows.map((r) => h("li", { testid: "overdue-item", "data-order-id": r.work_order.id, "data-step": r.step },
-    h("a", { href: `#/job/${encodeURIComponent(r.work_order.id)}` }, r.work_order.title), " ",
+    h("a", { href: `#/job/${encodeURIComponent(r.work_order.id)}` }, orderTitle(r.work_order)), " ",
     h("span", {}, `${siteName(names, r.site_id)} ${r.work_order.unit}`), " ", statusChip(r.work_order.status), " ",
     h("span", { class: "overdue" }, t("supervisor.step_late", { step: stepName(r.step), late: duration(r.late_s) })), " ",
     h("span", { class: "hint" }, r.assignee_name ? t("supervisor.assignee", { name: r.assignee_name }) : t("supervisor.unassigned"))));
@@ -67,7 +68,7 @@ function deadLetterList(rows) {
   if (!rows.length) return h("li", { class: "empty", testid: "dead-letters-empty" }, t("supervisor.dead_letters_empty"));
   return rows.map((d) => h("li", { testid: "dead-letter", "data-id": d.id },
     h("time", { datetime: d.received_at }, localTime(d.received_at)), " ", h("code", { class: "topic" }, d.topic),
-    h("p", { class: "hint" }, t("supervisor.dead_letter_reason", { reason: d.reason })),
+    h("p", { class: "hint" }, t("supervisor.dead_letter_reason", { reason: deadLetterReason(d) })),
     h("pre", { class: "payload" }, String(d.payload).slice(0, 300))));
 }
 
