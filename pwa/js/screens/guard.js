@@ -60,14 +60,16 @@ export async function alarmBoard(root, { focusId, rerender, duty }) {
 }
 
 /* After office hours, the reports of the duty site still waiting for a technician that no alarm on the
-   board carries (a call the guard recorded, a resident at the gate): each with its dispatch control. */
-async function reportsToDispatch(duty, rerender) {
+   board carries (a call the guard recorded, a resident at the gate), each with its dispatch control, and
+   those the guard recorded and dispatched, with whom they went to. */
+async function reportsToDispatch(duty, user, rerender) {
   if (!duty?.technicians.length) return null;
   const act = async (name, args) => { await enqueue(name, args); document.dispatchEvent(new CustomEvent("fieldops:changed")); rerender(); };
   const alarms = [...(await listObjects("alarm")).map((r) => r.value), ...fresh.values()];
   const carried = new Set(alarms.map((a) => a.work_order_id).filter(Boolean));
   const waiting = (await listObjects("work_order")).map((r) => r.value)
-    .filter((o) => o.site_id === duty.site_id && DISPATCHABLE.includes(o.status) && !carried.has(o.id))
+    .filter((o) => o.site_id === duty.site_id && !carried.has(o.id)
+      && (DISPATCHABLE.includes(o.status) || (o.status === "dispatched" && (o.created_by ?? user.id) === user.id)))
     .sort((a, b) => (a.created_at || "").localeCompare(b.created_at || ""));
   if (!waiting.length) return null;
   return h("section", { class: "card", testid: "reports-to-dispatch" }, h("h2", {}, t("guard.reports_title")),
@@ -200,7 +202,7 @@ export async function showGuard(root, { user, params, again = false }) {
   const technicians = afterHours ? await techniciansOf(shift.site_id) : [];
   const duty = afterHours ? { site_id: shift.site_id, technicians } : null;
   const board = await alarmBoard(root, { focusId: params[0], rerender, duty });
-  const reports = await reportsToDispatch(duty, rerender);
+  const reports = await reportsToDispatch(duty, user, rerender);
   const handovers = await handoversToConfirm(user, rerender);
   if (!stillOn(root, "alarms")) return;
   mount(root, h("section", { testid: "guard-screen" },
