@@ -11,6 +11,7 @@ import { orderDescription, noteText } from "./system-text.js";
 
 /* A step counts as done offline when the server learned of it this much later than it happened. */
 const OFFLINE_GAP_MS = 60_000;
+const SYSTEM_ID = "system";
 /* The timeline is one GET; on a weak signal give up soon and say so rather than hang the screen. */
 const TIMELINE_TIMEOUT_MS = 5000;
 
@@ -35,7 +36,8 @@ export async function namesOf() {
   const sites = new Map((await listObjects("site")).map((r) => [r.id, r.value]));
   return {
     users,
-    person: (id) => (id ? users.get(id)?.name || t("office.someone") : ""),
+    // "system" is the server's own actor (server/domain/actor.py SYSTEM): sensors, timers
+    person: (id) => (id === SYSTEM_ID ? t("office.system") : id ? users.get(id)?.name || t("office.someone") : ""),
     site: (id) => sites.get(id)?.name || id || "",
   };
 }
