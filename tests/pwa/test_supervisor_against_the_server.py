@@ -40,7 +40,8 @@ def test_an_escalation_arrives_on_the_queue_live_and_is_acknowledged_or_taken_ov
         assert "报警无人确认" in text and "漏水" in text and "B2 泵房" in text and "North Court" in text
         assert "等待：确认收到报警" in text and "已超时" in text
         alarm_id = item.get_attribute("data-alarm-id")
-        item.query_selector("[data-testid=escalation-ack]").click()
+        # a locator, not the handle: the live queue redraws on every event of the stream (orders, alarms, shifts)
+        page.click(f"[data-testid=escalation-item][data-alarm-id='{alarm_id}'] [data-testid=escalation-ack]")
         page.wait_for_selector("[data-testid=escalations-empty]")
         assert page.inner_text("[data-testid=queue-status]") == "报警已确认。"
 
@@ -52,7 +53,8 @@ def test_an_escalation_arrives_on_the_queue_live_and_is_acknowledged_or_taken_ov
         row = page.wait_for_selector(f"[data-testid=escalation-item][data-order-id='{complaint['id']}']", timeout=20000)
         assert time.monotonic() - opened < FALLBACK_POLL_S
         assert "收到重要投诉" in row.inner_text() and "等待：受理并派单" in row.inner_text() and "重要" in row.inner_text()
-        row.query_selector("[data-testid=escalation-dispatch]").click()  # take over: the board, with this order in focus
+        # take over: the board, with this order in focus
+        page.click(f"[data-testid=escalation-item][data-order-id='{complaint['id']}'] [data-testid=escalation-dispatch]")
         focus = f"[data-testid=dispatch-item][data-order-id='{complaint['id']}'].focus"
         page.wait_for_selector(focus)
         tech = server.login("tech").user["id"]
