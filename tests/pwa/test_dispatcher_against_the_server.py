@@ -19,7 +19,7 @@ from tests.backend import open_store
 from tests.evidence.flow import completed_order, sign
 from tests.evidence.photos import sha
 from tests.live_server import LiveServer, new_order_args
-from tests.pwa.app_steps import draw_signature, sign_in, synced
+from tests.pwa.app_steps import draw_signature, sign_in, synced, wait_until
 from tests.sync.device import Device
 from tests.world import PASSWORD, World
 
@@ -192,15 +192,15 @@ def test_a_dispatcher_calls_back_and_every_attempt_stays_on_the_order(console: P
     expect(item.locator("[data-testid=callback-attempts]")).to_have_text("0 attempt(s)")
     item.locator("[data-testid=callback-comment]").fill("No answer")
     item.locator("[data-testid=callback-submit]").click()
-    page.wait_for_function("n => document.querySelector(`[data-testid=callback-item][data-order-id='${n}'] [data-testid=callback-attempts]`)"
-                           "?.textContent === '1 attempt(s)'", arg=order["id"])
+    wait_until(page, f"document.querySelector(\"[data-testid=callback-item][data-order-id='{order['id']}'] [data-testid=callback-attempts]\")"
+                     "?.textContent === '1 attempt(s)'", what="the first attempt counted")
     assert "No answer" in item.locator("[data-testid=callback-history]").inner_text()
     synced(page)
     item.locator("[data-testid=callback-reached]").check()
     item.locator("[data-testid=callback-satisfied]").check()
     item.locator("[data-testid=callback-comment]").fill("Lock works, happy")
     item.locator("[data-testid=callback-submit]").click()
-    page.wait_for_function("n => !document.querySelector(`[data-testid=callback-item][data-order-id='${n}']`)", arg=order["id"])
+    wait_until(page, f"!document.querySelector(\"[data-testid=callback-item][data-order-id='{order['id']}']\")", what="the order off the queue")
     synced(page)
     closed = disp.order(order["id"])
     assert closed["status"] == "closed"
@@ -215,7 +215,7 @@ def test_a_dispatcher_calls_back_and_every_attempt_stays_on_the_order(console: P
     assert page.locator("[data-testid=callback-attempt]").count() == 2
     assert "Accepted" in page.inner_text("[data-testid=signature]")
     page.click("[data-testid=photo-open]")
-    page.wait_for_function("() => document.querySelector('[data-testid=photo-full]')?.naturalWidth > 0")
+    wait_until(page, "document.querySelector('[data-testid=photo-full]')?.naturalWidth > 0", what="the full photo")
     page.keyboard.press("Escape")
     page.wait_for_selector("[data-testid=photo-viewer]", state="detached")
 
