@@ -58,8 +58,10 @@ class LiveFeed:
         self._own_alarms: dict[str, float] = {}  # alarm id -> when this instance published it
 
     def published_lately(self, alarm_id: str) -> bool:
+        """Whether this instance's bridge announced the alarm within OWN_ALARM_S; answers True once per announcement,
+        so the change row of that very commit is skipped but a later one (a guard's acknowledgement) is not."""
         with self._lock:
-            at = self._own_alarms.get(alarm_id)
+            at = self._own_alarms.pop(alarm_id, None)
         return at is not None and time.monotonic() - at < OWN_ALARM_S
 
     def subscribe(self) -> Subscription:
@@ -72,10 +74,11 @@ class LiveFeed:
         with self._lock:
             self._subscribers.discard(subscription)
 
-    def publish(self, event: dict[str, Any]) -> None:
+    def publish(self, event: dict[str, Any], own: bool = True) -> None:
+        """Announce `event`; `own=False` for what the change log brought (never counted as this instance's own)."""
         with self._lock:
             targets = list(self._subscribers)
-            if event.get("type") == "alarm":
+            if own and event.get("type") == "alarm":
                 now = time.monotonic()
                 self._own_alarms[event["id"]] = now
                 if len(self._own_alarms) > 4 * QUEUE_SIZE:  # a storm: forget what is older than the window
@@ -116,7 +119,7 @@ class WorkOrderChanges:
         for kind, obj_id in dict.fromkeys((r["type"], r["obj_id"]) for r in rows if r["type"] in LIVE_TYPES):
             if kind == "alarm" and self.feed.published_lately(obj_id):
                 continue
-            self.feed.publish({"type": kind, "id": obj_id})
+            self.feed.publish({"type": kind, "id": obj_id}, own=False)
 
     def _run(self) -> None:
         while not self._stop.wait(CHANGES_POLL_S):
