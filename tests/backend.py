@@ -92,6 +92,26 @@ def drop_all() -> None:
         _made.clear()
 
 
+class _Row(tuple):
+    """A row that answers by position and by column name, as sqlite3.Row does."""
+
+    _names: tuple[str, ...] = ()
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def, override]
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names.index(key))
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _hybrid_rows(cursor):  # type: ignore[no-untyped-def]
+    names = tuple(c.name for c in cursor.description or ())
+    row_type = type("Row", (_Row,), {"_names": names})
+    return lambda values: row_type(values)
+
+
 class _PostgresConnection:
     """What the tests do with `sqlite3.connect(...)` (peek, or edit behind the app's back), on PostgreSQL:
     each statement commits on its own, `?` placeholders as in the app."""
@@ -99,7 +119,8 @@ class _PostgresConnection:
     def __init__(self, url: str) -> None:
         import psycopg
 
-        self._conn = psycopg.connect(url, autocommit=True)
+        self._conn = psycopg.connect(url, autocommit=True, row_factory=_hybrid_rows)
+        self.row_factory = None  # set by tests as on sqlite3; rows answer by name and by index either way
 
     def execute(self, sql: str, params: tuple | list = ()):  # type: ignore[no-untyped-def]
         from server.store.postgres import translate

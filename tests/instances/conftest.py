@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backend import connect
 from tests.sensor_fixtures import wait_for
 
 SHARE_GROUP = "fieldops"
@@ -31,8 +32,8 @@ class Pair:
         wait_for(lambda: server.health()["mqtt"] == "connected", timeout=20, what=f"instance {name} connected")
         return server
 
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.data_dir / "fieldops.db", timeout=10)
+    def db(self):  # type: ignore[no-untyped-def]
+        conn = connect(self.data_dir / "fieldops.db", timeout=10)
         conn.row_factory = sqlite3.Row
         return conn
 
