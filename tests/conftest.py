@@ -12,6 +12,7 @@ from tests import backend
 from tests.live_server import ApiClient, LiveServer
 from tests.mqtt_broker import mosquitto_broker  # noqa: F401  (pytest fixture)
 from tests.object_store import object_store  # noqa: F401  (pytest fixture)
+from tests.reports.history import History
 from tests.sensor_fixtures import alarm_server, publisher, push_service  # noqa: F401  (pytest fixtures)
 from tests.world import World, build_world
 
@@ -31,6 +32,15 @@ def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def world(world_dir: Path) -> World:
     return build_world(str(world_dir / "fieldops.db"))
+
+
+@pytest.fixture(scope="module")
+def history(world_dir: Path, world: World) -> Iterator[History]:
+    """A History writer on the module's world database (beside the live server, as a second connection):
+    orders back-dated step by step, for the reports and the complaints' call-back queue."""
+    writer = History(str(world_dir / "fieldops.db"))
+    yield writer
+    writer.close()
 
 
 @pytest.fixture(scope="module")

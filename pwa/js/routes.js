@@ -26,6 +26,7 @@ export const routes = {
   devices: lazy("./screens/devices.js", "showDevices"),
   admin: lazy("./screens/admin.js", "showAdmin"),
   month: lazy("./screens/month-report.js", "showMonthReport"),
+  targets: lazy("./screens/targets.js", "showTargets"), // supervisor, admin: service targets and the company's own days
 };
 
 export function homeFor(user) {

@@ -109,6 +109,7 @@ export function startCountdowns(root, pull) {
       const overdue = running !== null && running.left < 0;
       el.textContent = running ? countdownText(running.step, running.left) : "";
       el.dataset.step = running?.step ?? "";
+      el.dataset.dueAt = running ? new Date(running.due).toISOString() : ""; // the deadline the countdown runs to
       el.dataset.overdue = String(overdue);
       el.classList.toggle("overdue", overdue);
     }

@@ -147,6 +147,12 @@ def set_company_day(tx: Tx, actor: Actor, args: SetCompanyDay, occurred_at: date
     return Ref("company_day", args.day)
 
 
+def list_company_days(tx: Tx) -> list[dict[str, Any]]:
+    """The company's own closures and extra working days, oldest first (the national calendar is not listed)."""
+    return [{"day": r["day"], "working": bool(r["working"]), "reason": r["reason"]}
+            for r in tx.query("SELECT day, working, reason FROM company_days ORDER BY day")]
+
+
 def render_company_day(tx: Tx, day: str) -> dict[str, Any]:
     row = tx.one("SELECT day, working, reason FROM company_days WHERE day = ?", (day,))
     return {"day": day, "working": None if row is None else bool(row["working"]), "reason": "" if row is None else row["reason"]}

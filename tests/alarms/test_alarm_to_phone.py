@@ -4,8 +4,9 @@ a flood is one incident, nobody acknowledging climbs to supervisors, and nothing
 from __future__ import annotations
 
 import json
-import time
+from datetime import timedelta
 
+from server.clock import now, parse_rfc3339
 from tests import backend
 from tests.sensor_fixtures import wait_for
 
@@ -55,12 +56,17 @@ def test_repeats_of_an_active_alarm_count_but_open_nothing_and_push_nothing(alar
         leak(publisher)
     wait_for(lambda: active_alarms(guard) and active_alarms(guard)[0]["count"] == 3, what="three messages counted")
     [alarm] = active_alarms(guard)
-    time.sleep(0.5)
-    assert len(push_service.received) == 1
+    # Nothing more is owed for the repeats: another sensor joining the incident is pushed next (one sender,
+    # in outbox order), so once its push is in, any push for the repeats would have come before it.
+    leak(publisher, device="leak-8", zone="B2 corridor")
+    pushes = push_service.wait_for(2, timeout=10)
+    marker = wait_for(lambda: [a for a in active_alarms(guard) if a["device_id"] == "leak-8"], what="the later alarm")[0]
+    assert [p.payload["alarm_id"] for p in pushes] == [alarm["id"], marker["id"]]
+    assert len(push_service.received) == 2
     orders = guard.get("/api/v1/work-orders", params={"site_id": "north"}).json()
     assert [o["id"] for o in orders if o["category"] == "emergency"] == [alarm["work_order_id"]]
     leak(publisher, active=False)
-    wait_for(lambda: not active_alarms(guard), what="alarm cleared")
+    wait_for(lambda: alarm["id"] not in {a["id"] for a in active_alarms(guard)}, what="alarm cleared")
     assert guard.order(alarm["work_order_id"])["status"] == "new"  # restore clears the alarm, never the ticket
 
 
@@ -90,9 +96,13 @@ def test_an_unacknowledged_alarm_is_pushed_to_supervisors_and_ack_stops_it(alarm
     alarm_b = wait_for(lambda: [a for a in active_alarms(guard) if a["device_id"] == "leak-b"], what="second alarm")[0]
     acked = guard.ok("ack_alarm", alarm_id=alarm_b["id"])
     assert acked["acked_by"] == guard.user["id"] and acked["acked_at"]
-    time.sleep(2.0)
-    assert [p.payload["alarm_id"] for p in push_service.received_by(boss_sub)] == [escalated["id"]]
-    assert len(push_service.received_by(guard_sub)) == 2
+    # A later alarm nobody acknowledges falls due after the acknowledged one would have: once its escalation
+    # reaches the supervisor, the acknowledged one's deadline has passed too, and it sent nothing.
+    leak(publisher, device="leak-c", zone="basement")
+    alarm_c = wait_for(lambda: [a for a in active_alarms(guard) if a["device_id"] == "leak-c"], what="third alarm")[0]
+    wait_for(lambda: len(push_service.received_by(boss_sub)) >= 2, timeout=10, what="the later alarm escalated")
+    assert [p.payload["alarm_id"] for p in push_service.received_by(boss_sub)] == [escalated["id"], alarm_c["id"]]
+    assert len(push_service.received_by(guard_sub)) == 3
 
 
 def test_with_nobody_on_duty_the_supervisors_get_the_alarm_directly(alarm_server, publisher, push_service):
@@ -115,8 +125,13 @@ def test_an_alarm_published_while_the_service_is_down_is_handled_once_on_return(
     guard = server.login("guard")
     alarm = wait_for(lambda: active_alarms(guard), timeout=15, what="alarm after restart")[0]
     push_service.wait_for(1, timeout=10)
-    time.sleep(0.5)
-    assert len(active_alarms(guard)) == 1 and alarm["count"] == 1 and len(push_service.received) == 1
+    # A message published now reaches the service after everything the broker kept for it: once it is
+    # handled and pushed, a second delivery of the night's message would have shown already.
+    leak(publisher, device="leak-morning", zone="lobby", seq=1)
+    wait_for(lambda: len(active_alarms(guard)) == 2, timeout=15, what="the morning's alarm")
+    push_service.wait_for(2, timeout=10)
+    night = next(a for a in active_alarms(guard) if a["device_id"] == "leak-night")
+    assert night["id"] == alarm["id"] and night["count"] == 1 and len(push_service.received) == 2
     guard.close()
 
 
@@ -216,9 +231,11 @@ def test_escalation_survives_a_restart_of_the_service(alarm_server, publisher, p
     guard = server.login("guard")
     guard.ok("start_shift", site_id="north")
     leak(publisher, device="leak-restart")
-    wait_for(lambda: active_alarms(boss), what="alarm raised")
+    raised = wait_for(lambda: active_alarms(boss), what="alarm raised")[0]
     server.kill()  # a crash before the deadline: the timer was only in memory? it must not be
-    time.sleep(2.5)
+    due = parse_rfc3339(raised["first_seen"]) + timedelta(seconds=2)
+    wait_for(lambda: now() > due + timedelta(seconds=0.5), timeout=10, what="the deadline passing while the service is down")
+    assert not push_service.received_by(boss_sub)  # nothing escalated it while the service was down
     server.start()
     got = wait_for(lambda: push_service.received_by(boss_sub), timeout=15, what="escalation after the restart")
     assert got[0].payload["kind"] == "water_leak"

@@ -15,7 +15,9 @@ from PIL import Image, ExifTags
 
 from tests.evidence.flow import upload
 from tests.evidence.photos import HEIC, PDF, big_photo, phone_photo, sha, signature_png
+from tests.evidence.test_tus import server_hung_up
 from tests.live_server import new_order_args
+from tests.sensor_fixtures import wait_for
 
 
 def test_a_photo_is_stored_once_under_its_hash_and_read_back(as_user, live):
@@ -187,10 +189,7 @@ def test_an_upload_cut_off_mid_body_is_not_a_blob(as_user, live):
         s.sendall((f"PUT /api/v1/blobs/{sha(data)} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {tech.headers['Authorization']}\r\n"
                    f"Content-Length: {len(data)}\r\n\r\n").encode() + data[: len(data) // 2])
         s.shutdown(socket.SHUT_WR)
-        time.sleep(0.3)
+        server_hung_up(s)
     assert tech.head(f"/api/v1/blobs/{sha(data)}").status_code == 404
-    deadline = time.monotonic() + 5
-    while any((Path(live.data_dir) / "blobs" / "tmp").iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any((Path(live.data_dir) / "blobs" / "tmp").iterdir())
+    wait_for(lambda: not any((Path(live.data_dir) / "blobs" / "tmp").iterdir()), timeout=5, what="the partial file removed")
     assert "Traceback" not in live.log()

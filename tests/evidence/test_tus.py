@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import socket
-import time
 
 from tests.evidence.photos import phone_photo, sha
 from tests.live_server import ApiClient
+from tests.sensor_fixtures import wait_for
 
 TUS = {"Tus-Resumable": "1.0.0"}
 PATCH = {**TUS, "Content-Type": "application/offset+octet-stream"}
@@ -41,7 +41,14 @@ def cut_off_patch(url: str, token: str, location: str, body: bytes, announced: i
                 f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {announced}\r\n\r\n")
         s.sendall(head.encode() + body)
         s.shutdown(socket.SHUT_WR)
-        time.sleep(0.2)
+        server_hung_up(s)
+
+
+def server_hung_up(s: socket.socket, timeout_s: float = 10.0) -> None:
+    """Reads until the server closes its side: it has taken what it got of the body and given up on the rest."""
+    s.settimeout(timeout_s)
+    while s.recv(4096):
+        pass
 
 
 def test_an_upload_cut_off_mid_body_resumes_where_it_stopped_and_lands_as_the_blob(as_user, live):
@@ -50,10 +57,7 @@ def test_an_upload_cut_off_mid_body_resumes_where_it_stopped_and_lands_as_the_bl
     location = create(tech, data)
     half = len(data) // 2
     cut_off_patch(live.url, tech.headers["Authorization"].split()[1], location, data[:half], len(data))
-    deadline = time.monotonic() + 10
-    while offset(tech, location) != half and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert offset(tech, location) == half
+    wait_for(lambda: offset(tech, location) == half, timeout=10, what="the bytes that arrived kept")
     assert tech.head(f"/api/v1/blobs/{sha(data)}").status_code == 404  # a partial upload is never a blob
     r = tech.patch(location, content=data[half:], headers={**PATCH, "Upload-Offset": str(half)})
     assert r.status_code == 204, r.text
@@ -130,9 +134,8 @@ def test_unfinished_uploads_expire(start_server):
         data = phone_photo(seed=b"expires")
         location = create(tech, data)
         assert tech.patch(location, content=data[:100], headers={**PATCH, "Upload-Offset": "0"}).status_code == 204
-        time.sleep(1.5)
-        r = tech.head(location, headers=TUS)
-        assert r.status_code == 404
+        assert offset(tech, location) == 100  # alive right after its last PATCH
+        wait_for(lambda: tech.head(location, headers=TUS).status_code == 404, timeout=10, what="the idle upload expired")
         upload_id = location.rsplit("/", 1)[1]
         assert not (server.data_dir / "blobs" / "uploads" / upload_id).exists()
     finally:

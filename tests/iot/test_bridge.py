@@ -5,6 +5,7 @@ Each test starts Mosquitto from ops/mosquitto via tests/mqtt_broker.py.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import subprocess
@@ -22,6 +23,7 @@ from tests.iot.mqtt_publisher import Publisher
 from tests.mqtt_broker import USERS
 
 LEAK = b'{"kind":"water_leak","active":true,"zone":"pump room","seq":1}'
+LEAK_AGAIN = b'{"kind":"water_leak","active":true,"zone":"pump room","seq":2}'
 WAIT_S = 10
 
 
@@ -303,12 +305,21 @@ def test_two_instances_with_a_share_group_split_the_stream(mosquitto_broker):
         with Publisher(mosquitto_broker.url("tester")) as sensor:
             for seq in range(20):
                 sensor.publish("fieldops/s1/d1/event", b'{"kind":"smoke","active":true,"seq":%d}' % seq)
-        deadline = time.monotonic() + WAIT_S
-        while got_first.qsize() + got_second.qsize() < 20 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.3)
-        assert got_first.qsize() + got_second.qsize() == 20  # each message to exactly one instance
-        assert got_first.qsize() > 0 and got_second.qsize() > 0
+            # Markers until each instance has had one: a duplicate of the 20 would reach an instance before its marker.
+            seen: dict[str, list[int]] = {"first": [], "second": []}
+            deadline, marker = time.monotonic() + WAIT_S, 1000
+            while not all(1000 <= max(seqs, default=0) for seqs in seen.values()) and time.monotonic() < deadline:
+                sensor.publish("fieldops/s1/d1/event", b'{"kind":"smoke","active":true,"seq":%d}' % marker)
+                marker += 1
+                for name, got in (("first", got_first), ("second", got_second)):
+                    try:
+                        while True:
+                            seen[name].append(json.loads(got.get(timeout=0.05).payload)["seq"])
+                    except queue.Empty:
+                        pass
+        stream = [seq for seqs in seen.values() for seq in seqs if seq < 1000]
+        assert sorted(stream) == list(range(20))  # each message to exactly one instance
+        assert [s for s in seen["first"] if s < 1000] and [s for s in seen["second"] if s < 1000]  # both took a share
     finally:
         first.stop()
         second.stop()
@@ -321,9 +332,11 @@ def test_a_sensor_can_publish_only_its_own_topics(mosquitto_broker):
         with Publisher(mosquitto_broker.url("leak-7"), client_id="leak-7") as sensor:
             sensor.publish("fieldops/site-1/leak-8/event", LEAK)  # another device's topic: refused
             sensor.publish("fieldops/site-1/leak-7/event", LEAK)
+            sensor.publish("fieldops/site-1/leak-8/event", LEAK)
+            sensor.publish("fieldops/site-1/leak-7/event", LEAK_AGAIN)  # the marker: one client's messages arrive in order
         assert received.get(timeout=WAIT_S).topic == "fieldops/site-1/leak-7/event"
-        with pytest.raises(queue.Empty):
-            received.get(timeout=0.5)
+        marker = received.get(timeout=WAIT_S)
+        assert (marker.topic, marker.payload) == ("fieldops/site-1/leak-7/event", LEAK_AGAIN)  # nothing of leak-8's in between
     finally:
         bridge.stop()
 
@@ -339,9 +352,16 @@ def test_after_a_broker_loses_its_state_the_bridge_subscribes_again_on_reconnect
         (mosquitto_broker.directory / "mosquitto.db").unlink()  # a new broker: no session of ours
         mosquitto_broker.start()
         assert bridge.wait_connected(WAIT_S + bridge_module.RECONNECT_MAX_DELAY_S)
-        time.sleep(0.2)  # SUBACK of the resubscription
+        # A message sent before the broker has the resubscription is lost (a new broker keeps nothing for us),
+        # so the sensor repeats it until one arrives: the subscription is back.
+        got, deadline = None, time.monotonic() + WAIT_S
         with Publisher(mosquitto_broker.url("tester")) as sensor:
-            sensor.publish("fieldops/site-3/leak-1/event", LEAK)
-        assert received.get(timeout=WAIT_S).topic == "fieldops/site-3/leak-1/event"
+            while got is None and time.monotonic() < deadline:
+                sensor.publish("fieldops/site-3/leak-1/event", LEAK)
+                try:
+                    got = received.get(timeout=0.2)
+                except queue.Empty:
+                    pass
+        assert got is not None and got.topic == "fieldops/site-3/leak-1/event"
     finally:
         bridge.stop()

@@ -20,6 +20,7 @@ from server.ids import new_id
 from tests import backend
 from tests.backend import open_store
 from tests.live_server import new_order_args
+from tests.sensor_fixtures import wait_for
 
 FIELDOPS = str(Path(sys.executable).parent / "fieldops")
 
@@ -82,13 +83,12 @@ def test_a_backup_taken_under_write_load_restores_every_acknowledged_write(start
 
     backup_dir = tmp_path / "backup"
     with Load(as_user_of(server, "disp")) as load:
-        while len(load.acked) < 20:
-            time.sleep(0.05)
+        wait_for(lambda: len(load.acked) >= 20 or load.errors, timeout=60, what="writes under way")
         began = time.monotonic()
         made = fieldops(source_dir, "backup", str(backup_dir))
         ended = time.monotonic()
-        while not any(t > ended for t, _, _ in load.acked):  # writes went on after the backup too
-            time.sleep(0.05)
+        wait_for(lambda: any(t > ended for t, _, _ in load.acked) or load.errors, timeout=60,
+                 what="writes after the backup")  # writes went on after the backup too
     assert made.returncode == 0, made.stderr
     assert load.errors == []
     acked_before = [(oid, note) for t, oid, note in load.acked if t < began]

@@ -6,13 +6,23 @@ import os
 import time
 from pathlib import Path
 
+import msgspec
+
 from server.blobs import upload_area
+from server.blobs.tus import Upload, UploadArea
 from server.settings import from_env
 from tests.backend import open_store
 from tests.ops.test_backup import fieldops
 
 SHA = "a" * 64
-UPLOAD_EXPIRE_S = 3  # the CLI starts well within this, so the fresh upload is still alive
+UPLOAD_EXPIRE_S = 3600  # FIELDOPS_UPLOAD_EXPIRE_S for the purge below
+
+
+def idle_since(area: UploadArea, upload: Upload, when: float) -> None:
+    """Moves an upload's creation and last PATCH back to `when`, as if the phone had gone quiet then."""
+    info = area.root / f"{upload.id}.json"
+    info.write_bytes(msgspec.json.encode(msgspec.structs.replace(upload, created_at=when, expires_at=0.0)))
+    os.utime(area.data_path(upload.id), (when, when))
 
 
 def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path):
@@ -26,7 +36,7 @@ def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path)
     settings = from_env({}, data_dir=tmp_path)
     area = upload_area(settings)
     stale = area.create("u1", 10, {"sha256": SHA})
-    time.sleep(UPLOAD_EXPIRE_S + 1)  # idle longer than FIELDOPS_UPLOAD_EXPIRE_S (shortened below)
+    idle_since(area, stale, time.time() - 2 * UPLOAD_EXPIRE_S)  # quiet for two hours: past the expiry the purge uses
     fresh = area.create("u1", 10, {"sha256": SHA})
 
     exports = tmp_path / "exports"

@@ -45,6 +45,8 @@ SCREENS: list[Screen] = [
     Screen("boss", "#/supervisor", "[data-testid=supervisor-screen]"),
     Screen("boss", "#/devices", "[data-testid=devices-screen]"),
     Screen("root", "#/admin", "[data-testid=admin-screen]"),
+    Screen("boss", "#/targets", "[data-testid=site-targets]"),
+    Screen("root", "#/targets", "[data-testid=company-day-add]"),
     Screen("disp", "#/month", "[data-testid=month-screen]"),
 ]
 

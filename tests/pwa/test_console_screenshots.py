@@ -1,4 +1,4 @@
-"""Screenshots of the supervisor's console, the device registry and the admin's console, on a 360-px phone
+"""Screenshots of the supervisor's console, the device registry, the admin's console and the service targets, on a 360-px phone
 and a 10-inch tablet, in Chinese and English, taken against the real server with a real alarm, a serious
 complaint, overdue work, a dead letter and registered devices. The server's clock is live, so the times
 in the pictures move from run to run; what each screen shows and how it lays out does not."""
@@ -23,7 +23,9 @@ PHONE = {"width": 360, "height": 740}
 TABLET = {"width": 800, "height": 1280}
 SCREENS = [("boss", "#/supervisor", "supervisor-screen", "escalation-item", "supervisor-console"),
            ("boss", "#/devices", "devices-screen", "device-item", "supervisor-devices"),
-           ("root", "#/admin", "admin-screen", "user-item", "admin-console")]
+           ("boss", "#/targets", "targets-screen", "site-targets", "supervisor-targets"),
+           ("root", "#/admin", "admin-screen", "user-item", "admin-console"),
+           ("root", "#/targets", "targets-screen", "company-day-add", "admin-targets")]
 
 
 def shoot(page: Page, name: str) -> None:
@@ -51,6 +53,8 @@ def test_the_supervisor_and_admin_consoles_are_photographed_on_a_phone_and_a_tab
         history.close()
     wait_for(lambda: boss.get("/api/v1/escalations/queue").json()["items"].__len__() >= 2, what="the queue filled")
     wait_for(lambda: boss.get("/api/v1/dead-letters").json(), what="the dead letter")
+    boss.ok("set_service_target", key="arrive.urgent", value=600, unit="seconds", site_id="north")
+    server.login("root").ok("set_company_day", day="2027-01-04", working=False, reason="年会 / company meeting")
 
     for locale, lang in [("zh-CN", "zh"), ("en-US", "en")]:
         for viewport, size in [(PHONE, "phone"), (TABLET, "tablet")]:

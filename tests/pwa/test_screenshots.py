@@ -122,4 +122,12 @@ def test_the_dispatchers_board_is_photographed(open_app) -> None:
     go(page, "#/board", "dispatcher-screen")
     page.wait_for_selector("[data-testid=sla-row][data-overdue=true]")
     page.wait_for_selector("[data-testid=callback-item]")
+    # the clock stands still: the most overdue first, each row's running step and time in words
+    rows = page.eval_on_selector_all("[data-testid=sla-row]", "rows => rows.map((r) => [r.dataset.orderId, r.dataset.overdue,"
+                                     " r.querySelector('[data-testid=sla-countdown]').textContent])")
+    assert rows == [[ORDER["id"], "true", "到场 · 超时 02:00"], [NEW_REPORT["id"], "false", "派单 · 剩余 06:00"],
+                    [LATER["id"], "false", "到场 · 剩余 14:00"], [SIGNED["id"], "false", "回访 · 剩余 23:00:00"]], rows
+    assert NEW_REPORT["title"] in page.inner_text("[data-testid=dispatch-list]")  # the new report waits to be dispatched
+    assert SIGNED["title"] in page.inner_text("[data-testid=callback-item]")  # the signed-off job waits for its call-back
+    assert "荷花苑" in page.inner_text(f"[data-testid=sla-row][data-order-id='{ORDER['id']}']")  # the site's name, not its id
     shoot(page, "dispatcher-board", full_page=True)

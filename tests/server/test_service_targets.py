@@ -87,11 +87,14 @@ def test_every_sla_entry_has_a_due_time_and_a_closed_company_day_moves_working_d
     assert disp.mutate("set_company_day", day=closed_day, working=False).json()["error"]["code"] == "role_not_allowed"
     assert root.ok("set_company_day", day=closed_day, working=False, reason="typhoon")["working"] is False
     try:
+        listed = disp.get("/api/v1/company-days")  # the office's consoles list the company's own days
+        assert listed.status_code == 200 and {"day": closed_day, "working": False, "reason": "typhoon"} in listed.json()
         moved = parse_rfc3339(step(disp.order(order["id"]), "resolve")["due_at"])
         assert moved > due and moved.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat() != closed_day
     finally:
         root.ok("set_company_day", day=closed_day, working=None)
     assert step(disp.order(order["id"]), "resolve")["due_at"] == resolve["due_at"]
+    assert closed_day not in {d["day"] for d in disp.get("/api/v1/company-days").json()}
     assert root.mutate("set_company_day", day="2026-02-30", working=False).json()["error"]["code"] == "invalid_date"
 
 

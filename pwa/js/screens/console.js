@@ -14,6 +14,7 @@ export function consoleNav(user, current) {
     ["board", "#/board", "supervisor.nav.board"],
     ["devices", "#/devices", "supervisor.nav.devices"],
     ["month", "#/month", "supervisor.nav.month"],
+    ["targets", "#/targets", "supervisor.nav.targets"],
     user.role === "admin" ? ["admin", "#/admin", "supervisor.nav.admin"] : null,
   ].filter(Boolean);
   return h("nav", { class: "console-nav row", "aria-label": t("supervisor.nav.label"), testid: "console-nav" },

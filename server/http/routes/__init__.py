@@ -16,7 +16,7 @@ from server.http.routes.reports import ReportController
 from server.http.routes.shifts import ShiftController
 from server.http.routes.sites import DeviceController, DirectoryController
 from server.http.routes.sync import SyncController
-from server.http.routes.targets import ServiceTargetController
+from server.http.routes.targets import CompanyDayController, ServiceTargetController
 from server.http.routes.uploads import UploadController
 from server.http.routes.workorders import WorkOrderController
 
@@ -25,6 +25,6 @@ ROUTES += [BlobController, UploadController, EvidenceController]  # evidence: bl
 ROUTES += [ReceiptLinkController, PublicReceiptController]  # the customer's receipt link
 ROUTES += [AlarmController, PushController]  # alarms: alarms, dead letters, live stream, Web Push subscriptions
 ROUTES += [ReportController, CallBackController, ComplaintController, EscalationController]  # reports, call-backs, complaints, escalations
-ROUTES += [ServiceTargetController]  # the company's rules: service targets (issue 12)
+ROUTES += [ServiceTargetController, CompanyDayController]  # the company's rules: service targets, the company's own days (issue 12)
 ROUTES += [ShiftController]  # the monitoring room: shifts with their handovers, the shift schedule
 ROUTES += [SupervisionController, AccountController]  # the supervisor's and admin's consoles

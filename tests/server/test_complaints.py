@@ -1,4 +1,4 @@
-"""Complaints and call-backs (DOMAIN.md): deadlines per level, the dispatcher's call-back queue, harm first."""
+"""Complaints and call-backs (DOMAIN.md, server/domain/complaints.py): deadlines per level, the dispatcher's call-back queue, harm first."""
 
 from __future__ import annotations
 
