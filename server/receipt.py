@@ -122,7 +122,7 @@ def render_receipt(services: Services, actor: Actor, work_order_id: str, lang: s
         consent=e(consent_line(facts, words)), summary=e(facts["wo"]["summary"] or words["none"]), technician=e(facts["technician"]),
         status=e(status_word(facts, words)), times=_times(facts, words), photos=_photos(store, facts, words),
         signature=_signature(store, facts, words), document_sha256=e(facts["document_sha256"]),
-        code=e(verification_code(facts["document_sha256"])), pdf_link=pdf,
+        code=e(verification_code(facts["document_sha256"])), pdf_link=pdf, zone=e(zone_label(facts, words)),
         hash_note=e(words["hash_signed" if facts["signature"] else "hash_unsigned"]),
     )
 
@@ -187,8 +187,7 @@ def signer_line(facts: dict[str, Any], words: dict[str, Any]) -> str:
 
 
 def _times(facts: dict[str, Any], words: dict[str, Any]) -> str:
-    zone = zone_label(facts, words)
-    return "".join(f"<tr><th>{e(label)}</th><td>{e(value)} ({e(zone)})</td></tr>" for label, value in time_rows(facts, words))
+    return "".join(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in time_rows(facts, words))
 
 
 def _data_uri(path: Any, media_type: str) -> str:

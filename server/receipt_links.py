@@ -14,8 +14,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-import segno
-
 from server.clock import now, now_text, to_rfc3339
 from server.domain.access import load_order
 from server.domain.actor import Actor
@@ -59,6 +57,8 @@ def create_link(store: Store, actor: Actor, work_order_id: str, days: int, base_
 def qr_svg(url: str) -> str:
     """The link as a QR code, an SVG the app shows as an image: error correction M (a scratched screen still reads),
     4 modules of quiet zone, no fixed size (it scales to the box it is shown in)."""
+    import segno  # on first use: a quarter second less at every start
+
     out = io.BytesIO()
     segno.make(url, error="m", micro=False).save(out, kind="svg", xmldecl=False, svgns=True, nl=False, omitsize=True, border=4,
                                                    dark="#000", light="#fff", title="QR")

@@ -9,10 +9,7 @@ installed by .ci/run and ops/DEPLOY.md) is the one we test with. With no font th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from typing import TYPE_CHECKING, Any
 
 from server.blobs import blob_store
 from server.blobs.images import thumbnail, without_metadata
@@ -21,6 +18,9 @@ from server.errors import Unavailable
 from server.receipt import (LABELS, consent_line, load_facts, local_time, money, signer_line, status_word, stored_words, time_rows,
                             verification_code, zone_label)
 from server.services import Services
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -44,6 +44,9 @@ def filename(work_order_id: str) -> str:
 
 
 def render_receipt_pdf(services: Services, actor: Actor, work_order_id: str, lang: str) -> bytes:
+    from fpdf import FPDF  # imported when a PDF is asked for: fontTools would add a second to every start
+    from fpdf.enums import XPos, YPos
+
     facts = load_facts(services, actor, work_order_id)
     words = LABELS[lang]
     store = blob_store(services.settings)
@@ -114,8 +117,10 @@ def render_receipt_pdf(services: Services, actor: Actor, work_order_id: str, lan
     return bytes(pdf.output())
 
 
-def _photos(pdf: FPDF, store: Any, facts: dict[str, Any], words: dict[str, Any], width: float) -> None:
+def _photos(pdf: "FPDF", store: Any, facts: dict[str, Any], words: dict[str, Any], width: float) -> None:
     """Thumbnails three to a row with their kind and time; a photo whose bytes are not held says so."""
+    from fpdf.enums import XPos, YPos
+
     if not facts["photos"]:
         pdf.set_font("cjk", size=10)
         pdf.multi_cell(width, 6, words["none"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
