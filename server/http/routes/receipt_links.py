@@ -53,8 +53,10 @@ class ReceiptLinkController(Controller):
 
     @post("/{work_order_id:str}/receipt-link", operation_id="createReceiptLink", sync_to_thread=True, status_code=201)
     def create(self, work_order_id: str, request: Request, services: Services, actor: Actor) -> dict[str, str]:
-        """A link that opens this order's receipt with no account, read only, for FIELDOPS_RECEIPT_LINK_DAYS:
-        `{"url", "expires_at", "qr_svg"}`; `qr_svg` is the link as a QR code (SVG, segno) for the customer's phone camera."""
+        """A link and its QR code (`{"url", "expires_at", "qr_svg"}`) that open this order's receipt with no account, read only, for FIELDOPS_RECEIPT_LINK_DAYS.
+
+        `qr_svg` is the link as a QR code (SVG from segno, error correction M) for the customer's phone camera.
+        """
         return create_link(services.store, actor, work_order_id, services.settings.receipt_link_days, str(request.base_url))
 
     @delete("/{work_order_id:str}/receipt-link", operation_id="revokeReceiptLinks", sync_to_thread=True, status_code=204)
