@@ -155,7 +155,10 @@ def test_the_receipt_opens_offline_with_the_customers_names_and_every_time_and_p
             assert "王女士" in text and "维修服务通知单" in text and document_hash(order)[:16] in text.replace("\n", "")
             assert "打印" not in text and "给客户链接" not in text, "the buttons are not printed"
             assert pages <= (2 if size == "A4" else 3), (size, pages)
+        page.set_viewport_size({"width": 559, "height": 794})  # A5's width at 96 dpi, as printed
+        page.screenshot(path=f"{SHOTS}/receipt-print-a5-zh-CN.png", full_page=True)
         page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 390, "height": 844})
         page.click("[data-testid=receipt-share-link]")
         assert "网络" in page.locator("[data-testid=receipt-message]").inner_text()  # offline: said, not an alert
     finally:
