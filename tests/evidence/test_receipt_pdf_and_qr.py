@@ -25,7 +25,7 @@ def test_the_receipt_pdf_opens_from_the_link_with_the_customers_name_and_every_t
     order = completed_order(disp, tech, world.users["tech"], title="Kitchen tap dripping")
     assert sign(tech, order, upload(tech, signature_png(b"pdf"))).status_code == 200
     link = tech.post(f"/api/v1/work-orders/{order['id']}/receipt-link").json()
-    stranger = httpx.Client()  # the customer's phone: no account
+    stranger = httpx.Client(timeout=30)  # the customer's phone: no account (a PDF takes a second or two to render)
     try:
         page = stranger.get(link["url"])
         assert page.status_code == 200 and "/pdf?lang=zh" in page.text
@@ -55,7 +55,7 @@ def test_staff_download_the_pdf_with_their_token_and_strangers_get_nothing(live,
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     text = pdf_text(r.content)
     assert "Repair Service Receipt" in text and "王女士" in text and "Verification code" in text
-    assert httpx.get(f"{live.url}/api/v1/work-orders/{order['id']}/receipt.pdf").status_code == 401
+    assert httpx.get(f"{live.url}/api/v1/work-orders/{order['id']}/receipt.pdf", timeout=30).status_code == 401
     assert as_user("disp_south").get(f"/api/v1/work-orders/{order['id']}/receipt.pdf").status_code == 404
 
 
