@@ -44,6 +44,9 @@ def open_sign_off(browser: Browser, live: LiveServer, order_id: str, locale: str
     page = ctx.new_page()
     sign_in(page, live.url, "tech", "[data-testid=jobs-screen]")
     page.wait_for_selector("[data-testid=sync-state][data-state=ok]", state="attached")
+    # the sign-off renders once from the replica (it never redraws under the customer): the pull must have brought the order
+    wait_until(page, f"import('/js/db.js').then((db) => db.getObject('work_order', '{order_id}')).then((r) => Boolean(r))",
+               what="the order in the device's replica")
     page.goto(f"{live.url}/#/sign/{order_id}")
     page.wait_for_selector("[data-testid=sign-off-screen]")
     return ctx, page
