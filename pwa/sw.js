@@ -1,17 +1,17 @@
 /* FieldOps service worker: precaches a versioned app shell (cache-first), leaves /api to the
    network, waits to activate until the page says so, and turns alarm pushes into notifications. */
-const VERSION = "2026-12-01.8-merged";
+const VERSION = "2026-12-01.9-merged";
 const SHELL_CACHE = `fieldops-shell-${VERSION}`;
 const SHELL = [
   "/", "index.html", "app.css", "manifest.webmanifest", "sync.js",
   "i18n/zh-CN.json", "i18n/en.json",
-  "i18n/dispatcher.zh-CN.json", "i18n/dispatcher.en.json", "i18n/supervisor.zh-CN.json", "i18n/supervisor.en.json", "i18n/admin.zh-CN.json", "i18n/admin.en.json", "i18n/guard.zh-CN.json", "i18n/guard.en.json", "i18n/report.zh-CN.json", "i18n/report.en.json", "i18n/board.zh-CN.json", "i18n/board.en.json", "i18n/tech.zh-CN.json", "i18n/tech.en.json", "i18n/systext.zh-CN.json", "i18n/systext.en.json", "i18n/targets.zh-CN.json", "i18n/targets.en.json",
+  "i18n/dispatcher.zh-CN.json", "i18n/dispatcher.en.json", "i18n/supervisor.zh-CN.json", "i18n/supervisor.en.json", "i18n/admin.zh-CN.json", "i18n/admin.en.json", "i18n/guard.zh-CN.json", "i18n/guard.en.json", "i18n/report.zh-CN.json", "i18n/report.en.json", "i18n/board.zh-CN.json", "i18n/board.en.json", "i18n/tech.zh-CN.json", "i18n/tech.en.json", "i18n/systext.zh-CN.json", "i18n/systext.en.json", "i18n/targets.zh-CN.json", "i18n/targets.en.json", "i18n/signoff.zh-CN.json", "i18n/signoff.en.json",
   "icons/icon-192.png", "icons/icon-512.png", "icons/maskable-512.png",
   "js/app.js", "js/sync-bar.js", "js/routes.js", "js/api.js", "js/db.js", "js/dom.js", "js/i18n.js",
   "js/canonical-json.js", "js/signed-document.js", "js/uuid7.js", "js/money.js",
   "js/transitions.js", "js/tus-upload.js", "js/photo-resize.js", "js/signature-pad.js",
   "js/sla.js", "js/sla-board.js", "js/names.js", "js/system-text.js", "js/refusals.js", "js/alarm-feed.js", "js/push-subscription.js", "js/order-view.js",
-  "js/screens/login.js", "js/screens/jobs.js", "js/screens/job.js", "js/screens/sign-off.js",
+  "js/screens/login.js", "js/screens/jobs.js", "js/screens/job.js", "js/screens/sign-off.js", "js/screens/receipt.js", "js/photo-viewer.js",
   "js/screens/guard.js", "js/screens/dispatcher.js", "js/screens/new-report.js",
   "js/screens/handover.js",
   // the supervisor's and admin's consoles: imported on demand (routes.js lazy), precached all the same

@@ -8,10 +8,10 @@ from __future__ import annotations
 import base64
 import html
 import json
-from datetime import timedelta, timezone
 from importlib import resources
 from string import Template
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from server.blobs import blob_store
 from server.blobs.access import HELD
@@ -24,8 +24,6 @@ from server.domain.system_texts import render_stored
 from server.services import Services
 from server.store import Tx
 
-# Times are printed in China Standard Time, the customers' wall clock (the API stays in UTC).
-CST = timezone(timedelta(hours=8))
 TEMPLATE = Template(resources.files("server").joinpath("receipt.html").read_text(encoding="utf-8"))
 
 LABELS = {
@@ -34,8 +32,9 @@ LABELS = {
         "l_scope": "维修内容", "l_labor_fee": "人工费", "l_material_fee": "材料费", "l_total": "合计", "l_consent": "客户确认报价",
         "l_summary": "完工说明", "l_technician": "维修人员", "l_status": "状态", "l_times": "时间", "l_photos": "照片",
         "l_signature": "客户签名", "l_document": "文件校验", "l_document_hash": "签署文件 SHA-256", "l_print": "打印",
-        "created_at": "报修时间", "dispatched_at": "派单时间", "arrived_at": "到场时间", "scope_confirmed_at": "确认报价时间",
+        "created_at": "登记时间", "dispatched_at": "派单时间", "accepted_at": "接单时间", "arrived_at": "到场时间", "scope_confirmed_at": "确认报价时间",
         "completed_at": "完工时间", "signed_at": "签名时间", "recorded_at": "服务器记录签名时间",
+        "l_code": "验证码", "l_pdf": "下载 PDF", "on_behalf": "由维修人员代客户记录",
         "tz": "北京时间", "pending": "照片上传中", "none": "—", "unsigned": "尚未签名",
         "accepted": "客户确认验收", "refused": "客户拒绝验收", "comment": "客户意见", "signer": "签名人",
         "consent_signed": "已签名确认", "consent_unsigned": "口头确认（无签名）",
@@ -52,8 +51,9 @@ LABELS = {
         "l_total": "Total", "l_consent": "Customer agreed to the price", "l_summary": "Work done", "l_technician": "Technician",
         "l_status": "Status", "l_times": "Times", "l_photos": "Photos", "l_signature": "Customer signature",
         "l_document": "Document check", "l_document_hash": "Signed document SHA-256", "l_print": "Print",
-        "created_at": "Reported", "dispatched_at": "Dispatched", "arrived_at": "Arrived", "scope_confirmed_at": "Price agreed",
+        "created_at": "Recorded", "dispatched_at": "Dispatched", "accepted_at": "Taken", "arrived_at": "Arrived", "scope_confirmed_at": "Price agreed",
         "completed_at": "Completed", "signed_at": "Signed", "recorded_at": "Signature received by the server",
+        "l_code": "Verification code", "l_pdf": "Download PDF", "on_behalf": "recorded by the technician on the customer's behalf",
         "tz": "China Standard Time", "pending": "photo still uploading", "none": "—", "unsigned": "not signed yet",
         "accepted": "accepted by the customer", "refused": "refused by the customer", "comment": "Customer's comment",
         "signer": "Signed by", "consent_signed": "signed", "consent_unsigned": "agreed verbally (no signature)",
@@ -78,14 +78,40 @@ def choose_language(lang: str | None, accept_language: str | None) -> str:
     return "zh"
 
 
-def render_receipt(services: Services, actor: Actor, work_order_id: str, lang: str) -> str:
+def load_facts(services: Services, actor: Actor, work_order_id: str) -> dict[str, Any]:
+    """Everything a receipt shows, read in one transaction (the HTML page and the PDF render the same facts)."""
     facts = services.store.read(lambda tx: _facts(tx, actor, work_order_id))
+    facts["zone"] = ZoneInfo(services.settings.company_tz)
+    return facts
+
+
+def verification_code(sha256: str) -> str:
+    """The short code the customer was shown beside their signature: the hash's first 8 hex digits (pwa/js/signed-document.js)."""
+    return f"{sha256[:4]}-{sha256[4:8]}".upper()
+
+
+def zone_label(facts: dict[str, Any], words: dict[str, Any]) -> str:
+    """The company's zone as people name it: 北京时间 / China Standard Time for China's zones, else the IANA name and offset."""
+    zone = facts["zone"]
+    if zone.key in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"):
+        return words["tz"]
+    offset = parse_rfc3339(facts["wo"]["created_at"]).astimezone(zone).strftime("%z")
+    return f"{zone.key} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def stored_words(services: Services, facts: dict[str, Any], lang: str) -> tuple[str, str]:
+    """A sensor-made order's title and description in the receipt's language (the signed hash covers the stored words)."""
+    wo, tongue, zone = facts["wo"], "zh-CN" if lang == "zh" else "en", services.settings.company_tz
+    return (render_stored(wo.get("title_code"), wo.get("title_args"), wo["title"], tongue, zone),
+            render_stored(wo.get("description_code"), wo.get("description_args"), wo["description"], tongue, zone))
+
+
+def render_receipt(services: Services, actor: Actor, work_order_id: str, lang: str, pdf_href: str = "") -> str:
+    facts = load_facts(services, actor, work_order_id)
     words = LABELS[lang]
     store = blob_store(services.settings)
-    wo, tongue, zone = facts["wo"], "zh-CN" if lang == "zh" else "en", services.settings.company_tz
-    # a sensor-made order's title and description in the receipt's language (the signed hash covers the stored words)
-    title = render_stored(wo.get("title_code"), wo.get("title_args"), wo["title"], tongue, zone)
-    description = render_stored(wo.get("description_code"), wo.get("description_args"), wo["description"], tongue, zone)
+    title, description = stored_words(services, facts, lang)
+    pdf = f'<a class="button" href="{e(pdf_href)}" download>{e(words["l_pdf"])}</a>' if pdf_href else ""
     return TEMPLATE.substitute(
         lang="zh-CN" if lang == "zh" else "en",
         **{k: e(v) for k, v in words.items() if isinstance(v, str)},
@@ -93,10 +119,11 @@ def render_receipt(services: Services, actor: Actor, work_order_id: str, lang: s
         description=e(description), scope=e(facts["wo"]["scope"] or words["none"]),
         labor_fee=money(facts["wo"]["labor_fee"]), material_fee=money(facts["wo"]["material_fee"]),
         total=money((facts["wo"]["labor_fee"] or 0) + (facts["wo"]["material_fee"] or 0)),
-        consent=_consent(facts, words), summary=e(facts["wo"]["summary"] or words["none"]), technician=e(facts["technician"]),
-        status=e(words["statuses"].get(facts["wo"]["status"], facts["wo"]["status"].replace("_", " "))),
-        times=_times(facts, words), photos=_photos(store, facts["photos"], words), signature=_signature(store, facts, words),
-        document_sha256=e(facts["document_sha256"]), hash_note=e(words["hash_signed" if facts["signature"] else "hash_unsigned"]),
+        consent=e(consent_line(facts, words)), summary=e(facts["wo"]["summary"] or words["none"]), technician=e(facts["technician"]),
+        status=e(status_word(facts, words)), times=_times(facts, words), photos=_photos(store, facts, words),
+        signature=_signature(store, facts, words), document_sha256=e(facts["document_sha256"]),
+        code=e(verification_code(facts["document_sha256"])), pdf_link=pdf, zone=e(zone_label(facts, words)),
+        hash_note=e(words["hash_signed" if facts["signature"] else "hash_unsigned"]),
     )
 
 
@@ -125,34 +152,52 @@ def money(fen: int | None) -> str:
     return "—" if fen is None else f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
-def local_time(text: str | None) -> str:
-    return parse_rfc3339(text).astimezone(CST).strftime("%Y-%m-%d %H:%M") if text else "—"
+def local_time(facts: dict[str, Any], text: str | None) -> str:
+    """`YYYY-MM-DD HH:MM` in the company's zone (FIELDOPS_COMPANY_TZ); the API stays in UTC."""
+    return parse_rfc3339(text).astimezone(facts["zone"]).strftime("%Y-%m-%d %H:%M") if text else "—"
 
 
-def _consent(facts: dict[str, Any], words: dict[str, Any]) -> str:
+def status_word(facts: dict[str, Any], words: dict[str, Any]) -> str:
+    status = facts["wo"]["status"]
+    return words["statuses"].get(status, status.replace("_", " "))
+
+
+def consent_line(facts: dict[str, Any], words: dict[str, Any]) -> str:
     consent = facts["consent"]
     if consent is None:
-        return e(words["none"])
+        return words["none"]
     name = consent["customer_name"] if facts["customer"] else words["none"]
     how = words["consent_signed" if consent.get("signature_sha256") else "consent_unsigned"]
-    return f"{e(name)} · {e(how)} · {e(local_time(consent.get('occurred_at')))}"
+    return f"{name} · {how} · {local_time(facts, consent.get('occurred_at'))}"
+
+
+def time_rows(facts: dict[str, Any], words: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every time of the procedure that happened: recorded, dispatched, taken, arrived, price agreed, completed, signed."""
+    wo, signature = facts["wo"], facts["signature"] or {}
+    rows = [(key, wo[key]) for key in ("created_at", "dispatched_at", "accepted_at", "arrived_at", "scope_confirmed_at", "completed_at")]
+    rows += [("signed_at", signature.get("signed_at")), ("recorded_at", signature.get("recorded_at"))]
+    return [(words[key], local_time(facts, value)) for key, value in rows if value]
+
+
+def signer_line(facts: dict[str, Any], words: dict[str, Any]) -> str:
+    signature = facts["signature"]
+    signer = signature["signer_name"] if facts["customer"] else words["none"]
+    line = f"{words['signer']}: {signer} · {words['accepted' if signature['accepted'] else 'refused']}"
+    return f"{line} ({words['on_behalf']})" if signature.get("on_behalf") else line
 
 
 def _times(facts: dict[str, Any], words: dict[str, Any]) -> str:
-    wo, signature = facts["wo"], facts["signature"] or {}
-    rows = [(key, wo[key]) for key in ("created_at", "dispatched_at", "arrived_at", "scope_confirmed_at", "completed_at")]
-    rows += [("signed_at", signature.get("signed_at")), ("recorded_at", signature.get("recorded_at"))]
-    return "".join(f"<tr><th>{e(words[key])}</th><td>{e(local_time(value))} ({e(words['tz'])})</td></tr>" for key, value in rows if value)
+    return "".join(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in time_rows(facts, words))
 
 
 def _data_uri(path: Any, media_type: str) -> str:
     return f"data:{media_type};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _photos(store: Any, photos: list[dict[str, Any]], words: dict[str, Any]) -> str:
+def _photos(store: Any, facts: dict[str, Any], words: dict[str, Any]) -> str:
     figures = []
-    for p in photos:
-        caption = f"{e(words['kinds'].get(p['kind'], p['kind']))} · {e(local_time(p['taken_at']))}<br>{e(p['sha256'])}"
+    for p in facts["photos"]:
+        caption = f"{e(words['kinds'].get(p['kind'], p['kind']))} · {e(local_time(facts, p['taken_at']))}<br>{e(p['sha256'])}"
         if p["media_type"] is None:
             figures.append(f'<figure><p class="pending">{e(words["pending"])}</p><figcaption>{caption}</figcaption></figure>')
         else:
@@ -164,8 +209,7 @@ def _signature(store: Any, facts: dict[str, Any], words: dict[str, Any]) -> str:
     signature = facts["signature"]
     if signature is None:
         return f"<p>{e(words['unsigned'])}</p>"
-    signer = signature["signer_name"] if facts["customer"] else words["none"]
-    parts = [f"<p>{e(words['signer'])}: {e(signer)} · {e(words['accepted' if signature['accepted'] else 'refused'])}</p>"]
+    parts = [f"<p>{e(signer_line(facts, words))}</p>"]
     if signature.get("comment"):
         parts.append(f"<p>{e(words['comment'])}: {e(signature['comment'])}</p>")
     if not signature["signature_sha256"]:

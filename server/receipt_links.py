@@ -8,6 +8,7 @@ customer's own order, with their own name on it.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import secrets
 from datetime import timedelta
@@ -39,7 +40,7 @@ def _linkable_order(tx: Any, actor: Actor, work_order_id: str) -> dict[str, Any]
     return wo
 
 
-def create_link(store: Store, actor: Actor, work_order_id: str, days: int, base_url: str) -> dict[str, Any]:
+def create_link(store: Store, actor: Actor, work_order_id: str, days: int, base_url: str) -> dict[str, str]:
     token = secrets.token_urlsafe(32)
     expires = to_rfc3339(now() + timedelta(days=days))
 
@@ -49,7 +50,19 @@ def create_link(store: Store, actor: Actor, work_order_id: str, days: int, base_
                                     "created_at": now_text(), "expires_at": expires, "revoked_at": None})
 
     store.write(write)
-    return {"url": f"{base_url.rstrip('/')}{PATH}{token}", "expires_at": expires}
+    url = f"{base_url.rstrip('/')}{PATH}{token}"
+    return {"url": url, "expires_at": expires, "qr_svg": qr_svg(url)}
+
+
+def qr_svg(url: str) -> str:
+    """The link as a QR code, an SVG the app shows as an image: error correction M (a scratched screen still reads),
+    4 modules of quiet zone, no fixed size (it scales to the box it is shown in)."""
+    import segno  # on first use: a quarter second less at every start
+
+    out = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(out, kind="svg", xmldecl=False, svgns=True, nl=False, omitsize=True, border=4,
+                                                   dark="#000", light="#fff", title="QR")
+    return out.getvalue().decode("ascii")
 
 
 def revoke_links(store: Store, actor: Actor, work_order_id: str) -> int:

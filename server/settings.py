@@ -77,6 +77,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_CONSENT_SIGNATURE: `required_when_paid`: `confirm_scope` with a fee above zero needs the customer's consent signature; `optional`."""
     receipt_link_days: int = 30
     """FIELDOPS_RECEIPT_LINK_DAYS: how long a customer's receipt link (no account, read only, one order) stays valid."""
+    pdf_font: str = ""
+    """FIELDOPS_PDF_FONT: a TrueType/OpenType font (.ttf/.ttc) with Chinese glyphs for the PDF receipt; empty: the first of WenQuanYi Micro Hei (fonts-wqy-microhei), Zen Hei, Noto Sans CJK, Droid Sans Fallback found."""
     office_hours: str = "08:30-17:30"
     """FIELDOPS_OFFICE_HOURS: the service centre's hours (HH:MM-HH:MM in FIELDOPS_COMPANY_TZ); outside them a guard on duty at a site may dispatch its orders."""
     shift_changes: str = "08:30,17:30"

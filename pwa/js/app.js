@@ -73,7 +73,8 @@ function restoreTyped(focusKey) {
    typed; never the sign-off (the customer signs exactly the document they were shown), and not over a pad being
    drawn on unless the order under it changed. */
 async function redrawAfterSync(state) {
-  if (!state.ok || !state.changed || screen.dataset.route === "sign") return;
+  // never the sign-off (the customer signs what they were shown) nor the receipt (a link and QR code handed out stay)
+  if (!state.ok || !state.changed || ["sign", "receipt"].includes(screen.dataset.route)) return;
   const [, route, id] = location.hash.replace(/^#/, "").split("/");
   const shownChanged = route === "job" && (state.orders || []).includes(decodeURIComponent(id || ""));
   if (drawing && !shownChanged) return;

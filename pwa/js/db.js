@@ -82,5 +82,7 @@ export async function clearUserData() {
     s.meta.delete("client_id");
     s.meta.delete("next_mutation_id");
     s.meta.delete("shift"); // the previous user's post: the next one's comes from their own pull
+    // what customers signed on this device (their names): not for the next user of the tablet
+    for (const key of await promised(s.meta.getAllKeys())) if (String(key).startsWith("signed:")) s.meta.delete(key);
   });
 }

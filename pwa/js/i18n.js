@@ -3,7 +3,7 @@
 export const LANGUAGES = ["zh-CN", "en"];
 /* Each area of the app keeps its strings in its own catalog (i18n/{area}.{lang}.json) beside the core
    one (i18n/{lang}.json), so the consoles can grow without one file every change touches. */
-export const CATALOG_AREAS = ["dispatcher", "supervisor", "admin", "guard", "report", "board", "tech", "systext", "targets"];
+export const CATALOG_AREAS = ["dispatcher", "supervisor", "admin", "guard", "report", "board", "tech", "systext", "targets", "signoff"];
 let catalog = {};
 let current = "en";
 

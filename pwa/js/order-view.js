@@ -227,30 +227,7 @@ export function photoThumb(sha256, alt = "") {
   return img;
 }
 
-/* The receipt needs the bearer token, so fetch it and show it in a new window inside a sandboxed frame:
-   the frame has an opaque origin, so whatever the receipt holds never runs with the app's origin, storage
-   or token (a blob: URL would). Scripts are allowed only for its print button, which the CSP pins by hash. */
+/* The receipt renders on the device from what was signed (screens/receipt.js), so it opens offline too. */
 export function receiptLink(orderId) {
-  const href = `${API}/work-orders/${encodeURIComponent(orderId)}/receipt`;
-  return h("a", { href, class: "button", testid: "receipt-link", onclick: async (e) => {
-    e.preventDefault();
-    const win = window.open("", "_blank");
-    try {
-      const res = await fetch(href, { headers: await authHeaders() });
-      const html = await res.text();
-      if (win) showSandboxed(win.document, html, t("job.receipt"));
-    } catch (_) { win?.close(); alert(t("sync.offline")); }
-  } }, t("job.receipt"));
-}
-
-function showSandboxed(doc, html, title) {
-  const frame = doc.createElement("iframe");
-  frame.setAttribute("sandbox", "allow-scripts allow-modals");
-  frame.title = title;
-  frame.srcdoc = html;
-  frame.style.cssText = "border:0;width:100%;height:100%;display:block";
-  doc.title = title;
-  doc.documentElement.style.height = doc.body.style.height = "100%";
-  doc.body.style.margin = "0";
-  doc.body.replaceChildren(frame);
+  return h("a", { href: `#/receipt/${encodeURIComponent(orderId)}`, class: "button", testid: "receipt-link" }, t("job.receipt"));
 }

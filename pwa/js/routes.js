@@ -6,6 +6,7 @@ import { showLogin } from "./screens/login.js";
 import { showJobs } from "./screens/jobs.js";
 import { showJob } from "./screens/job.js";
 import { showSignOff } from "./screens/sign-off.js";
+import { showReceipt } from "./screens/receipt.js";
 import { showGuard } from "./screens/guard.js";
 import { showDispatcher } from "./screens/dispatcher.js";
 import { showNewReport } from "./screens/new-report.js";
@@ -17,6 +18,7 @@ export const routes = {
   jobs: showJobs,
   job: showJob,
   sign: showSignOff,
+  receipt: showReceipt, // rendered from what was signed on this device: opens offline
   alarms: showGuard,
   board: showDispatcher,
   report: showNewReport,

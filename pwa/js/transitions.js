@@ -97,7 +97,7 @@ export function applyMutation(current, mutation, actor) {
       o.signed_off_at = at;
       o.signature = { signer_name: args.signer_name, signature_sha256: args.signature_sha256,
         accepted: args.accepted, comment: args.comment ?? null, document_sha256: args.document_sha256,
-        signed_at: args.signed_at };
+        signed_at: args.signed_at, on_behalf: args.on_behalf ?? false };
       break;
     case "defer": o.status = "deferred"; o.defer_reason = args.reason; o.promised_at = args.promised_at; break;
     case "call_back":

@@ -32,6 +32,8 @@ class SignOff(msgspec.Struct, forbid_unknown_fields=True):
     document_sha256: Sha256
     signed_at: Time
     comment: Text | None = None  # the customer's words; expected when the sign-off is refused
+    # the technician recorded the refusal for the customer (who would not touch the tablet); receipts say so
+    on_behalf: bool = False
 
 
 def document_of(tx: Tx, wo: dict[str, Any], photos_recorded_by: str | None = None) -> dict[str, Any]:
@@ -67,13 +69,16 @@ def keep_signature(tx: Tx, actor: Actor, wo: dict[str, Any], args: SignOff, serv
 
 
 def signature_facts(args: SignOff) -> dict[str, Any]:
-    return {"signer_name": args.signer_name, "signature_sha256": args.signature_sha256, "accepted": args.accepted,
-            "comment": args.comment or "", "document_sha256": args.document_sha256,
-            "signed_at": to_rfc3339(parse_rfc3339(args.signed_at, "signed_at"))}
+    facts = {"signer_name": args.signer_name, "signature_sha256": args.signature_sha256, "accepted": args.accepted,
+             "comment": args.comment or "", "document_sha256": args.document_sha256,
+             "signed_at": to_rfc3339(parse_rfc3339(args.signed_at, "signed_at"))}
+    return {**facts, "on_behalf": True} if args.on_behalf else facts  # absent when false: older records stay as they were
 
 
 def check_drawing(args: SignOff) -> None:
     """Accepting needs the customer's drawn signature; refusing may go without one, but then says why."""
+    if args.on_behalf and args.accepted:
+        raise Invalid("only a refusal may be recorded on the customer's behalf; accepting needs their own signature", code="on_behalf_refusal_only")
     if args.signature_sha256 is not None:
         return
     if args.accepted:

@@ -43,7 +43,7 @@ def test_a_receipt_link_opens_that_one_receipt_with_no_account_until_revoked(liv
     r = tech.post(f"/api/v1/work-orders/{order['id']}/receipt-link")
     assert r.status_code == 201, r.text
     link = r.json()
-    assert set(link) == {"url", "expires_at"} and link["expires_at"].endswith("Z")
+    assert set(link) == {"url", "expires_at", "qr_svg"} and link["expires_at"].endswith("Z")
     stranger = httpx.Client()  # a fresh browser on the customer's phone: no token
     page = stranger.get(link["url"])
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]

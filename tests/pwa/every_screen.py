@@ -33,6 +33,7 @@ SCREENS: list[Screen] = [
     Screen("tech", "#/job/{help_on_site}", "[data-testid=unpriced-complete-form]"),  # a call for help: no price, who was there
     Screen("tech", "#/sign/{completed}", "[data-testid=sign-off-screen]"),
     Screen("tech", "#/job/{signed_off}", "[data-testid=job-screen][data-status=signed_off]"),
+    Screen("tech", "#/receipt/{signed_off}", "[data-testid=receipt-screen]"),
     Screen("tech", "#/report", "[data-testid=report-site]"),
     Screen("guard", "#/alarms", "[data-testid=alarm-item]"),
     Screen("guard", "#/report", "[data-testid=report-site]"),

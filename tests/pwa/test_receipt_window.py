@@ -1,5 +1,6 @@
-"""Against the real server: the receipt the app opens is shown in a sandboxed frame with an opaque origin,
-so nothing in it runs with the app's origin, storage or token (a blob: URL of the app would)."""
+"""Against the real server: the receipt the app shows is its own screen, rendered on the device from the replica
+and what was signed (no server HTML in the app's origin, no new window, no blob: URL), with the service centre's
+view of the customer for a dispatcher."""
 
 from __future__ import annotations
 
@@ -12,35 +13,24 @@ from tests.pwa.app_steps import sign_in
 from tests.world import World
 
 
-def test_the_receipt_opens_in_a_sandboxed_frame_outside_the_apps_origin(browser: Browser, live: LiveServer, world: World, as_user) -> None:
+def test_the_receipt_is_the_apps_own_screen_not_the_servers_html(browser: Browser, live: LiveServer, world: World, as_user) -> None:
     tech = as_user("tech")
-    order = completed_order(as_user("disp"), tech, world.users["tech"], title="Receipt in a sandbox")
-    sign(tech, order, upload(tech, signature_png(b"sandbox")))
+    order = completed_order(as_user("disp"), tech, world.users["tech"], title="Receipt on the device")
+    sign(tech, order, upload(tech, signature_png(b"own screen")))
 
     ctx = browser.new_context(locale="en", viewport={"width": 800, "height": 1000})
     page = ctx.new_page()
-    violations: list[str] = []
+    opened: list[str] = []
+    ctx.on("page", lambda p: opened.append(p.url))
     try:
-        sign_in(page, live.url, "tech", "[data-testid=jobs-screen]")
+        sign_in(page, live.url, "disp", "[data-testid=dispatcher-screen]")
         page.wait_for_selector("[data-testid=sync-state][data-state=ok]")
         page.goto(f"{live.url}/#/job/{order['id']}")
-        with ctx.expect_page() as opened:
-            page.click("[data-testid=receipt-link]")
-        receipt_window = opened.value
-        receipt_window.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-        frame_element = receipt_window.wait_for_selector("iframe[sandbox]")
-        assert frame_element.get_attribute("sandbox") == "allow-scripts allow-modals"
-        frame = frame_element.content_frame()
-        frame.wait_for_selector("text=Receipt in a sandbox")
-        assert not receipt_window.url.startswith("blob:")
-        # An opaque origin: no access to the app's storage (where its token lives) nor to the opener.
-        assert frame.evaluate("window.origin") == "null"
-        assert frame.evaluate("() => { try { indexedDB.open('fieldops'); return 'opened'; } catch (e) { return e.name; } }") == "SecurityError"
-        assert frame.evaluate("() => { try { return String(window.top.opener.document.cookie); } catch (e) { return e.name; } }") == "SecurityError"
-        # The print button's handler is allowed by the policy's hash: it runs without a violation.
-        frame.evaluate("() => { window.print = () => { document.body.dataset.printed = 'yes'; }; }")
-        frame.click("button")
-        frame.wait_for_selector("body[data-printed=yes]")
-        assert violations == []
+        page.click("[data-testid=receipt-link]")
+        page.wait_for_selector("[data-testid=receipt-screen][data-source=replica]")
+        assert page.url.endswith(f"#/receipt/{order['id']}") and opened == []
+        assert page.locator("iframe").count() == 0
+        assert page.locator("[data-testid=receipt-signer]").inner_text() == "王女士"  # the service centre sees the customer
+        assert page.locator("[data-testid=receipt-consent]").inner_text().startswith("Ms Wang")
     finally:
         ctx.close()

@@ -59,7 +59,7 @@ def test_a_technician_does_a_whole_job_offline_to_the_customers_signature(
     for i in range(1, 20):
         page.mouse.move(box["x"] + 30 + i * 12, box["y"] + 100 + (i % 5) * 10)
     page.mouse.up()
-    shown_hash = page.locator("[data-testid=document-sha256]").inner_text()
+    shown_hash = page.get_attribute("[data-testid=sign-off-screen]", "data-document-sha256")
     page.click("[data-testid=sign-accept]")
     page.wait_for_selector("[data-testid=signed-screen]")
 

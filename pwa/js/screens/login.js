@@ -22,6 +22,7 @@ export async function showLogin(root) {
       }
       await setMeta("data_owner", res.user.id);
       await setMeta("auth", { token: res.token, user: res.user, lang: language() });
+      await setMeta("time_zone", res.time_zone); // the company's zone: receipts show its times, offline too
       location.hash = "#/";
       syncNow();
     } catch (err) {

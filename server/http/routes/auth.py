@@ -31,6 +31,7 @@ class LoginResult(msgspec.Struct):
     token: str
     user: UserView
     expires_in: int
+    time_zone: str  # FIELDOPS_COMPANY_TZ: the app shows receipts in the company's time, offline too
 
 
 class AuthController(Controller):
@@ -42,7 +43,7 @@ class AuthController(Controller):
         """Exchange a username and password for a bearer token (401 on bad credentials, 429 when throttled)."""
         address = request.client.host if request.client else "unknown"
         token, actor = services.session.login(data.username, data.password, address)
-        return LoginResult(token, UserView.of(actor), services.settings.token_ttl_s)
+        return LoginResult(token, UserView.of(actor), services.settings.token_ttl_s, services.settings.company_tz)
 
     @post("/logout", operation_id="logout", dependencies=AUTHENTICATED, status_code=HTTP_204_NO_CONTENT, sync_to_thread=True)
     def logout(self, request: Request, services: Services, actor: Actor) -> None:

@@ -1,6 +1,6 @@
 """Evidence of a work order: the printable receipt (HTML) and the integrity check of what was signed.
 
-`GET /api/v1/work-orders/{id}/receipt` (?lang=en|zh) and `GET /api/v1/work-orders/{id}/verify` (CONTRACT.md "Sign-off").
+`GET /api/v1/work-orders/{id}/receipt` (?lang=en|zh), its PDF `.../receipt.pdf`, and `GET /api/v1/work-orders/{id}/verify` (CONTRACT.md "Sign-off").
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
 from server.http.security_headers import PRINTABLE_HEADERS
 from server.receipt import choose_language, render_receipt
+from server.receipt_pdf import filename, render_receipt_pdf
 from server.services import Services
 
 
@@ -34,6 +35,13 @@ class EvidenceController(Controller):
             "Content-Language": "zh-CN" if language == "zh" else "en", "Vary": "Accept-Language",
             **PRINTABLE_HEADERS, "Cache-Control": "private, no-store"})
 
+    @get("/{work_order_id:str}/receipt.pdf", operation_id="getReceiptPdf", sync_to_thread=True, media_type="application/pdf")
+    def receipt_pdf(self, work_order_id: str, request: Request, services: Services, actor: Actor,
+                    lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[bytes]:
+        """The receipt as an A4 PDF to download (fpdf2, a CJK font); the same facts and privacy rules as the HTML receipt."""
+        language = choose_language(lang, request.headers.get("accept-language"))
+        return pdf_response(render_receipt_pdf(services, actor, work_order_id, language), work_order_id, language)
+
     @get("/{work_order_id:str}/verify", operation_id="verifyWorkOrder", sync_to_thread=True)
     def verify(self, work_order_id: str, services: Services, actor: Actor) -> dict[str, Any]:
         """Check the evidence: the signed document's hash recomputed, the audit chain, and the stored photo bytes.
@@ -41,3 +49,9 @@ class EvidenceController(Controller):
         Answers `{"valid", "document_sha256", "signed_document_sha256", "signed", "chain", "blobs", "problems"}`.
         """
         return verify_evidence(services, actor, work_order_id)
+
+
+def pdf_response(body: bytes, work_order_id: str, language: str) -> Response[bytes]:
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename(work_order_id)}"', "Content-Language": "zh-CN" if language == "zh" else "en",
+        "Vary": "Accept-Language", "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})

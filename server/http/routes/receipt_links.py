@@ -14,8 +14,10 @@ from litestar.params import Parameter
 from server.domain.actor import Actor
 from server.errors import TooManyRequests
 from server.http.deps import AUTHENTICATED, SERVICES
+from server.http.routes.evidence import pdf_response
 from server.receipt import choose_language, render_receipt
 from server.receipt_links import create_link, link_reader, revoke_links
+from server.receipt_pdf import render_receipt_pdf
 from server.services import Services
 
 # A customer opens their receipt a few times; guessing 256-bit tokens is hopeless, but a scan of the
@@ -51,7 +53,10 @@ class ReceiptLinkController(Controller):
 
     @post("/{work_order_id:str}/receipt-link", operation_id="createReceiptLink", sync_to_thread=True, status_code=201)
     def create(self, work_order_id: str, request: Request, services: Services, actor: Actor) -> dict[str, str]:
-        """A link that opens this order's receipt with no account, read only, for FIELDOPS_RECEIPT_LINK_DAYS: `{"url", "expires_at"}`."""
+        """A link and its QR code (`{"url", "expires_at", "qr_svg"}`) that open this order's receipt with no account, read only, for FIELDOPS_RECEIPT_LINK_DAYS.
+
+        `qr_svg` is the link as a QR code (SVG from segno, error correction M) for the customer's phone camera.
+        """
         return create_link(services.store, actor, work_order_id, services.settings.receipt_link_days, str(request.base_url))
 
     @delete("/{work_order_id:str}/receipt-link", operation_id="revokeReceiptLinks", sync_to_thread=True, status_code=204)
@@ -72,8 +77,19 @@ class PublicReceiptController(Controller):
         _limit.check(request.client.host if request.client else "?")
         reader, work_order_id = link_reader(services.store, token)
         language = choose_language(lang, request.headers.get("accept-language"))
-        body = render_receipt(services, reader, work_order_id, language)
+        body = render_receipt(services, reader, work_order_id, language, pdf_href=f"/r/{token}/pdf?lang={language}")
         return Response(body, media_type="text/html", headers={  # Litestar appends the charset itself
             "Content-Language": "zh-CN" if language == "zh" else "en", "Vary": "Accept-Language",
             "Content-Security-Policy": RECEIPT_CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
             "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"})
+
+    @get("/{token:str}/pdf", operation_id="openReceiptLinkPdf", sync_to_thread=True, media_type="application/pdf")
+    def open_pdf(self, token: str, request: Request, services: Services,
+                 lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[bytes]:
+        """The customer's receipt behind a link as a PDF to keep: 404 for a wrong, expired or revoked token."""
+        _limit.check(request.client.host if request.client else "?")
+        reader, work_order_id = link_reader(services.store, token)
+        language = choose_language(lang, request.headers.get("accept-language"))
+        response = pdf_response(render_receipt_pdf(services, reader, work_order_id, language), work_order_id, language)
+        response.headers.update({"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
+        return response
