@@ -6,7 +6,9 @@ Domain AppErrors carry their own status and code; Litestar's own exceptions are 
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
@@ -19,13 +21,42 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_arguments", 429: "too_many_requests"}
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    return Response({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", description="stable snake_case error code")]
+
+
+class ErrorDetail(msgspec.Struct, omit_defaults=True):
+    """What went wrong: a stable `code`, a sentence for people, and the facts a client can act on (only those that apply)."""
+
+    code: Code
+    message: str
+    last_mutation_id: Annotated[int, msgspec.Meta(description="`mutation_gap`: the last mutation id the server has processed for this client; resend from the next one.")] | msgspec.UnsetType = msgspec.UNSET
+    retry_after: Annotated[int, msgspec.Meta(description="429 and 503: seconds to wait before trying again (also the `Retry-After` header).")] | msgspec.UnsetType = msgspec.UNSET
+    offset: Annotated[int, msgspec.Meta(description="tus `offset_mismatch`: how many bytes of the upload the server has.")] | msgspec.UnsetType = msgspec.UNSET
+    status: Annotated[str, msgspec.Meta(description="`invalid_status`: the status the work order is in.")] | msgspec.UnsetType = msgspec.UNSET
+    first: Annotated[str, msgspec.Meta(description="`month_out_of_range`: the first month a report can cover (YYYY-MM).")] | msgspec.UnsetType = msgspec.UNSET
+    last: Annotated[str, msgspec.Meta(description="`month_out_of_range`: the last month a report can cover (YYYY-MM).")] | msgspec.UnsetType = msgspec.UNSET
+
+
+class ErrorBody(msgspec.Struct):
+    """Every error answer: `{"error": {"code", "message", ...details}}`."""
+
+    error: ErrorDetail
+
+
+DETAIL_FIELDS = frozenset(ErrorDetail.__struct_fields__) - {"code", "message"}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, **detail: object) -> Response:
+    unknown = set(detail) - DETAIL_FIELDS
+    if unknown:  # a detail the schema does not describe would be a field no client knows: add it to ErrorDetail
+        log.warning("error %s carries undocumented details %s; dropped", code, sorted(unknown))
+    known = {k: v for k, v in detail.items() if k in DETAIL_FIELDS}
+    return Response(ErrorBody(msgspec.convert({"code": code, "message": message, **known}, ErrorDetail)), status_code=status, headers=headers)
 
 
 def app_error(_: Request, exc: AppError) -> Response:
     headers = {"Retry-After": str(exc.detail["retry_after"])} if "retry_after" in exc.detail else None
-    return error_response(exc.status, exc.code, exc.message, headers)
+    return error_response(exc.status, exc.code, exc.message, headers, **exc.detail)
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
