@@ -13,6 +13,7 @@ import msgspec
 
 from server.domain.actor import Actor
 from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.ids import OBJECT_ID_PATTERN
 from server.store import ConstraintViolation, Tx
 
 log = logging.getLogger("fieldops.mutations")
@@ -39,6 +40,8 @@ class Mutator(msgspec.Struct, frozen=True):
     salvage: Salvage | None = None
     # Older argument shapes still sent by app versions in the field, converted to the current one.
     upgrade: Callable[[dict], dict] | None = None
+    # The type of object it answers (a Ref type: the renderer, and the documented answer of its operation).
+    answers: str = "work_order"
 
 
 REGISTRY: dict[str, Mutator] = {}
@@ -50,11 +53,12 @@ def mutator(
     roles: set[str] | frozenset[str],
     salvage: Salvage | None = None,
     upgrade: Callable[[dict], dict] | None = None,
+    answers: str = "work_order",
 ) -> Callable[[MutatorFn], MutatorFn]:
     def register(fn: MutatorFn) -> MutatorFn:
         if name in REGISTRY:
             raise RuntimeError(f"mutator {name} registered twice")
-        REGISTRY[name] = Mutator(name, args, fn, frozenset(roles) | {"admin"}, (fn.__doc__ or "").strip(), salvage, upgrade)
+        REGISTRY[name] = Mutator(name, args, fn, frozenset(roles) | {"admin"}, (fn.__doc__ or "").strip(), salvage, upgrade, answers)
         return fn
 
     return register
@@ -76,7 +80,9 @@ def decode_args(m: Mutator, raw: Any) -> Any:
     try:
         return msgspec.convert(raw, m.args_type)
     except msgspec.ValidationError as exc:
-        raise Invalid(f"{m.name}: {exc}", code="invalid_arguments") from None
+        # An id that is not a UUID or ULID keeps the code it had before ids were patterns of the schema.
+        code = "invalid_id" if OBJECT_ID_PATTERN.removesuffix("\\Z") in str(exc) else "invalid_arguments"
+        raise Invalid(f"{m.name}: {exc}", code=code) from None
 
 
 def check_role(m: Mutator, actor: Actor) -> None:

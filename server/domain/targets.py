@@ -91,7 +91,7 @@ class SetServiceTarget(msgspec.Struct, forbid_unknown_fields=True):
     site_id: str | None = None
 
 
-@mutator("set_service_target", SetServiceTarget, {"supervisor"})
+@mutator("set_service_target", SetServiceTarget, {"supervisor"}, answers="service_target")
 def set_service_target(tx: Tx, actor: Actor, args: SetServiceTarget, occurred_at: datetime) -> Ref:
     """Set a service target for the company (admin) or one site (its supervisor), or remove it (value null); orders created afterwards use it."""
     check_key(args.key)
@@ -130,7 +130,7 @@ class SetCompanyDay(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-@mutator("set_company_day", SetCompanyDay, set())
+@mutator("set_company_day", SetCompanyDay, set(), answers="company_day")
 def set_company_day(tx: Tx, actor: Actor, args: SetCompanyDay, occurred_at: datetime) -> Ref:
     """Close a day for the company, open one as a working day, or return it to the national calendar."""
     try:

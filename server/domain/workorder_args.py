@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from server.ids import OBJECT_ID_PATTERN
+
 Category = Literal["repair", "complaint", "help", "emergency"]
 Priority = Literal["normal", "urgent", "emergency"]
 ComplaintLevel = Literal["minor", "important", "major"]
@@ -24,6 +26,8 @@ Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 # msgspec tests patterns with re.search: `\Z`, not `$`, so a hash with a trailing newline is refused.
 Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
 Time = Annotated[str, msgspec.Meta(min_length=10, max_length=40)]
+# An id a device makes offline: UUID (v7 preferred) or ULID text (server/ids.py).
+ObjectId = Annotated[str, msgspec.Meta(pattern=OBJECT_ID_PATTERN, description="a UUID (v7 preferred) or a ULID")]
 
 
 class Reporter(msgspec.Struct, forbid_unknown_fields=True):
@@ -40,7 +44,7 @@ class ComplaintDetails(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CreateWorkOrder(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
+    id: ObjectId
     site_id: str
     unit: Short
     category: Category
@@ -84,7 +88,7 @@ class ConfirmScope(msgspec.Struct, forbid_unknown_fields=True):
 
 class AddNote(msgspec.Struct, forbid_unknown_fields=True):
     work_order_id: str
-    id: str
+    id: ObjectId
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from server.errors import AppError
 from server.store.guard import storage_failure
@@ -46,7 +47,7 @@ class ErrorBody(msgspec.Struct):
 DETAIL_FIELDS = frozenset(ErrorDetail.__struct_fields__) - {"code", "message"}
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, **detail: object) -> Response:
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, /, **detail: object) -> Response:
     unknown = set(detail) - DETAIL_FIELDS
     if unknown:  # a detail the schema does not describe would be a field no client knows: add it to ErrorDetail
         log.warning("error %s carries undocumented details %s; dropped", code, sorted(unknown))
@@ -93,3 +94,25 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {AppError: app_error, ValidationException: validation_error, HTTPException: http_error,
                       RecursionError: too_deep, Exception: unexpected_error}
+
+
+# What each error status means across the API; an operation lists the ones it can answer (`errors(...)`).
+_MEANING = {
+    400: "the request could not be read (`malformed_json`, `invalid_request`, a bad header or name)",
+    401: "no valid bearer token (`missing_token`, `invalid_token`); log in at /api/v1/auth/login",
+    403: "the caller's role or sites do not allow it (`role_not_allowed`, `forbidden`, `site_not_allowed`)",
+    404: "no such object, or one the caller may not know exists",
+    409: "a rule of the procedure or the object's state refuses it (the code says which)",
+    412: "a tus request without `Tus-Resumable: 1.0.0`",
+    413: "the body is larger than the server accepts",
+    415: "the body is not of a type this operation accepts",
+    422: "the arguments are not valid (`invalid_arguments` and more specific codes)",
+    429: "too many requests; `Retry-After` says when to try again",
+    503: "the server cannot store anything now (`storage_full`, `storage_failed`, `database_lost`); `Retry-After` says when to try again",
+}
+
+
+def errors(*statuses: int, public: bool = False) -> dict[int, ResponseSpec]:
+    """The documented error answers of an operation: 400 and 503 always, 401 unless `public`, and `statuses`."""
+    wanted = {400, 503, *statuses} | (set() if public else {401})
+    return {status: ResponseSpec(ErrorBody, generate_examples=False, description=_MEANING[status]) for status in sorted(wanted)}
