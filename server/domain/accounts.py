@@ -17,10 +17,13 @@ from server.clock import now_text
 from server.directory import add_site
 from server.domain.actor import Actor
 from server.domain.changes import touch
-from server.domain.registry import Ref, mutator
+from server.domain.registry import Ref, coded, mutator
 from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.ids import SLUG_PATTERN
 from server.store import Tx
 
+# Site ids and usernames appear in MQTT topics and URLs (server/ids.py check_slug).
+Slug = Annotated[str, msgspec.Meta(pattern=coded(SLUG_PATTERN, "invalid_id"))]
 Role = Literal["dispatcher", "technician", "guard", "supervisor", "admin"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Password = Annotated[str, msgspec.Meta(max_length=1024)]
@@ -29,7 +32,7 @@ ADMIN_ONLY: set[str] = set()
 
 
 class SiteCreate(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
+    id: Slug
     name: Name
 
 
@@ -50,7 +53,7 @@ class UserRef(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class AccountCreate(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
+    username: str  # checked by add_user (invalid_id, 422), as the admin console expects
     password: Password
     role: Role
     site_ids: list[str] = []

@@ -13,7 +13,6 @@ import msgspec
 
 from server.domain.actor import Actor
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.ids import OBJECT_ID_PATTERN
 from server.store import ConstraintViolation, Tx
 
 log = logging.getLogger("fieldops.mutations")
@@ -45,6 +44,14 @@ class Mutator(msgspec.Struct, frozen=True):
 
 
 REGISTRY: dict[str, Mutator] = {}
+# Patterns of argument fields whose refusal has a code of its own (else `invalid_arguments`); see `coded`.
+PATTERN_CODES: dict[str, str] = {}
+
+
+def coded(pattern: str, code: str) -> str:
+    """A schema pattern for an argument field; arguments failing it are refused with `code`."""
+    PATTERN_CODES[pattern] = code
+    return pattern
 
 
 def mutator(
@@ -77,12 +84,24 @@ def decode_args(m: Mutator, raw: Any) -> Any:
         raise Invalid("mutation arguments must be a JSON object", code="invalid_arguments")
     if m.upgrade is not None:
         raw = m.upgrade(dict(raw))
+    raw = _whole_numbers(raw)
     try:
         return msgspec.convert(raw, m.args_type)
     except msgspec.ValidationError as exc:
-        # An id that is not a UUID or ULID keeps the code it had before ids were patterns of the schema.
-        code = "invalid_id" if OBJECT_ID_PATTERN.removesuffix("\\Z") in str(exc) else "invalid_arguments"
+        # A field failing a pattern that names its own code (an id, a target key, a day) answers that code.
+        code = next((c for p, c in PATTERN_CODES.items() if repr(p)[1:-1] in str(exc)), "invalid_arguments")
         raise Invalid(f"{m.name}: {exc}", code=code) from None
+
+
+def _whole_numbers(value: Any) -> Any:
+    """JSON does not tell 5 from 5.0 (JSON Schema's `integer` takes both): whole floats become ints, as a client meant."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
 
 
 def check_role(m: Mutator, actor: Actor) -> None:

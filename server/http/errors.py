@@ -60,10 +60,24 @@ def app_error(_: Request, exc: AppError) -> Response:
     return error_response(exc.status, exc.code, exc.message, headers, **exc.detail)
 
 
+# Query and path parameters whose refusal (by their schema constraint) keeps the status and code it had when
+# the handler checked them itself: (status, code, what a valid value is).
+PARAMETER_CODES = {
+    "month": (422, "invalid_month", "month must be YYYY-MM between 2000-01 and 2100-12"),
+    "format": (422, "invalid_format", "format is json or csv"),
+    "lang": (422, "unsupported_language", "lang must be zh-CN or en"),
+    "sha256": (400, "invalid_blob_name", "a blob is named by the lower-case hex SHA-256 of its bytes (64 characters)"),
+}
+
+
 def validation_error(_: Request, exc: ValidationException) -> Response:
     detail = exc.detail or "the request could not be read"
     code = "malformed_json" if "json" in detail.lower() or "decode" in detail.lower() else "invalid_request"
     extra = exc.extra if isinstance(exc.extra, list) else []
+    keys = [e.get("key") for e in extra if isinstance(e, dict)]
+    if keys and all(k in PARAMETER_CODES for k in keys):
+        status, known, rule = PARAMETER_CODES[keys[0]]
+        return error_response(status, known, rule)
     message = detail + ("".join(f"; {e.get('key', '')}: {e.get('message', '')}" for e in extra if isinstance(e, dict)))
     return error_response(400, code, message)
 

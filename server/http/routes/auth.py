@@ -38,7 +38,7 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/login", operation_id="login", responses=errors(422, 429, public=True), dependencies=SERVICES, status_code=HTTP_200_OK, sync_to_thread=True)
+    @post("/login", operation_id="login", responses=errors(401, 422, 429, public=True), dependencies=SERVICES, status_code=HTTP_200_OK, sync_to_thread=True)
     def login(self, data: Credentials, request: Request, services: Services) -> LoginResult:
         """Exchange a username and password for a bearer token (401 on bad credentials, 429 when throttled)."""
         address = request.client.host if request.client else "unknown"

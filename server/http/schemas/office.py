@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from server.domain.workorder_args import Category, ComplaintLevel, Priority
 from server.http.schemas import Answer
-from server.http.schemas.orders import Reporter, Status
+from server.http.schemas.orders import OrderReporter, Status
 
 TargetUnit = Literal["seconds", "working_days"]
 
@@ -22,7 +22,7 @@ class CallBackDue(Answer):
     priority: Priority
     complaint_level: ComplaintLevel | None
     status: Status
-    reporter: Reporter
+    reporter: OrderReporter
     fixed_at: str | None
     due_at: str
     overdue: bool

@@ -15,7 +15,7 @@ Timestamp = Annotated[str, msgspec.Meta(description="RFC 3339 UTC, ending in Z")
 SlaStep = Literal["record", "reply", "dispatch", "arrive", "feedback", "resolve", "call_back"]
 
 
-class Reporter(Answer):
+class OrderReporter(Answer):
     name: str
     phone: str
 
@@ -65,7 +65,7 @@ class ComplaintParticulars(Answer):
     wants: str = ""
 
 
-class CallBack(Answer):
+class CallBackRecord(Answer):
     id: int
     actor_id: str
     reached: bool
@@ -124,7 +124,7 @@ class WorkOrder(Answer):
     status: Status
     title: str
     description: str
-    reporter: Reporter
+    reporter: OrderReporter
     customer_visible: bool
     complaint_level: ComplaintLevel | None
     rework_of: str | None
@@ -155,7 +155,7 @@ class WorkOrder(Answer):
     channel: Channel | None
     help_kind: HelpKind | None
     complaint: ComplaintParticulars | None
-    call_backs: list[CallBack]
+    call_backs: list[CallBackRecord]
     conflicts: list[OrderConflict]
     contacted_at: Timestamp | None
     replied_at: Timestamp | None
