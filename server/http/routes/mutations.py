@@ -22,7 +22,7 @@ from server.domain.registry import Mutator, all_mutators
 from server.errors import BadRequest
 from server.http.deps import AUTHENTICATED
 from server.http.error_codes import codes_of
-from server.http.errors import ErrorBody
+from server.http.errors import ErrorBody, errors
 from server.http.schemas import answer, answer_types
 from server.services import Services
 
@@ -70,10 +70,10 @@ def _operation(m: Mutator) -> HTTPRouteHandler:
 
     handler.__annotations__ = {"request": Request, "services": Services, "actor": Actor, "return": kind}
     handler.__name__ = f"mutate_{m.name}"
-    first, _, rest = m.doc.partition("\n")
+    first = m.doc.partition("\n")[0] or m.name.replace("_", " ")
     return post(
-        f"/{m.name}", operation_id=m.name, status_code=HTTP_200_OK, summary=first or m.name.replace("_", " "),
-        description=(rest.strip() + "\n\n" if rest.strip() else "") + f"Roles: {', '.join(sorted(m.roles))}. Answers the {m.answers.replace('_', ' ')} it changed.",
+        f"/{m.name}", operation_id=m.name, status_code=HTTP_200_OK, summary=first,
+        description=f"{m.doc or first}\n\nRoles: {', '.join(sorted(m.roles))}. Answers the {m.answers.replace('_', ' ')} it changed.",
         dependencies={"documented_arguments": Provide(documented_arguments, sync_to_thread=False)},
         responses=error_responses(_codes(m)), tags=["mutations"],
     )(handler)
@@ -84,9 +84,9 @@ class MutationController(Controller):
     tags = ["mutations"]
     dependencies = AUTHENTICATED
 
-    @post("/{name:str}", operation_id="mutate", status_code=HTTP_200_OK, include_in_schema=False)
+    @post("/{name:str}", operation_id="mutate", status_code=HTTP_200_OK, responses=errors(404))
     async def mutate(self, name: str, request: Request, services: Services, actor: Actor) -> Any:
-        """A name no mutator has: 404 `unknown_mutation` (every registered one is its own operation)."""
+        """A mutation by name: every registered one is its own operation (`/api/v1/mutations/accept`, ...); any other name is 404 `unknown_mutation`."""
         return await _apply(services, actor, name, request)
 
 
