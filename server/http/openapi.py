@@ -34,6 +34,9 @@ MEDIA: dict[str, list[tuple[str, dict[str, Schema]]]] = {
 # Answers beside the documented JSON body: the monthly report's `format=csv`.
 ALSO: dict[str, list[tuple[str, dict[str, Schema]]]] = {"monthlyReport": [("200", {"text/csv": TEXT})]}
 NOT_FOUND = OpenAPIResponse(description="no such file")
+# Query parameters a request must carry, though the handler takes them optional: so the token is checked (401)
+# before a missing one is (422 invalid_month), as for every other route.
+REQUIRED = {("monthlyReport", "month"), ("monthlyReportPage", "month")}
 
 
 def complete(app: Litestar) -> None:
@@ -48,6 +51,9 @@ def complete(app: Litestar) -> None:
         for response in responses.values():
             if isinstance(response, OpenAPIResponse) and response.headers and "last-modified" in response.headers:
                 response.headers["last-modified"] = HTTP_DATE
+        for parameter in (_operation(schema, operation_id).parameters or []):
+            if (operation_id, getattr(parameter, "name", None)) in REQUIRED:
+                parameter.required = True
         if operation_id == "pwaFile":
             responses["404"] = NOT_FOUND
 
@@ -58,6 +64,15 @@ def _operations(schema: OpenAPI) -> Iterator[tuple[str, str, dict[str, Any]]]:
             operation = getattr(item, method, None)
             if operation is not None and operation.responses is not None:
                 yield operation.operation_id or "", method, operation.responses
+
+
+def _operation(schema: OpenAPI, operation_id: str) -> Any:
+    for item in (schema.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch", "head", "options"):
+            operation = getattr(item, method, None)
+            if operation is not None and operation.operation_id == operation_id:
+                return operation
+    return None
 
 
 def _close_objects(schema: OpenAPI) -> None:
