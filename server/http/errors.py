@@ -66,6 +66,7 @@ PARAMETER_CODES = {
     "month": (422, "invalid_month", "month must be YYYY-MM between 2000-01 and 2100-12"),
     "format": (422, "invalid_format", "format is json or csv"),
     "lang": (422, "unsupported_language", "lang must be zh-CN or en"),
+    "status": (422, "invalid_filter", "status is one work-order status or several, comma-separated"),
     "sha256": (400, "invalid_blob_name", "a blob is named by the lower-case hex SHA-256 of its bytes (64 characters)"),
 }
 
