@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -54,6 +54,8 @@ class DeadLetter(Answer):
     payload: str
     reason: str
     received_at: str
+    reason_code: str | None = None
+    reason_args: dict[str, Any] | None = None
 
 
 class PushKey(Answer):

@@ -44,6 +44,8 @@ class Note(Answer):
     text: str
     occurred_at: Timestamp
     recorded_at: Timestamp
+    note_code: Annotated[str | None, msgspec.Meta(description="a system note's text as a code (pwa/i18n systext catalog); null: a person wrote it")] = None
+    note_args: dict[str, Any] | None = None
 
 
 class Signature(Answer):
@@ -161,4 +163,9 @@ class WorkOrder(Answer):
     replied_at: Timestamp | None
     work_type: str | None
     sla: list[SlaState]
+    title_code: Annotated[str | None, msgspec.Meta(description="a sensor-made order's title as a code (pwa/i18n systext catalog)")] = None
+    title_args: dict[str, Any] | None = None
+    description_code: str | None = None
+    description_args: dict[str, Any] | None = None
+    people_present: Annotated[str | None, msgspec.Meta(description="who was present at completion (customer data: blank when hidden)")] = None
     events: Annotated[list[AuditEvent], msgspec.Meta(description="the audit trail (one order only, not in lists)")] | msgspec.UnsetType = msgspec.UNSET
