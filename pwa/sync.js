@@ -91,7 +91,7 @@ export async function pendingCounts() {
 /* A day offline can queue thousands of steps: send them in pages well under the server's body limit. */
 const PUSH_PAGE = 500;
 
-async function push() {
+async function push(afterGap = false) {
   const outbox = await listOutbox();
   for (let start = 0; start < outbox.length; start += PUSH_PAGE) {
     const body = { client_id: await clientId(), client_time: nowIso(), mutations: outbox.slice(start, start + PUSH_PAGE) };
@@ -99,7 +99,9 @@ async function push() {
     try {
       result = await api("/sync/push", { method: "POST", body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (err) {
-      if (err instanceof ApiError && err.code === "mutation_gap") { await renumberAfterGap(); return; }
+      const gap = err instanceof ApiError && err.code === "mutation_gap" && Number.isInteger(err.details.last_mutation_id);
+      // renumbered once, the queue follows the server's last id: a second gap is someone else's push, next sync's
+      if (gap && !afterGap) { await renumberAfterGap(err.details.last_mutation_id); return push(true); }
       throw err;
     }
     await acknowledge(result.last_mutation_id);
@@ -117,13 +119,12 @@ async function acknowledge(lastId) {
 }
 
 /* The server knows fewer mutations than we think it acknowledged (restored backup, wiped client
-   row): renumber what is pending right after its last id rather than lose it. */
-async function renumberAfterGap() {
-  const pulled = await api("/sync/pull", { method: "POST", body: { client_id: await clientId(), cookie: null }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+   row): renumber what is pending right after its last id rather than lose it. The refusal says that id. */
+async function renumberAfterGap(serverLast) {
   await transact(["outbox", "meta"], "readwrite", async (s) => {
     const rows = await promised(s.outbox.getAll());
     s.outbox.clear();
-    let id = pulled.last_mutation_id + 1;
+    let id = serverLast + 1;
     for (const m of rows) s.outbox.add({ ...m, id: id++ });
     s.meta.put(id, "next_mutation_id");
   });

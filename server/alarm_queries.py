@@ -25,7 +25,8 @@ def list_for(store: Store, actor: Actor, site_id: str | None, state: str | None,
 def alarm_of(store: Store, actor: Actor, alarm_id: str) -> dict[str, Any]:
     def run(tx: Tx) -> dict[str, Any]:
         view = render_alarm(load_alarm(tx, actor, alarm_id))
-        view["deliveries"] = tx.query("SELECT user_id, status, ok, error, attempted_at FROM push_deliveries WHERE alarm_id = ? ORDER BY id", (alarm_id,))
+        rows = tx.query("SELECT user_id, status, ok, error, attempted_at FROM push_deliveries WHERE alarm_id = ? ORDER BY id", (alarm_id,))
+        view["deliveries"] = [{**r, "ok": None if r["ok"] is None else bool(r["ok"])} for r in rows]
         return view
 
     return store.read(run)

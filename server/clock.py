@@ -6,6 +6,9 @@ One clock function (`now`) so tests and sync replay agree on how times are made.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Annotated
+
+import msgspec
 
 from server.errors import Invalid
 
@@ -17,6 +20,18 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 # RFC 3339 with fractions and an offset is under 40 characters; longer text is not a time.
 MAX_TIME_TEXT = 64
+
+# The times parse_rfc3339 takes, as a schema pattern: RFC 3339 with a time zone and real calendar days, 1970 to 2199.
+# The first and last years only in UTC (`Z`, as devices send them), so no offset moves a time out of the window.
+_YEAR = r"(197[1-9]|19[89][0-9]|20[0-9][0-9]|21[0-8][0-9]|219[0-8])"
+_LEAP_YEAR = r"(19(7[26]|8[048]|9[26])|20([02468][048]|[13579][26])|21(0[48]|[2468][048]|[13579][26]))"
+_MONTH_DAY = r"((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+_CLOCK = r"[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+_ZONE = r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+RFC3339_PATTERN = rf"^(({_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29){_CLOCK}{_ZONE}|(1970|2199)-{_MONTH_DAY}{_CLOCK}[Zz])\Z"
+# A calendar day (company days), real days only, within the same years.
+DATE_PATTERN = rf"^(({_YEAR}|1970|2199)-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)\Z"
+WireTime = Annotated[str, msgspec.Meta(pattern=RFC3339_PATTERN, max_length=40, description="RFC 3339 with a time zone, e.g. 2026-11-23T09:30:00Z")]
 
 
 def now() -> datetime:

@@ -16,6 +16,9 @@ from server.errors import Invalid
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
 _SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The same rules as schema patterns (msgspec tests them with re.search: anchored, `\Z` not `$`).
+OBJECT_ID_PATTERN = rf"^({_UUID.pattern}|{_ULID.pattern})\Z"
+SLUG_PATTERN = rf"^{_SLUG.pattern}\Z"
 
 
 def new_id() -> str:

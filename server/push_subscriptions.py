@@ -9,7 +9,7 @@ from typing import Any
 
 from server.clock import now_text
 from server.domain.actor import Actor
-from server.errors import Invalid, NotFound
+from server.errors import NotFound
 from server.push import PushSubscription, application_server_key, check_subscription, shared_vapid
 from server.store import Tx
 
@@ -31,10 +31,7 @@ def save_subscription(services: Any, actor: Actor, sub: PushSubscription) -> dic
     return {"endpoint": sub.endpoint, "user_id": actor.id}
 
 
-def forget_subscription(services: Any, actor: Actor, body: dict[str, Any]) -> None:
-    endpoint = body.get("endpoint")
-    if not isinstance(endpoint, str):
-        raise Invalid("send the subscription's endpoint", code="invalid_arguments")
+def forget_subscription(services: Any, actor: Actor, endpoint: str) -> None:
     removed = services.store.write(lambda tx: tx.execute("DELETE FROM push_subscriptions WHERE endpoint = ? AND user_id = ?", (endpoint, actor.id)))
     if not removed:
         raise NotFound("no such subscription of yours", code="subscription_not_found")

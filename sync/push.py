@@ -33,8 +33,8 @@ def apply_push(store: Store, actor: Actor, request: PushRequest) -> PushResult:
     """Apply the pending part of a push; returns once every applied mutation is committed (durable)."""
     clock = ClockOffset(now(), request.client_time)
     try:
-        _check_consecutive(request.mutations)
         known = store.read(lambda tx: last_mutation_id(tx, actor.id, request.client_id))
+        _check_consecutive(request.mutations, known)
         pending = [m for m in request.mutations if m.id > known]
         SYNC_MUTATIONS.labels("skipped").inc(len(request.mutations) - len(pending))
         last = known
@@ -53,10 +53,10 @@ def last_mutation_id(tx: Tx, user_id: str, client_id: str) -> int:
     return row["last_mutation_id"] if row else 0
 
 
-def _check_consecutive(mutations: Sequence[QueuedMutation]) -> None:
+def _check_consecutive(mutations: Sequence[QueuedMutation], known: int) -> None:
     for before, after in zip(mutations, mutations[1:]):
         if after.id != before.id + 1:
-            raise Conflict(f"mutation ids must increase by 1: {after.id} follows {before.id}", code="mutation_gap")
+            raise Conflict(f"mutation ids must increase by 1: {after.id} follows {before.id}", code="mutation_gap", last_mutation_id=known)
 
 
 def _apply_chunk(tx: Tx, actor: Actor, client_id: str, chunk: list[QueuedMutation], clock: ClockOffset) -> int:

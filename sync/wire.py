@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from server.clock import WireTime
+
 ClientId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,100}\Z")]
 # The deepest mutation arguments are a few levels (reporter inside an order); anything far deeper is abuse,
 # refused before a mutator, a salvage or the rejection log walks it.
@@ -40,7 +42,7 @@ def nesting_depth(value: Any, limit: int = MAX_ARGS_DEPTH) -> int:
 
 class PushRequest(msgspec.Struct):
     client_id: ClientId
-    client_time: str
+    client_time: WireTime
     mutations: list[QueuedMutation] = msgspec.field(default_factory=list)
 
 

@@ -5,7 +5,8 @@ import { getMeta } from "./db.js";
 export const API = "/api/v1";
 
 export class ApiError extends Error {
-  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  /* `details`: the error's facts beside code and message (e.g. `last_mutation_id` of a mutation_gap). */
+  constructor(status, code, message, details = {}) { super(message); this.status = status; this.code = code; this.details = details; }
 }
 
 export async function authHeaders() {
@@ -22,9 +23,14 @@ export async function api(path, { method = "GET", body, headers = {}, raw = fals
   const res = await fetch(API + path, init);
   if (raw) return res;
   if (!res.ok) {
-    let code = `http_${res.status}`, message = res.statusText;
-    try { const j = await res.json(); code = j.error?.code || code; message = j.error?.message || message; } catch (_) { /* not JSON */ }
-    throw new ApiError(res.status, code, message);
+    let code = `http_${res.status}`, message = res.statusText, details = {};
+    try {
+      const j = await res.json();
+      code = j.error?.code || code; message = j.error?.message || message;
+      const { code: _code, message: _message, ...facts } = j.error || {};
+      details = facts;
+    } catch (_) { /* not JSON */ }
+    throw new ApiError(res.status, code, message, details);
   }
   if (res.status === 204) return null;
   return res.json();

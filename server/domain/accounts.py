@@ -17,10 +17,13 @@ from server.clock import now_text
 from server.directory import add_site
 from server.domain.actor import Actor
 from server.domain.changes import touch
-from server.domain.registry import Ref, mutator
+from server.domain.registry import Ref, coded, mutator
 from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.ids import SLUG_PATTERN
 from server.store import Tx
 
+# Site ids and usernames appear in MQTT topics and URLs (server/ids.py check_slug).
+Slug = Annotated[str, msgspec.Meta(pattern=coded(SLUG_PATTERN, "invalid_id"))]
 Role = Literal["dispatcher", "technician", "guard", "supervisor", "admin"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Password = Annotated[str, msgspec.Meta(max_length=1024)]
@@ -29,7 +32,7 @@ ADMIN_ONLY: set[str] = set()
 
 
 class SiteCreate(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
+    id: Slug
     name: Name
 
 
@@ -50,7 +53,7 @@ class UserRef(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class AccountCreate(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
+    username: str  # checked by add_user (invalid_id, 422), as the admin console expects
     password: Password
     role: Role
     site_ids: list[str] = []
@@ -97,14 +100,14 @@ def revoke_tokens(tx: Tx, user_id: str) -> None:
     tx.execute("UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (now_text(), user_id))
 
 
-@mutator("add_site", SiteCreate, ADMIN_ONLY)
+@mutator("add_site", SiteCreate, ADMIN_ONLY, answers="site")
 def add_site_mutator(tx: Tx, actor: Actor, args: SiteCreate, occurred_at: datetime) -> Ref:
     """Add a site (its id appears in MQTT topics: A-Z a-z 0-9 _ -)."""
     add_site(tx, args.id, args.name.strip())
     return Ref("site", args.id)
 
 
-@mutator("rename_site", SiteRename, ADMIN_ONLY)
+@mutator("rename_site", SiteRename, ADMIN_ONLY, answers="site")
 def rename_site(tx: Tx, actor: Actor, args: SiteRename, occurred_at: datetime) -> Ref:
     """Change a site's display name; its id (used in topics and on orders) stays."""
     if tx.one("SELECT 1 AS x FROM sites WHERE id = ?", (args.site_id,)) is None:
@@ -114,7 +117,7 @@ def rename_site(tx: Tx, actor: Actor, args: SiteRename, occurred_at: datetime) -
     return Ref("site", args.site_id)
 
 
-@mutator("update_user", UserUpdate, ADMIN_ONLY)
+@mutator("update_user", UserUpdate, ADMIN_ONLY, answers="account")
 def update_user(tx: Tx, actor: Actor, args: UserUpdate, occurred_at: datetime) -> Ref:
     """Change a user's role, sites or display name; takes effect on their next request."""
     user = _load_user(tx, args.user_id)
@@ -136,7 +139,7 @@ def update_user(tx: Tx, actor: Actor, args: UserUpdate, occurred_at: datetime) -
     return Ref("account", user["id"])
 
 
-@mutator("deactivate_user", UserRef, ADMIN_ONLY)
+@mutator("deactivate_user", UserRef, ADMIN_ONLY, answers="account")
 def deactivate_user(tx: Tx, actor: Actor, args: UserRef, occurred_at: datetime) -> Ref:
     """Deactivate a user: they can no longer sign in and every token they hold stops working at once."""
     user = _load_user(tx, args.user_id)
@@ -148,7 +151,7 @@ def deactivate_user(tx: Tx, actor: Actor, args: UserRef, occurred_at: datetime) 
     return Ref("account", user["id"])
 
 
-@mutator("reactivate_user", UserRef, ADMIN_ONLY)
+@mutator("reactivate_user", UserRef, ADMIN_ONLY, answers="account")
 def reactivate_user(tx: Tx, actor: Actor, args: UserRef, occurred_at: datetime) -> Ref:
     """Let a deactivated user sign in again (their old tokens stay revoked)."""
     user = _load_user(tx, args.user_id)

@@ -24,7 +24,7 @@ Resolution = Literal["redone", "upheld", "dismissed"]
 
 
 class ResolveConflict(msgspec.Struct, forbid_unknown_fields=True):
-    conflict_id: Annotated[int, msgspec.Meta(ge=1)]
+    conflict_id: Annotated[int, msgspec.Meta(ge=1, le=2**53)]  # a row id, exact in any JSON number
     resolution: Resolution
     note: Text = ""
 

@@ -69,7 +69,7 @@ def device_registry(tx: Tx, actor: Actor, site_id: str | None = None) -> list[di
     return [_with_liveness(r) for r in tx.query(_select(" AND ".join(clauses)) + " ORDER BY d.site_id, d.id", params)]
 
 
-@mutator("update_device", DeviceUpdate, DEVICE_ROLES)
+@mutator("update_device", DeviceUpdate, DEVICE_ROLES, answers="device")
 def update_device(tx: Tx, actor: Actor, args: DeviceUpdate, occurred_at: datetime) -> Ref:
     """Change a registered device's zone or kind (the sensor was moved or mislabelled); its site's supervisors and admins."""
     device = load_device(tx, actor, args.device_id)
@@ -80,7 +80,7 @@ def update_device(tx: Tx, actor: Actor, args: DeviceUpdate, occurred_at: datetim
     return Ref("device", device["id"])
 
 
-@mutator("retire_device", DeviceRef, DEVICE_ROLES)
+@mutator("retire_device", DeviceRef, DEVICE_ROLES, answers="retired_device")
 def retire_device(tx: Tx, actor: Actor, args: DeviceRef, occurred_at: datetime) -> Ref:
     """Take a device out of the registry (kept in its history); no longer watched for silence, its messages count as unregistered.
 

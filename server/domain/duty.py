@@ -57,7 +57,7 @@ def render_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@mutator("ack_alarm", AlarmRef, ALARM_ROLES)
+@mutator("ack_alarm", AlarmRef, ALARM_ROLES, answers="alarm")
 def ack_alarm(tx: Tx, actor: Actor, args: AlarmRef, occurred_at: datetime) -> Ref:
     """Acknowledge an alarm: someone is on it; escalation stops. Acknowledging twice keeps the first."""
     alarm = load_alarm(tx, actor, args.alarm_id)
@@ -69,7 +69,7 @@ def ack_alarm(tx: Tx, actor: Actor, args: AlarmRef, occurred_at: datetime) -> Re
     return Ref("alarm", alarm["id"])
 
 
-@mutator("resolve_alarm", ResolveAlarm, ALARM_ROLES)
+@mutator("resolve_alarm", ResolveAlarm, ALARM_ROLES, answers="alarm")
 def resolve_alarm(tx: Tx, actor: Actor, args: ResolveAlarm, occurred_at: datetime) -> Ref:
     """The incident is dealt with on site; the note goes on the ticket too. Resolving acknowledges."""
     alarm = load_alarm(tx, actor, args.alarm_id)

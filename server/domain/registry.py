@@ -39,9 +39,19 @@ class Mutator(msgspec.Struct, frozen=True):
     salvage: Salvage | None = None
     # Older argument shapes still sent by app versions in the field, converted to the current one.
     upgrade: Callable[[dict], dict] | None = None
+    # The type of object it answers (a Ref type: the renderer, and the documented answer of its operation).
+    answers: str = "work_order"
 
 
 REGISTRY: dict[str, Mutator] = {}
+# Patterns of argument fields whose refusal has a code of its own (else `invalid_arguments`); see `coded`.
+PATTERN_CODES: dict[str, str] = {}
+
+
+def coded(pattern: str, code: str) -> str:
+    """A schema pattern for an argument field; arguments failing it are refused with `code`."""
+    PATTERN_CODES[pattern] = code
+    return pattern
 
 
 def mutator(
@@ -50,11 +60,12 @@ def mutator(
     roles: set[str] | frozenset[str],
     salvage: Salvage | None = None,
     upgrade: Callable[[dict], dict] | None = None,
+    answers: str = "work_order",
 ) -> Callable[[MutatorFn], MutatorFn]:
     def register(fn: MutatorFn) -> MutatorFn:
         if name in REGISTRY:
             raise RuntimeError(f"mutator {name} registered twice")
-        REGISTRY[name] = Mutator(name, args, fn, frozenset(roles) | {"admin"}, (fn.__doc__ or "").strip(), salvage, upgrade)
+        REGISTRY[name] = Mutator(name, args, fn, frozenset(roles) | {"admin"}, (fn.__doc__ or "").strip(), salvage, upgrade, answers)
         return fn
 
     return register
@@ -73,10 +84,24 @@ def decode_args(m: Mutator, raw: Any) -> Any:
         raise Invalid("mutation arguments must be a JSON object", code="invalid_arguments")
     if m.upgrade is not None:
         raw = m.upgrade(dict(raw))
+    raw = _whole_numbers(raw)
     try:
         return msgspec.convert(raw, m.args_type)
     except msgspec.ValidationError as exc:
-        raise Invalid(f"{m.name}: {exc}", code="invalid_arguments") from None
+        # A field failing a pattern that names its own code (an id, a target key, a day) answers that code.
+        code = next((c for p, c in PATTERN_CODES.items() if repr(p)[1:-1] in str(exc)), "invalid_arguments")
+        raise Invalid(f"{m.name}: {exc}", code=code) from None
+
+
+def _whole_numbers(value: Any) -> Any:
+    """JSON does not tell 5 from 5.0 (JSON Schema's `integer` takes both): whole floats become ints, as a client meant."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
 
 
 def check_role(m: Mutator, actor: Actor) -> None:

@@ -41,7 +41,7 @@ class ReceiveHandover(msgspec.Struct, forbid_unknown_fields=True):
     shift_id: str | int
 
 
-@mutator("start_shift", StartShift, {"guard"})
+@mutator("start_shift", StartShift, {"guard"}, answers="shift")
 def start_shift(tx: Tx, actor: Actor, args: StartShift, occurred_at: datetime) -> Ref:
     """Go on duty at a site: its alarms are pushed to this guard until end_shift."""
     require_site(actor, args.site_id)
@@ -52,7 +52,7 @@ def start_shift(tx: Tx, actor: Actor, args: StartShift, occurred_at: datetime) -
     return Ref("shift", str(_open_shift(tx, actor.id, args.site_id)["id"]))
 
 
-@mutator("end_shift", EndShift, {"guard"})
+@mutator("end_shift", EndShift, {"guard"}, answers="shift")
 def end_shift(tx: Tx, actor: Actor, args: EndShift, occurred_at: datetime) -> Ref:
     """Hand over and go off duty: records the note, the open alarms and emergency orders, and who takes over;
     unacknowledged alarms left with no other guard on duty are pushed to the site's supervisors."""
@@ -86,7 +86,7 @@ def end_shift(tx: Tx, actor: Actor, args: EndShift, occurred_at: datetime) -> Re
     return Ref("shift", str(shift["id"]))
 
 
-@mutator("receive_handover", ReceiveHandover, {"guard"})
+@mutator("receive_handover", ReceiveHandover, {"guard"}, answers="shift")
 def receive_handover(tx: Tx, actor: Actor, args: ReceiveHandover, occurred_at: datetime) -> Ref:
     """The next guard confirms the handover of an ended shift of their site (once, and not their own)."""
     if actor.role != "guard":  # the registry lets admins do everything; taking over a post is a guard's

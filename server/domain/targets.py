@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 import msgspec
 
-from server.clock import to_rfc3339
+from server.clock import DATE_PATTERN, to_rfc3339
 from server.domain.access import require_site
 from server.domain.actor import Actor
 from server.domain.calendar import MAX_WORKING_DAYS, WorkCalendar
-from server.domain.registry import Ref, mutator
+from server.domain.registry import Ref, coded, mutator
 from server.domain.sla import DEFAULT_TARGETS, STEPS, Target, Unit, encode_snapshot
 from server.errors import Forbidden, Invalid, NotFound
 from server.store import Tx
@@ -27,6 +27,9 @@ from server.store import Tx
 QUALIFIERS = ("repair", "complaint", "help", "emergency", "normal", "urgent")
 LEVELS = ("minor", "important", "major")
 WORK_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# check_key's grammar as a schema pattern: `call_back` alone is no key (only orders that need one have it).
+_QUALIFIED = rf"(\.({'|'.join(QUALIFIERS)})|\.complaint\.({'|'.join(LEVELS)})|\.type\.[a-z][a-z0-9_]{{0,39}})"
+TARGET_KEY_PATTERN = rf"^(({'|'.join(s for s in STEPS if s != 'call_back')}){_QUALIFIED}?|call_back{_QUALIFIED})\Z"
 # Seconds targets up to a year; working-day targets up to the calendar's reach.
 MAX_SECONDS = 366 * 86_400
 # The mutations that change what the in-process calendar holds (Services reloads it after them).
@@ -85,13 +88,13 @@ def list_targets(tx: Tx, actor: Actor, site_id: str | None = None) -> list[dict[
 
 
 class SetServiceTarget(msgspec.Struct, forbid_unknown_fields=True):
-    key: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    key: Annotated[str, msgspec.Meta(pattern=coded(TARGET_KEY_PATTERN, "invalid_target_key"), max_length=80)]
     value: Annotated[int, msgspec.Meta(ge=0)] | None  # None removes the row: the company's (or default) target applies again
     unit: Unit
     site_id: str | None = None
 
 
-@mutator("set_service_target", SetServiceTarget, {"supervisor"})
+@mutator("set_service_target", SetServiceTarget, {"supervisor"}, answers="service_target")
 def set_service_target(tx: Tx, actor: Actor, args: SetServiceTarget, occurred_at: datetime) -> Ref:
     """Set a service target for the company (admin) or one site (its supervisor), or remove it (value null); orders created afterwards use it."""
     check_key(args.key)
@@ -125,12 +128,12 @@ def render_target(tx: Tx, ref_id: str) -> dict[str, Any]:
 
 
 class SetCompanyDay(msgspec.Struct, forbid_unknown_fields=True):
-    day: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    day: Annotated[str, msgspec.Meta(pattern=coded(DATE_PATTERN, "invalid_date"))]
     working: bool | None  # False: closed; True: a working day; None: back to the national calendar
     reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-@mutator("set_company_day", SetCompanyDay, set())
+@mutator("set_company_day", SetCompanyDay, set(), answers="company_day")
 def set_company_day(tx: Tx, actor: Actor, args: SetCompanyDay, occurred_at: datetime) -> Ref:
     """Close a day for the company, open one as a working day, or return it to the national calendar."""
     try:

@@ -9,6 +9,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from server.clock import WireTime
+from server.domain.registry import coded
+from server.ids import OBJECT_ID_PATTERN
+
 Category = Literal["repair", "complaint", "help", "emergency"]
 Priority = Literal["normal", "urgent", "emergency"]
 ComplaintLevel = Literal["minor", "important", "major"]
@@ -23,7 +27,9 @@ Short = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 # msgspec tests patterns with re.search: `\Z`, not `$`, so a hash with a trailing newline is refused.
 Sha256 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}\Z")]
-Time = Annotated[str, msgspec.Meta(min_length=10, max_length=40)]
+Time = WireTime  # what parse_rfc3339 takes, so a schema-valid time is never refused
+# An id a device makes offline: UUID (v7 preferred) or ULID text (server/ids.py).
+ObjectId = Annotated[str, msgspec.Meta(pattern=coded(OBJECT_ID_PATTERN, "invalid_id"), description="a UUID (v7 preferred) or a ULID")]
 
 
 class Reporter(msgspec.Struct, forbid_unknown_fields=True):
@@ -40,7 +46,7 @@ class ComplaintDetails(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CreateWorkOrder(msgspec.Struct, forbid_unknown_fields=True):
-    id: str
+    id: ObjectId
     site_id: str
     unit: Short
     category: Category
@@ -84,7 +90,7 @@ class ConfirmScope(msgspec.Struct, forbid_unknown_fields=True):
 
 class AddNote(msgspec.Struct, forbid_unknown_fields=True):
     work_order_id: str
-    id: str
+    id: ObjectId
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 

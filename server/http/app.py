@@ -16,7 +16,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from server.http.allow import allow_from_schema
 from server.http.errors import EXCEPTION_HANDLERS
+from server.http.openapi import complete as complete_schema
 from server.http.routes import ROUTES
 from server.http.static import pwa_routes
 from server.logs import configure_logging
@@ -52,10 +54,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             services.close()
 
     prometheus = PrometheusConfig(app_name="fieldops", prefix="fieldops_http", group_path=True, exclude=["/metrics"])
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, MetricsController, *pwa_routes(PWA_DIR)],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[prometheus.middleware],
+        middleware=[prometheus.middleware, allow_from_schema],
         lifespan=[lifespan],
         state=None,
         on_app_init=[lambda cfg: _attach(cfg, services)],
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ),
         logging_config=None,
     )
+    complete_schema(app)
+    return app
 
 
 def _attach(cfg, services: Services):  # type: ignore[no-untyped-def]

@@ -20,6 +20,8 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # zone offset is applied (the 5xx this bound replaces); 2100 leaves room for any plan without
 # letting a typo ask the database about the year 9999.
 FIRST_MONTH, LAST_MONTH = "2000-01", "2100-12"
+# The months a report can cover, as a schema pattern (the same rule as _MONTH and the range above).
+MONTH_PATTERN = r"^(20[0-9][0-9]|2100)-(0[1-9]|1[0-2])\Z"
 
 
 class MonthWindow(msgspec.Struct, frozen=True):

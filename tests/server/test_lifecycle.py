@@ -61,7 +61,8 @@ def test_steps_out_of_order_are_refused_with_the_status(as_user, world):
     disp.ok("create_work_order", **args)
     disp.ok("dispatch", work_order_id=args["id"], technician_id=world.users["tech"])
     r = tech.mutate("arrive", work_order_id=args["id"])
-    assert r.status_code == 409 and r.json()["error"] == {"code": "invalid_status", "message": "cannot arrive: the order is dispatched"}
+    assert r.status_code == 409 and r.json()["error"] == {"code": "invalid_status", "message": "cannot arrive: the order is dispatched",
+                                                          "status": "dispatched"}  # the fact behind the refusal travels with it
     disp.ok("cancel", work_order_id=args["id"], reason="duplicate report")
     r = tech.mutate("accept", work_order_id=args["id"])
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_status"

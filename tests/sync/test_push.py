@@ -57,9 +57,11 @@ def test_a_gap_in_mutation_ids_is_409_and_applies_nothing(as_user, world):
     r = device.push([{"id": 3, "name": "add_note", "args": {"work_order_id": wo, "id": new_id(), "text": "lost one before"}, "client_ts": device.clock()}])
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "mutation_gap"
+    assert r.json()["error"]["last_mutation_id"] == 1  # the client resends from 2 without a pull to learn it
     inside = device.push([{"id": 2, "name": "accept", "args": {"work_order_id": wo}, "client_ts": device.clock()},
                           {"id": 4, "name": "arrive", "args": {"work_order_id": wo}, "client_ts": device.clock()}])
     assert inside.status_code == 409
+    assert inside.json()["error"] == {"code": "mutation_gap", "message": inside.json()["error"]["message"], "last_mutation_id": 1}
     order = as_user("tech").order(wo)
     assert order["status"] == "dispatched" and len(order["notes"]) == 1
 

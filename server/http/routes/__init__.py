@@ -10,7 +10,10 @@ from server.http.routes.console import AccountController, SupervisionController
 from server.http.routes.complaints import CallBackController, ComplaintController, EscalationController
 from server.http.routes.evidence import EvidenceController
 from server.http.routes.health import HealthController
-from server.http.routes.mutations import MutationController
+from litestar import Router
+
+from server.http.deps import AUTHENTICATED
+from server.http.routes.mutations import MutationController, mutation_operations
 from server.http.routes.receipt_links import PublicReceiptController, ReceiptLinkController
 from server.http.routes.reports import ReportController
 from server.http.routes.shifts import ShiftController
@@ -21,6 +24,8 @@ from server.http.routes.uploads import UploadController
 from server.http.routes.workorders import WorkOrderController
 
 ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController, SyncController]
+# every mutator its own documented operation, at /api/v1/mutations/{name} beside the generic route for unknown names
+ROUTES += [Router("/api/v1/mutations", route_handlers=mutation_operations(), dependencies=AUTHENTICATED, tags=["mutations"])]
 ROUTES += [BlobController, UploadController, EvidenceController]  # evidence: blobs, tus uploads, receipt and verify
 ROUTES += [ReceiptLinkController, PublicReceiptController]  # the customer's receipt link
 ROUTES += [AlarmController, PushController]  # alarms: alarms, dead letters, live stream, Web Push subscriptions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 from litestar import Controller, Request, delete, get, post
 from litestar.params import Parameter, QueryParameter
@@ -15,7 +15,10 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from server.alarm_queries import alarm_of, dead_letters, deliverable, list_for, token_seconds_left
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED, bearer_token
+from server.http.errors import errors
 from server.live import RESYNC
+from server.http.schemas import answer
+from server.http.schemas.alarms import Alarm, AlarmWithDeliveries, DeadLetter, PushKey, SavedSubscription, Unsubscribe
 from server.push import PushSubscription
 from server.push_subscriptions import forget_subscription, public_key, save_subscription
 from server.services import Services
@@ -29,24 +32,24 @@ class AlarmController(Controller):
     tags = ["alarms"]
     dependencies = AUTHENTICATED
 
-    @get("/alarms", operation_id="listAlarms", sync_to_thread=True)
+    @get("/alarms", operation_id="listAlarms", responses=errors(403, 404), sync_to_thread=True)
     def alarms(self, services: Services, actor: Actor, site_id: str | None = None,
                alarm_state: str | None = QueryParameter(name="state", default=None, pattern=r"^(active|cleared)\Z"),
-               limit: int = Parameter(default=200, ge=1, le=1000)) -> list[dict[str, Any]]:
+               limit: int = Parameter(default=200, ge=1, le=1000)) -> list[Alarm]:
         """Alarms of the caller's sites, newest first (`state`: active or cleared)."""
-        return list_for(services.store, actor, site_id, alarm_state, limit)
+        return answer(list[Alarm], list_for(services.store, actor, site_id, alarm_state, limit))
 
-    @get("/alarms/{alarm_id:str}", operation_id="getAlarm", sync_to_thread=True)
-    def alarm(self, alarm_id: str, services: Services, actor: Actor) -> dict[str, Any]:
+    @get("/alarms/{alarm_id:str}", operation_id="getAlarm", responses=errors(404), sync_to_thread=True)
+    def alarm(self, alarm_id: str, services: Services, actor: Actor) -> AlarmWithDeliveries:
         """One alarm with its push delivery attempts."""
-        return alarm_of(services.store, actor, alarm_id)
+        return answer(AlarmWithDeliveries, alarm_of(services.store, actor, alarm_id))
 
-    @get("/dead-letters", operation_id="listDeadLetters", sync_to_thread=True)
-    def dead_letters(self, services: Services, actor: Actor, limit: int = Parameter(default=100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    @get("/dead-letters", operation_id="listDeadLetters", responses=errors(403), sync_to_thread=True)
+    def dead_letters(self, services: Services, actor: Actor, limit: int = Parameter(default=100, ge=1, le=1000)) -> list[DeadLetter]:
         """Sensor messages nobody could read (topic, payload, reason, site_id) of the caller's sites and unplaced ones, for supervisors to fix devices."""
-        return dead_letters(services.store, actor, limit)
+        return answer(list[DeadLetter], dead_letters(services.store, actor, limit))
 
-    @get("/events/stream", operation_id="eventStream")
+    @get("/events/stream", operation_id="eventStream", responses=errors())
     async def stream(self, services: Services, actor: Actor, request: Request) -> ServerSentEvent:
         """Server-sent events: `{"type": "alarm"|"work_order"|"shift", "id"}` whenever something the caller may see changes.
 
@@ -85,17 +88,17 @@ class PushController(Controller):
     tags = ["push"]
     dependencies = AUTHENTICATED
 
-    @get("/key", operation_id="pushKey", sync_to_thread=True)
-    def key(self, services: Services, actor: Actor) -> dict[str, str]:
+    @get("/key", operation_id="pushKey", responses=errors(), sync_to_thread=True)
+    def key(self, services: Services, actor: Actor) -> PushKey:
         """The VAPID application server key (base64url) for pushManager.subscribe()."""
-        return {"public_key": public_key(services)}
+        return PushKey(public_key(services))
 
-    @post("/subscriptions", operation_id="subscribePush", status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def subscribe(self, data: PushSubscription, services: Services, actor: Actor) -> dict[str, Any]:
+    @post("/subscriptions", operation_id="subscribePush", responses=errors(403, 422), status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def subscribe(self, data: PushSubscription, services: Services, actor: Actor) -> SavedSubscription:
         """Store `PushSubscription.toJSON()` for the caller; https and public endpoints only (422 otherwise)."""
-        return save_subscription(services, actor, data)
+        return answer(SavedSubscription, save_subscription(services, actor, data))
 
-    @delete("/subscriptions", operation_id="unsubscribePush", status_code=HTTP_204_NO_CONTENT, sync_to_thread=True)
-    def unsubscribe(self, data: dict[str, Any], services: Services, actor: Actor) -> None:
+    @delete("/subscriptions", operation_id="unsubscribePush", responses=errors(404), status_code=HTTP_204_NO_CONTENT, sync_to_thread=True)
+    def unsubscribe(self, data: Unsubscribe, services: Services, actor: Actor) -> None:
         """Remove the caller's subscription with this `endpoint`."""
-        forget_subscription(services, actor, data)
+        forget_subscription(services, actor, data.endpoint)

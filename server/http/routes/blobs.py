@@ -6,7 +6,7 @@ PUT streams the body (no whole-body buffering); reads answer only users allowed 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Annotated, AsyncIterator
 
 import msgspec
 from litestar import Controller, Request, Response, get, head, put
@@ -21,8 +21,14 @@ from server.blobs.images import thumbnail, without_metadata
 from server.blobs.intake import receive_blob
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
+from server.http.errors import errors
+from server.http.schemas import answer
+from server.http.schemas.evidence import Blob
 from server.errors import BadRequest, NotFound
 from server.services import Services
+
+# A blob is named by the lower-case hex SHA-256 of its bytes.
+BlobName = Annotated[str, Parameter(pattern=r"^[0-9a-f]{64}\Z", description="the lower-case hex SHA-256 of the bytes")]
 
 # Content-addressed bytes never change: caches may keep them, but only for this user (access is per user).
 CACHE = {"Cache-Control": "private, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
@@ -65,19 +71,19 @@ class BlobController(Controller):
     tags = ["blobs"]
     dependencies = AUTHENTICATED
 
-    @put("/{sha256:str}", operation_id="putBlob", request_max_body_size=None, status_code=201)
-    async def put_blob(self, sha256: str, request: Request, services: Services, actor: Actor) -> Response[dict[str, Any]]:
+    @put("/{sha256:str}", operation_id="putBlob", responses=errors(403, 413, 415, 422), request_max_body_size=None, status_code=201)
+    async def put_blob(self, sha256: BlobName, request: Request, services: Services, actor: Actor) -> Response[Blob]:
         """Store the body under its SHA-256: 201 new, 200 already stored, 422 hash_mismatch, 413 too large, 415 not JPEG/PNG/WebP."""
         landed, created = await receive_blob(services, actor, sha256, body_of(request), announced_length(request))
-        return Response(msgspec.structs.asdict(landed), status_code=201 if created else 200)
+        return Response(answer(Blob, msgspec.structs.asdict(landed)), status_code=201 if created else 200)
 
-    @head("/{sha256:str}", operation_id="headBlob", sync_to_thread=True)
-    def head_blob(self, sha256: str, services: Services, actor: Actor) -> File:
+    @head("/{sha256:str}", operation_id="headBlob", responses=errors(404), sync_to_thread=True)
+    def head_blob(self, sha256: BlobName, services: Services, actor: Actor) -> File:
         """200 with the size when the blob is stored and readable by the caller, else 404."""
         return blob_file(services, actor, sha256, thumb=False)
 
-    @get("/{sha256:str}", operation_id="getBlob", sync_to_thread=True, opt={"skip_compression": True})
-    def get_blob(self, sha256: str, services: Services, actor: Actor,
+    @get("/{sha256:str}", operation_id="getBlob", responses=errors(404), sync_to_thread=True, opt={"skip_compression": True})
+    def get_blob(self, sha256: BlobName, services: Services, actor: Actor,
                  thumb: bool = Parameter(default=False, description="a small upright JPEG instead of the original")) -> File:
         """The bytes (original for staff of the order's site, EXIF-stripped for others), or a thumbnail."""
         return blob_file(services, actor, sha256, thumb)

@@ -4,7 +4,7 @@ escalations sent to supervisors. Office roles only (dispatcher, supervisor, admi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from litestar import Controller, get
 from litestar.params import Parameter, QueryParameter
@@ -13,9 +13,11 @@ from server.clock import now
 from server.domain.actor import Actor
 from server.domain.complaints import call_back_queue, open_complaints, require_office
 from server.domain.escalations import list_escalations
-from server.errors import Invalid
 from server.escalation_timer import complaint_policy
 from server.http.deps import AUTHENTICATED
+from server.http.errors import errors
+from server.http.schemas import answer
+from server.http.schemas.office import CallBackDue, Escalation, OpenComplaint
 from server.services import Services
 
 
@@ -24,13 +26,13 @@ class CallBackController(Controller):
     tags = ["complaints"]
     dependencies = AUTHENTICATED
 
-    @get("/", operation_id="listCallBacks", sync_to_thread=True)
-    def queue(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
+    @get("/", operation_id="listCallBacks", responses=errors(403, 404), sync_to_thread=True)
+    def queue(self, services: Services, actor: Actor, site_id: str | None = None) -> list[CallBackDue]:
         """Orders waiting for a call-back (回访) that reaches the customer, earliest due first.
 
         Every complaint and every urgent or emergency job, once fixed: due 7 days after the fix for major
         ones, 14 days for other complaints; with `attempts` so far, `last_attempt_at` and `overdue`."""
-        return services.store.read(lambda tx: call_back_queue(tx, actor, services.sla_targets, now(), site_id))
+        return answer(list[CallBackDue], services.store.read(lambda tx: call_back_queue(tx, actor, services.sla_targets, now(), site_id)))
 
 
 class ComplaintController(Controller):
@@ -38,13 +40,13 @@ class ComplaintController(Controller):
     tags = ["complaints"]
     dependencies = AUTHENTICATED
 
-    @get("/", operation_id="listComplaints", sync_to_thread=True)
-    def open_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
+    @get("/", operation_id="listComplaints", responses=errors(403, 404), sync_to_thread=True)
+    def open_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[OpenComplaint]:
         """Open complaints with their deadlines per level; harm still going on first.
 
         `deadlines`: handle_by (important: 1 hour, major: the same day), answer_by (major: 2 days),
         resolve_by (minor 2, important 3, major 10 days), call_back_by (once fixed)."""
-        return services.store.read(lambda tx: open_complaints(tx, actor, complaint_policy(services), now(), site_id))
+        return answer(list[OpenComplaint], services.store.read(lambda tx: open_complaints(tx, actor, complaint_policy(services), now(), site_id)))
 
 
 class EscalationController(Controller):
@@ -52,13 +54,11 @@ class EscalationController(Controller):
     tags = ["complaints"]
     dependencies = AUTHENTICATED
 
-    @get("/", operation_id="listEscalations", sync_to_thread=True)
+    @get("/", operation_id="listEscalations", responses=errors(403, 404), sync_to_thread=True)
     def list_(self, services: Services, actor: Actor, site_id: str | None = None,
-              wanted: str | None = QueryParameter(name="state", default=None, description="pending, fired or dropped"),
-              limit: int = Parameter(default=100, ge=1, le=500)) -> list[dict[str, Any]]:
+              wanted: Literal["pending", "fired", "dropped"] | None = QueryParameter(name="state", default=None, description="pending, fired or dropped"),
+              limit: int = Parameter(default=100, ge=1, le=500)) -> list[Escalation]:
         """Escalation timers (complaints, harm ongoing, overdue work and call-backs), newest due first."""
         require_office(actor)
-        if wanted not in (None, "pending", "fired", "dropped"):
-            raise Invalid("state is pending, fired or dropped", code="invalid_filter")
         sites = None if actor.is_admin else actor.site_ids
-        return services.store.read(lambda tx: list_escalations(tx, sites, site_id, wanted, limit))
+        return answer(list[Escalation], services.store.read(lambda tx: list_escalations(tx, sites, site_id, wanted, limit)))

@@ -15,6 +15,7 @@ from server.domain.actor import Actor
 from server.domain.supervision import EscalationQueue, OverdueWork, escalation_queue, overdue_work
 from server.escalation_timer import complaint_policy
 from server.http.deps import AUTHENTICATED
+from server.http.errors import errors
 from server.services import Services
 
 
@@ -23,7 +24,7 @@ class SupervisionController(Controller):
     tags = ["supervision"]
     dependencies = AUTHENTICATED
 
-    @get("/queue", operation_id="escalationQueue", sync_to_thread=True)
+    @get("/queue", operation_id="escalationQueue", responses=errors(403, 404), sync_to_thread=True)
     def queue(self, services: Services, actor: Actor, site_id: str | None = None) -> EscalationQueue:
         """What supervisors must act on now, newest due first (supervisor of the sites, admin).
 
@@ -33,7 +34,7 @@ class SupervisionController(Controller):
         call_back), `due_at`, `late_s` and its alarm or order. `next_due_at`: when the next item joins."""
         return services.store.read(lambda tx: escalation_queue(tx, actor, complaint_policy(services), now(), site_id))
 
-    @get("/overdue-work", operation_id="overdueWork", sync_to_thread=True)
+    @get("/overdue-work", operation_id="overdueWork", responses=errors(403, 404), sync_to_thread=True)
     def overdue(self, services: Services, actor: Actor, site_id: str | None = None) -> list[OverdueWork]:
         """Open orders past a service target on a step not yet done, latest first: `step`, `due_at`, `late_s`, assignee."""
         return services.store.read(lambda tx: overdue_work(tx, actor, services.sla_targets, now(), site_id))
@@ -44,17 +45,17 @@ class AccountController(Controller):
     tags = ["directory"]
     dependencies = AUTHENTICATED
 
-    @get("/", operation_id="listAccounts", sync_to_thread=True)
+    @get("/", operation_id="listAccounts", responses=errors(403), sync_to_thread=True)
     def list_(self, services: Services, actor: Actor) -> list[Account]:
         """Every account with username, role, sites and whether it is active (admin only; never a password hash)."""
         return services.store.read(lambda tx: list_accounts(tx, actor))
 
-    @post("/", operation_id="createAccount", status_code=HTTP_201_CREATED, sync_to_thread=True)
+    @post("/", operation_id="createAccount", responses=errors(403, 409, 422), status_code=HTTP_201_CREATED, sync_to_thread=True)
     def create(self, data: AccountCreate, services: Services, actor: Actor) -> Account:
         """Add a user with a password (at least 8 characters, stored as an argon2id hash), role and sites (admin only)."""
         return services.store.write(lambda tx: create_account(tx, actor, data))
 
-    @post("/{user_id:str}/password", operation_id="resetPassword", status_code=HTTP_200_OK, sync_to_thread=True)
+    @post("/{user_id:str}/password", operation_id="resetPassword", responses=errors(403, 404, 422), status_code=HTTP_200_OK, sync_to_thread=True)
     def password(self, user_id: str, data: PasswordReset, services: Services, actor: Actor) -> Account:
         """Set a new password for a user (admin only); every token the user holds is revoked."""
         return services.store.write(lambda tx: reset_password(tx, actor, user_id, data))

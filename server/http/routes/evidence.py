@@ -5,14 +5,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
 from server.blobs.integrity import verify_evidence
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
+from server.http.errors import errors
+from server.http.schemas import answer
+from server.http.schemas.evidence import Verification
 from server.http.security_headers import PRINTABLE_HEADERS
 from server.receipt import choose_language, render_receipt
 from server.receipt_pdf import filename, render_receipt_pdf
@@ -24,7 +25,7 @@ class EvidenceController(Controller):
     tags = ["evidence"]
     dependencies = AUTHENTICATED
 
-    @get("/{work_order_id:str}/receipt", operation_id="getReceipt", sync_to_thread=True, media_type="text/html")
+    @get("/{work_order_id:str}/receipt", operation_id="getReceipt", responses=errors(404), sync_to_thread=True, media_type="text/html")
     def receipt(self, work_order_id: str, request: Request, services: Services, actor: Actor,
                 lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[str]:
         """The printable receipt (维修服务通知单): order, scope and fees, photos, signature, times and document hash."""
@@ -35,20 +36,20 @@ class EvidenceController(Controller):
             "Content-Language": "zh-CN" if language == "zh" else "en", "Vary": "Accept-Language",
             **PRINTABLE_HEADERS, "Cache-Control": "private, no-store"})
 
-    @get("/{work_order_id:str}/receipt.pdf", operation_id="getReceiptPdf", sync_to_thread=True, media_type="application/pdf")
+    @get("/{work_order_id:str}/receipt.pdf", operation_id="getReceiptPdf", responses=errors(404, 503), sync_to_thread=True, media_type="application/pdf")
     def receipt_pdf(self, work_order_id: str, request: Request, services: Services, actor: Actor,
                     lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[bytes]:
         """The receipt as an A4 PDF to download (fpdf2, a CJK font); the same facts and privacy rules as the HTML receipt."""
         language = choose_language(lang, request.headers.get("accept-language"))
         return pdf_response(render_receipt_pdf(services, actor, work_order_id, language), work_order_id, language)
 
-    @get("/{work_order_id:str}/verify", operation_id="verifyWorkOrder", sync_to_thread=True)
-    def verify(self, work_order_id: str, services: Services, actor: Actor) -> dict[str, Any]:
+    @get("/{work_order_id:str}/verify", operation_id="verifyWorkOrder", responses=errors(404), sync_to_thread=True)
+    def verify(self, work_order_id: str, services: Services, actor: Actor) -> Verification:
         """Check the evidence: the signed document's hash recomputed, the audit chain, and the stored photo bytes.
 
         Answers `{"valid", "document_sha256", "signed_document_sha256", "signed", "chain", "blobs", "problems"}`.
         """
-        return verify_evidence(services, actor, work_order_id)
+        return answer(Verification, verify_evidence(services, actor, work_order_id))
 
 
 def pdf_response(body: bytes, work_order_id: str, language: str) -> Response[bytes]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 
 from server.blobs.health import blob_health
 from server.http.deps import SERVICES
+from server.http.schemas import answer
+from server.http.schemas.health import Health
 from server.services import Services
+
+
+# 503 answers the same body (what is wrong: `db`, `db_code`), so a load balancer and an operator read one shape.
+UNHEALTHY = {503: ResponseSpec(Health, generate_examples=False, description="the database cannot be written: this instance is useless")}
 
 
 class HealthController(Controller):
@@ -16,8 +21,8 @@ class HealthController(Controller):
     tags = ["operations"]
     dependencies = SERVICES
 
-    @get("/", operation_id="health", sync_to_thread=True)  # the write probe fsyncs: off the event loop
-    def health(self, services: Services) -> Response[dict[str, Any]]:
+    @get("/", operation_id="health", sync_to_thread=True, responses=UNHEALTHY)  # the write probe fsyncs: off the event loop
+    def health(self, services: Services) -> Response[Health]:
         """`{"status", "db", "mqtt", ...}`; 503 when the database cannot be written (lost file, disk full, failed probe)."""
         db_code = None
         try:
@@ -36,4 +41,4 @@ class HealthController(Controller):
             body["mqtt_detail"] = bridge.detail
         # Only the database makes this instance useless to a load balancer; a bridge or object store down is degraded,
         # still 200 (alarms still flow; photos wait on the phones, which retry).
-        return Response(body, status_code=200 if db == "ok" else 503)
+        return Response(answer(Health, body), status_code=200 if db == "ok" else 503)

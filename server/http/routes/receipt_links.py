@@ -15,6 +15,9 @@ from server.domain.actor import Actor
 from server.errors import TooManyRequests
 from server.http.deps import AUTHENTICATED, SERVICES
 from server.http.routes.evidence import pdf_response
+from server.http.errors import errors
+from server.http.schemas import answer
+from server.http.schemas.evidence import ReceiptLink
 from server.receipt import choose_language, render_receipt
 from server.receipt_links import create_link, link_reader, revoke_links
 from server.receipt_pdf import render_receipt_pdf
@@ -51,15 +54,15 @@ class ReceiptLinkController(Controller):
     tags = ["evidence"]
     dependencies = AUTHENTICATED
 
-    @post("/{work_order_id:str}/receipt-link", operation_id="createReceiptLink", sync_to_thread=True, status_code=201)
-    def create(self, work_order_id: str, request: Request, services: Services, actor: Actor) -> dict[str, str]:
+    @post("/{work_order_id:str}/receipt-link", operation_id="createReceiptLink", responses=errors(403, 404, 409), sync_to_thread=True, status_code=201)
+    def create(self, work_order_id: str, request: Request, services: Services, actor: Actor) -> ReceiptLink:
         """A link and its QR code (`{"url", "expires_at", "qr_svg"}`) that open this order's receipt with no account, read only, for FIELDOPS_RECEIPT_LINK_DAYS.
 
         `qr_svg` is the link as a QR code (SVG from segno, error correction M) for the customer's phone camera.
         """
-        return create_link(services.store, actor, work_order_id, services.settings.receipt_link_days, str(request.base_url))
+        return answer(ReceiptLink, create_link(services.store, actor, work_order_id, services.settings.receipt_link_days, str(request.base_url)))
 
-    @delete("/{work_order_id:str}/receipt-link", operation_id="revokeReceiptLinks", sync_to_thread=True, status_code=204)
+    @delete("/{work_order_id:str}/receipt-link", operation_id="revokeReceiptLinks", responses=errors(403, 404), sync_to_thread=True, status_code=204)
     def revoke(self, work_order_id: str, services: Services, actor: Actor) -> None:
         """Revoke every open receipt link of this order (sent to the wrong person); the links answer 404 from now on."""
         revoke_links(services.store, actor, work_order_id)
@@ -70,7 +73,7 @@ class PublicReceiptController(Controller):
     tags = ["evidence"]
     dependencies = SERVICES
 
-    @get("/{token:str}", operation_id="openReceiptLink", sync_to_thread=True, media_type="text/html")
+    @get("/{token:str}", operation_id="openReceiptLink", responses=errors(404, 429, public=True), sync_to_thread=True, media_type="text/html")
     def open(self, token: str, request: Request, services: Services,
              lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[str]:
         """The customer's receipt behind a link (no account): 404 for a wrong, expired or revoked token."""

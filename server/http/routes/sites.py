@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -11,6 +9,9 @@ from server.directory import DeviceCreate, list_sites, list_users, register_devi
 from server.domain.device_registry import device_registry
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
+from server.http.errors import errors
+from server.http.schemas import answer
+from server.http.schemas.directory import Colleague, Device, Role, Site
 from server.services import Services
 
 
@@ -19,15 +20,15 @@ class DirectoryController(Controller):
     tags = ["directory"]
     dependencies = AUTHENTICATED
 
-    @get("/sites", operation_id="listSites", sync_to_thread=True)
-    def sites(self, services: Services, actor: Actor) -> list[dict[str, Any]]:
+    @get("/sites", operation_id="listSites", responses=errors(), sync_to_thread=True)
+    def sites(self, services: Services, actor: Actor) -> list[Site]:
         """The sites the caller works on."""
-        return list_sites(services.store, actor)
+        return answer(list[Site], list_sites(services.store, actor))
 
-    @get("/users", operation_id="listUsers", sync_to_thread=True)
-    def users(self, services: Services, actor: Actor, role: str | None = None) -> list[dict[str, Any]]:
+    @get("/users", operation_id="listUsers", responses=errors(), sync_to_thread=True)
+    def users(self, services: Services, actor: Actor, role: Role | None = None) -> list[Colleague]:
         """Colleagues on the caller's sites: id, name, role and sites (no credentials)."""
-        return list_users(services.store, actor, role)
+        return answer(list[Colleague], list_users(services.store, actor, role))
 
 
 class DeviceController(Controller):
@@ -35,13 +36,13 @@ class DeviceController(Controller):
     tags = ["sensors"]
     dependencies = AUTHENTICATED
 
-    @post("/", operation_id="registerDevice", status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def register(self, data: DeviceCreate, services: Services, actor: Actor) -> dict[str, Any]:
+    @post("/", operation_id="registerDevice", responses=errors(403, 404, 409, 422), status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def register(self, data: DeviceCreate, services: Services, actor: Actor) -> Device:
         """Map a sensor (device id, Zigbee2MQTT friendly name or Shelly id) to a site and zone (supervisor, admin)."""
-        return register_device(services.store, actor, data)
+        return answer(Device, register_device(services.store, actor, data))
 
-    @get("/", operation_id="listDevices", sync_to_thread=True)
-    def list_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
+    @get("/", operation_id="listDevices", responses=errors(403, 404), sync_to_thread=True)
+    def list_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[Device]:
         """Registered devices of the caller's sites, with `last_seen`, `battery` and `online` from their messages (null: never heard from)."""
-        return services.store.read(lambda tx: device_registry(tx, actor, site_id))
+        return answer(list[Device], services.store.read(lambda tx: device_registry(tx, actor, site_id)))
 

@@ -7,6 +7,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
+from server.http.errors import errors
 from server.services import Services
 from sync import PullRequest, PullResult, PushRequest, PushResult, apply_push, pull_changes
 
@@ -16,14 +17,14 @@ class SyncController(Controller):
     tags = ["sync"]
     dependencies = AUTHENTICATED
 
-    @post("/push", operation_id="syncPush", status_code=HTTP_200_OK, sync_to_thread=True)
+    @post("/push", operation_id="syncPush", responses=errors(409, 413, 422), status_code=HTTP_200_OK, sync_to_thread=True)
     def push(self, data: PushRequest, services: Services, actor: Actor) -> PushResult:
         """Apply a device's queued mutations in order, exactly once (409 mutation_gap); 200 once they are durable."""
         result = apply_push(services.store, actor, data)
         services.rules_changed({m.name for m in data.mutations})
         return result
 
-    @post("/pull", operation_id="syncPull", status_code=HTTP_200_OK, sync_to_thread=True)
+    @post("/pull", operation_id="syncPull", responses=errors(422), status_code=HTTP_200_OK, sync_to_thread=True)
     def pull(self, data: PullRequest, services: Services, actor: Actor) -> PullResult:
         """Everything the caller may see (cookie null) or what changed since the cookie, with rejections (422 invalid_cookie)."""
         return pull_changes(services.store, actor, data, services.sla_targets)

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get
 
 from server.domain.actor import Actor
 from server.domain.targets import list_company_days, list_targets
 from server.http.deps import AUTHENTICATED
+from server.http.errors import errors
+from server.http.schemas import answer
+from server.http.schemas.office import CompanyDay, ServiceTarget
 from server.services import Services
 
 
@@ -18,10 +19,10 @@ class ServiceTargetController(Controller):
     tags = ["service targets"]
     dependencies = AUTHENTICATED
 
-    @get("/", operation_id="listServiceTargets", sync_to_thread=True)
-    def list_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
+    @get("/", operation_id="listServiceTargets", responses=errors(403, 404), sync_to_thread=True)
+    def list_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[ServiceTarget]:
         """Company-wide targets in force and each visible site's own; with `site_id`, those in force at that site."""
-        return services.store.read(lambda tx: list_targets(tx, actor, site_id))
+        return answer(list[ServiceTarget], services.store.read(lambda tx: list_targets(tx, actor, site_id)))
 
 
 class CompanyDayController(Controller):
@@ -30,6 +31,6 @@ class CompanyDayController(Controller):
     dependencies = AUTHENTICATED
 
     @get("/", operation_id="listCompanyDays", sync_to_thread=True)
-    def list_(self, services: Services) -> list[dict[str, Any]]:
+    def list_(self, services: Services) -> list[CompanyDay]:
         """The company's closures (`working: false`) and extra working days (`working: true`) that override the national calendar."""
-        return services.store.read(list_company_days)
+        return answer(list[CompanyDay], services.store.read(list_company_days))

@@ -17,6 +17,7 @@ from server.blobs.tus import CHECKSUM_ALGORITHMS, EXTENSIONS, TUS_VERSION, parse
 from server.domain.actor import Actor
 from server.errors import AppError, BadRequest, UnsupportedMediaType
 from server.http.deps import AUTHENTICATED, SERVICES
+from server.http.errors import errors
 from server.services import Services
 
 PATH = "/api/v1/uploads"
@@ -56,7 +57,7 @@ class UploadController(Controller):
             "Tus-Resumable": TUS_VERSION, "Tus-Version": TUS_VERSION, "Tus-Extension": EXTENSIONS,
             "Tus-Max-Size": str(services.settings.max_blob_bytes), "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS)})
 
-    @post("/", operation_id="tusCreate", dependencies=AUTHENTICATED, sync_to_thread=True, status_code=201)
+    @post("/", operation_id="tusCreate", responses=errors(403, 412, 413, 415, 422, 429), dependencies=AUTHENTICATED, sync_to_thread=True, status_code=201)
     def create(self, request: Request, services: Services, actor: Actor) -> Response[None]:
         """tus creation: `Upload-Length` and `Upload-Metadata: sha256 <base64 hex>`; answers `Location`."""
         require_tus(request)
@@ -65,7 +66,7 @@ class UploadController(Controller):
         headers = tus_headers(Location=f"{PATH}/{upload.id}", Upload_Offset=0, Upload_Expires=formatdate(upload.expires_at, usegmt=True))
         return Response(None, status_code=201, headers=headers)
 
-    @head("/{upload_id:str}", operation_id="tusOffset", dependencies=AUTHENTICATED, sync_to_thread=True)
+    @head("/{upload_id:str}", operation_id="tusOffset", responses=errors(404, 412), dependencies=AUTHENTICATED, sync_to_thread=True)
     def offset(self, upload_id: str, request: Request, services: Services, actor: Actor) -> Response[None]:
         """How many bytes the server has: resume the PATCH from `Upload-Offset`."""
         require_tus(request)
@@ -73,7 +74,7 @@ class UploadController(Controller):
         return Response(None, status_code=200, headers=tus_headers(
             Upload_Offset=offset, Upload_Length=upload.length, Upload_Expires=formatdate(upload.expires_at, usegmt=True)))
 
-    @patch("/{upload_id:str}", operation_id="tusAppend", dependencies=AUTHENTICATED, request_max_body_size=None, status_code=204)
+    @patch("/{upload_id:str}", operation_id="tusAppend", responses=errors(404, 409, 412, 413, 415, 422), dependencies=AUTHENTICATED, request_max_body_size=None, status_code=204)
     async def append(self, upload_id: str, request: Request, services: Services, actor: Actor) -> Response[None]:
         """Append the body at `Upload-Offset` (409 if the server has a different offset); the last PATCH stores the blob."""
         require_tus(request)
@@ -102,7 +103,7 @@ class UploadController(Controller):
             headers["Location"] = f"/api/v1/blobs/{landed.sha256}"
         return Response(None, status_code=204, headers=headers)
 
-    @delete("/{upload_id:str}", operation_id="tusTerminate", dependencies=AUTHENTICATED, sync_to_thread=True, status_code=204)
+    @delete("/{upload_id:str}", operation_id="tusTerminate", responses=errors(404, 412), dependencies=AUTHENTICATED, sync_to_thread=True, status_code=204)
     def terminate(self, upload_id: str, request: Request, services: Services, actor: Actor) -> Response[None]:
         """tus termination: forget the upload and its bytes."""
         require_tus(request)
