@@ -6,6 +6,7 @@ Domain AppErrors carry their own status and code; Litestar's own exceptions are 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Annotated
 
 import msgspec
@@ -67,17 +68,20 @@ PARAMETER_CODES = {
     "format": (422, "invalid_format", "format is json or csv"),
     "lang": (422, "unsupported_language", "lang must be zh-CN or en"),
     "status": (422, "invalid_filter", "status is one work-order status or several, comma-separated"),
+    "client_time": (422, "invalid_time", "client_time must be an RFC 3339 time with its offset, between 1970 and 2199"),
     "sha256": (400, "invalid_blob_name", "a blob is named by the lower-case hex SHA-256 of its bytes (64 characters)"),
 }
 
 
-def validation_error(_: Request, exc: ValidationException) -> Response:
+def validation_error(request: Request, exc: ValidationException) -> Response:
     detail = exc.detail or "the request could not be read"
     code = "malformed_json" if "json" in detail.lower() or "decode" in detail.lower() else "invalid_request"
     extra = exc.extra if isinstance(exc.extra, list) else []
     keys = [e.get("key") for e in extra if isinstance(e, dict)]
     if keys and all(k in PARAMETER_CODES for k in keys):
         status, known, rule = PARAMETER_CODES[keys[0]]
+        if keys[0] == "month" and re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", request.query_params.get("month") or ""):
+            known, rule = "month_out_of_range", "month must be between 2000-01 and 2100-12"  # well formed, outside the years kept
         return error_response(status, known, rule)
     message = detail + ("".join(f"; {e.get('key', '')}: {e.get('message', '')}" for e in extra if isinstance(e, dict)))
     return error_response(400, code, message)

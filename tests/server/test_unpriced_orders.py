@@ -45,7 +45,7 @@ def test_repair_work_still_needs_its_price_agreed_and_a_cleanup_photo(as_user, w
     disp, tech = as_user("disp"), as_user("tech")
     order_id = on_site(disp, tech, world, category="repair")
     r = tech.mutate("complete", work_order_id=order_id, summary="done")
-    assert r.status_code == 409 and r.json()["error"] == {"code": "invalid_status", "message": "cannot complete: the order is on_site"}
+    assert r.status_code == 409 and r.json()["error"] == {"code": "invalid_status", "message": "cannot complete: the order is on_site", "status": "on_site"}
     tech.ok("confirm_scope", work_order_id=order_id, scope="Fix", labor_fee=0, material_fee=0, customer_name="Ms Wang")
     r = tech.mutate("complete", work_order_id=order_id, summary="done")
     assert r.status_code == 409 and r.json()["error"]["code"] == "cleanup_photo_required"

@@ -31,6 +31,6 @@ class CompanyDayController(Controller):
     dependencies = AUTHENTICATED
 
     @get("/", operation_id="listCompanyDays", sync_to_thread=True)
-    def list_(self, services: Services) -> list[CompanyDay]:
+    def list_(self, services: Services, actor: Actor) -> list[CompanyDay]:  # noqa: ARG002 (signed in: the actor is resolved)
         """The company's closures (`working: false`) and extra working days (`working: true`) that override the national calendar."""
         return answer(list[CompanyDay], services.store.read(list_company_days))

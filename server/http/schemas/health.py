@@ -13,6 +13,6 @@ class Health(Answer, omit_defaults=True):
     status: Literal["ok", "degraded"]
     db: str
     mqtt: Literal["connected", "disconnected", "disabled"]
-    blobs: Annotated[str, msgspec.Meta(description="the blob store: `files` (FIELDOPS_DATA_DIR), `ok` (object store reachable) or what is wrong")] = "files"
+    blobs: Annotated[str, msgspec.Meta(description="the blob store: `files` (FIELDOPS_DATA_DIR), `ok` (object store reachable) or what is wrong")]
     db_code: str | msgspec.UnsetType = msgspec.UNSET
     mqtt_detail: str | msgspec.UnsetType = msgspec.UNSET

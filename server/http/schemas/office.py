@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from server.domain.workorder_args import Category, ComplaintLevel, Priority
 from server.http.schemas import Answer
@@ -141,6 +143,8 @@ class Miss(Answer):
     elapsed_s: float | None = None
     target_s: float | None = None
     complaint_level: ComplaintLevel | None = None
+    title_code: Annotated[str | None, msgspec.Meta(description="a sensor-made order's title as a code (pwa/i18n systext catalog)")] = None
+    title_args: dict[str, Any] | None = None
     resolve_by: str | None = None
     completed_at: str | None = None
     rework_of: str | None = None

@@ -59,6 +59,7 @@ class Signature(Answer):
     signed_at: Timestamp
     recorded_at: Timestamp
     pending: bool
+    on_behalf: Annotated[bool, msgspec.Meta(description="a refusal the technician recorded on the customer's behalf")] = False
 
 
 class ComplaintParticulars(Answer):
