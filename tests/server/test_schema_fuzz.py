@@ -30,6 +30,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "registerDevice": "a zigbee2mqtt device needs its friendly name (422 friendly_name_required)",
     "create_work_order": "complaint level and particulars only on complaints; a rework names an order (422)",
     "sign_off": "a refusal without a signature needs the customer's comment (422 comment_required)",
+    "mutate": "a registered name takes that mutation's arguments, documented at its own path (422 invalid_arguments)",
     "set_service_target": "a target's limit depends on its unit: 366 working days or 10 years in seconds (422)",
 }
 

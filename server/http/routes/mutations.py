@@ -84,7 +84,7 @@ class MutationController(Controller):
     tags = ["mutations"]
     dependencies = AUTHENTICATED
 
-    @post("/{name:str}", operation_id="mutate", status_code=HTTP_200_OK, responses=errors(404))
+    @post("/{name:str}", operation_id="mutate", status_code=HTTP_200_OK, responses=errors(403, 404, 409, 422))
     async def mutate(self, name: str, request: Request, services: Services, actor: Actor) -> Any:
         """A mutation by name: every registered one is its own operation (`/api/v1/mutations/accept`, ...); any other name is 404 `unknown_mutation`."""
         return await _apply(services, actor, name, request)

@@ -86,7 +86,7 @@ class PublicReceiptController(Controller):
             "Content-Security-Policy": RECEIPT_CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
             "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"})
 
-    @get("/{token:str}/pdf", operation_id="openReceiptLinkPdf", sync_to_thread=True, media_type="application/pdf")
+    @get("/{token:str}/pdf", operation_id="openReceiptLinkPdf", responses=errors(404, 429, 503, public=True), sync_to_thread=True, media_type="application/pdf")
     def open_pdf(self, token: str, request: Request, services: Services,
                  lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[bytes]:
         """The customer's receipt behind a link as a PDF to keep: 404 for a wrong, expired or revoked token."""

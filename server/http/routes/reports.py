@@ -21,7 +21,7 @@ from server.reports import build_report, report_csv, report_page
 from server.reports.words import choose_language
 from server.services import Services
 
-MONTH = Parameter(default=None, pattern=MONTH_PATTERN, description=f"YYYY-MM from {FIRST_MONTH} to {LAST_MONTH}, in the company's time zone (FIELDOPS_COMPANY_TZ)")
+MONTH = Parameter(default="", required=False, pattern=MONTH_PATTERN, description=f"YYYY-MM from {FIRST_MONTH} to {LAST_MONTH}, in the company's time zone (FIELDOPS_COMPANY_TZ)")
 SITE = Parameter(default=None, description="one site; all the caller's sites when omitted")
 LANG = Parameter(default=None, pattern=r"^([zZ][hH]|[eE][nN])(-[A-Za-z0-9]{1,8})*\Z", description="zh-CN or en for what people read (page, CSV labels); else Accept-Language, else zh-CN")
 
@@ -32,7 +32,7 @@ class ReportController(Controller):
     dependencies = AUTHENTICATED
 
     @get("/monthly", operation_id="monthlyReport", responses=errors(403, 404, 422), sync_to_thread=True)
-    def monthly(self, request: Request, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE,
+    def monthly(self, request: Request, services: Services, actor: Actor, month: str = MONTH, site_id: str | None = SITE,
                 format: Literal["json", "csv"] = Parameter(default="json", description="json or csv"), lang: str | None = LANG) -> Response:
         """The monthly statistics (DOMAIN.md targets) as JSON or CSV (`format=csv`, its `label` column in the reader's language).
 
@@ -50,7 +50,7 @@ class ReportController(Controller):
 
     @get("/monthly.html", operation_id="monthlyReportPage", responses=errors(403, 404, 422), sync_to_thread=True, media_type=MediaType.HTML,
           response_headers=PRINTABLE_HEADERS)
-    def page(self, request: Request, services: Services, actor: Actor, month: str | None = MONTH, site_id: str | None = SITE,
+    def page(self, request: Request, services: Services, actor: Actor, month: str = MONTH, site_id: str | None = SITE,
              lang: str | None = LANG) -> Response[str]:
         """The same report as a printable page with inline SVG charts, in the reader's language (fetch with the bearer token)."""
         language = choose_language(lang, request.headers.get("accept-language"))
