@@ -80,8 +80,7 @@ class SensorIntake:
         total = self.services.store.write(work)
         ALARM_LATENCY.observe(time.perf_counter() - started)
         self.pusher.send(total.outbox_ids)
-        for alarm_id in total.alarm_ids:
-            self.feed.publish({"type": "alarm", "id": alarm_id})
+        self.feed.publish_alarms(total.alarm_ids)
 
     def _keep_dead_letter(self, tx: Tx, msg: ReceivedMessage, exc: BaseException) -> None:
         reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"

@@ -65,8 +65,7 @@ class Timers:
             escalate = self.services.settings.escalate_after_s
             outcome = self.services.store.write(lambda tx: silent_devices(tx, at, self.silent_after_s, escalate))
             self.services.store.write(lambda tx: forget_old_messages(tx, at))
-            for alarm_id in outcome.alarm_ids:
-                self.feed.publish({"type": "alarm", "id": alarm_id})
+            self.feed.publish_alarms(outcome.alarm_ids)
 
     def _run(self) -> None:
         while not self._stop.wait(TICK_S):
