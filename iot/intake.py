@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from iot.adapters import adapt
-from iot.alarm_rules import AlarmOutcome, apply_events
+from iot.alarm_rules import EMERGENCY_KINDS, AlarmOutcome, apply_events
 from iot.bridge import ReceivedMessage
 from iot.events import PayloadRejected, SensorEvent
 from iot.topic_site import site_of_topic
@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 
 # Dead letters are summarised in the log at most this often, so a garbage flood cannot flood the log too.
 DEAD_LETTER_LOG_EVERY_S = 60.0
+# Emergency sensors remembered as active (for the fast lane only); past this many the memory starts afresh,
+# which at worst lets a storm's repeats into the fast lane for one batch.
+ACTIVE_MEMORY = 100_000
+
+
+def _alarm_key(event: SensorEvent) -> tuple[str, str | None, str, str]:
+    return (event.source, event.site_id, event.device, event.kind)
 
 
 class SensorIntake:
@@ -30,6 +37,13 @@ class SensorIntake:
         self.services, self.pusher, self.feed = services, pusher, feed
         self._dead_since_log = 0
         self._last_log = 0.0
+        # Emergency sensors whose last committed message said active: their repeats are bulk, not urgent.
+        self._active: set[tuple[str, str | None, str, str]] = set()
+
+    def urgent(self, msg: ReceivedMessage) -> bool:
+        """On the network thread: may this message raise a new emergency alarm (not a repeat of an active one)?
+        Only orders the work (MqttBridge's fast lane); the rules decide in the transaction as always."""
+        return any(e.active and e.kind in EMERGENCY_KINDS and _alarm_key(e) not in self._active for e in adapt(msg.topic, msg.payload))
 
     def handle(self, msg: ReceivedMessage) -> None:
         """One message (the bridge's unbatched mode); PayloadRejected goes to dead_letter."""
@@ -78,9 +92,18 @@ class SensorIntake:
             return total
 
         total = self.services.store.write(work)
+        self._remember_active(items)
         ALARM_LATENCY.observe(time.perf_counter() - started)
         self.pusher.send(total.outbox_ids)
         self.feed.publish_alarms(total.alarm_ids)
+
+    def _remember_active(self, items: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]]) -> None:
+        if len(self._active) > ACTIVE_MEMORY:
+            self._active = set()
+        for _, events in items:
+            for event in events if isinstance(events, list) else ():
+                if event.kind in EMERGENCY_KINDS:
+                    (self._active.add if event.active else self._active.discard)(_alarm_key(event))
 
     def _keep_dead_letter(self, tx: Tx, msg: ReceivedMessage, exc: BaseException) -> None:
         reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
