@@ -77,6 +77,10 @@ class EventStreams:
                             with self._cond:
                                 self._opened += 1
                                 self._cond.notify_all()
+                    elif line == "":  # an event ends at a blank line
+                        event = ""
+                    elif line.startswith("data:") and not line[5:].strip():
+                        continue  # a keep-alive's empty data line
                     elif line.startswith("data:") and event == "alarm":
                         alarm_id = json.loads(line[5:])["id"]
                         at = time.monotonic()
