@@ -69,6 +69,7 @@ class SensorIntake:
 
         def work(tx: Tx) -> AlarmOutcome:
             total = AlarmOutcome()
+            touched: dict[str, None] = {}  # ordered, so a rolled-back message's additions can be taken off the end
             for n, (msg, events) in enumerate(items):
                 if isinstance(events, BaseException):
                     self._keep_dead_letter(tx, msg, events)
@@ -77,10 +78,13 @@ class SensorIntake:
                     if event.kind == "unrecognized":  # the readable part is applied; the rest is shown to supervisors
                         self._keep_dead_letter(tx, msg, PayloadRejected(event.detail or "unrecognized payload"))
                 tx.execute(f"SAVEPOINT m{n}")
+                logged = len(touched)
                 try:
-                    outcome = apply_events(tx, events, received, escalate)
+                    outcome = apply_events(tx, events, received, escalate, touched)
                 except Exception as exc:  # one message's bug must not cost the batch: keep it, go on
                     tx.execute(f"ROLLBACK TO m{n}")
+                    for alarm_id in list(touched)[logged:]:  # its change-log rows were rolled back with it
+                        del touched[alarm_id]
                     log.exception("sensor message on %s could not be applied", msg.topic)
                     self._keep_dead_letter(tx, msg, exc)
                     continue
