@@ -50,6 +50,8 @@ class AlarmOutcome(msgspec.Struct):
     outbox_ids: list[int] = msgspec.field(default_factory=list)
     alarm_ids: list[str] = msgspec.field(default_factory=list)
     duplicate: bool = False
+    touched: dict[str, None] = msgspec.field(default_factory=dict)
+    """Alarms already in the change log in this transaction: a storm's repeats of one alarm in a batch are one change."""
 
 
 class Placement(msgspec.Struct, frozen=True):
@@ -76,8 +78,10 @@ def place(tx: Tx, event: SensorEvent) -> Placement:
     return Placement(site, event.zone, event.device)
 
 
-def apply_events(tx: Tx, events: list[SensorEvent], received: datetime, escalate_after_s: float) -> AlarmOutcome:
-    outcome = AlarmOutcome()
+def apply_events(tx: Tx, events: list[SensorEvent], received: datetime, escalate_after_s: float,
+                 touched: dict[str, None] | None = None) -> AlarmOutcome:
+    """`touched`: alarms this transaction already logged as changed (shared across a batch's messages)."""
+    outcome = AlarmOutcome(touched=touched if touched is not None else {})
     for event in events:
         if _seen_before(tx, event, received):
             outcome.duplicate = True
@@ -104,10 +108,10 @@ def _seen_before(tx: Tx, event: SensorEvent, received: datetime) -> bool:
     # ("true" again) are real repeats, which the state rules below already make harmless.
     if ":seq:" not in event.message_id and ":ts:" not in event.message_id:
         return False
-    if tx.one("SELECT 1 AS x FROM sensor_messages WHERE message_id = ?", (event.message_id,)):
-        return True
-    tx.insert("sensor_messages", {"message_id": event.message_id, "received_at": to_rfc3339(received)})
-    return False
+    # One statement, not a lookup then an insert: in a storm every message with a seq pays this.
+    fresh = tx.one("INSERT INTO sensor_messages (message_id, received_at) VALUES (?, ?) ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+                   (event.message_id, to_rfc3339(received)))
+    return fresh is None
 
 
 def _note_liveness(tx: Tx, event: SensorEvent, where: Placement, received: datetime) -> None:
@@ -229,7 +233,9 @@ def _clear(tx: Tx, kind: str, where: Placement, received: datetime, outcome: Ala
 
 
 def _changed(tx: Tx, alarm_id: str, outcome: AlarmOutcome) -> None:
-    touch(tx, "alarm", alarm_id)
+    if alarm_id not in outcome.touched:  # one change-log entry per alarm per transaction is what a pull needs
+        touch(tx, "alarm", alarm_id)
+        outcome.touched[alarm_id] = None
     if alarm_id not in outcome.alarm_ids:
         outcome.alarm_ids.append(alarm_id)
 

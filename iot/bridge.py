@@ -6,8 +6,8 @@ The handler commits each message's effect before it returns; only then is the me
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -65,6 +65,8 @@ MessageHandler = Callable[[ReceivedMessage], None]
 ErrorRecorder = Callable[[ReceivedMessage, BaseException], None]
 # Handles several messages in one durable commit (recording unreadable ones itself); acks follow the commit.
 BatchHandler = Callable[[list[ReceivedMessage]], None]
+# Whether a message may raise a new alarm (a fire, a leak not yet known): it jumps the queue of a storm.
+UrgencyCheck = Callable[[ReceivedMessage], bool]
 
 # One commit (one fsync) per batch instead of per message is what lets an alarm storm through; the cap
 # bounds how long the first message of a batch waits and how much one failed commit sends back for redelivery.
@@ -82,6 +84,10 @@ class MqttBridge:
       broker redelivers. Handlers must therefore be idempotent (dedupe by message identity).
     - With `batch_handler`, messages queue to a thread that hands over up to MAX_BATCH at a time; it
       commits them (dead letters included) in one transaction, then each is acked in arrival order.
+    - With `urgent` too, messages it picks (a new alarm) go to a fast lane the batch thread empties before
+      taking the next storm batch: a fire waits for at most the batch being committed, never for the backlog
+      behind it. Such a message is acked as soon as its own commit is done, before older storm messages:
+      Mosquitto matches PUBACKs by packet id, and the broker's queue is what holds the order anyway.
     """
 
     def __init__(
@@ -94,6 +100,7 @@ class MqttBridge:
         share_group: str = "",
         batch_handler: BatchHandler | None = None,
         session_expiry_s: int = SESSION_EXPIRY_S,
+        urgent: UrgencyCheck | None = None,
     ) -> None:
         self.address = url if isinstance(url, BrokerAddress) else parse_mqtt_url(url)
         self.client_id = client_id
@@ -114,8 +121,13 @@ class MqttBridge:
         self.connected_event = threading.Event()
         self.last_connect_reason: str | None = None
         self._batch_handler = batch_handler
+        self._urgent = urgent
         # (connection generation, message): a packet id is only meaningful on the connection that delivered it.
-        self._inbox: queue.Queue[tuple[int, ReceivedMessage] | None] = queue.Queue()
+        # Two lanes under one condition: new alarms first, then the bulk (repeats, heartbeats, a storm).
+        self._fast: deque[tuple[int, ReceivedMessage]] = deque()
+        self._bulk: deque[tuple[int, ReceivedMessage]] = deque()
+        self._lanes = threading.Condition()
+        self._draining = False
         self._generation = 0
         self._batcher: threading.Thread | None = None
         self._client = self._make_client()
@@ -157,6 +169,7 @@ class MqttBridge:
             return
         self._stopping.clear()
         if self._batch_handler is not None:
+            self._draining = True
             self._batcher = threading.Thread(target=self._drain_batches, name=f"mqtt-batches-{self.client_id}", daemon=True)
             self._batcher.start()
         self._thread = threading.Thread(target=self._run, name=f"mqtt-bridge-{self.client_id}", daemon=True)
@@ -170,7 +183,9 @@ class MqttBridge:
             self._thread.join(timeout=10)
             self._thread = None
         if self._batcher is not None:
-            self._inbox.put(None)
+            with self._lanes:
+                self._draining = False
+                self._lanes.notify_all()
             self._batcher.join(timeout=10)
             self._batcher = None
         self._state = "disconnected"
@@ -284,7 +299,10 @@ class MqttBridge:
         )
         if self._batch_handler is not None:
             # Off the network thread: it keeps reading (and pinging) while the batch commits.
-            self._inbox.put((self._generation, received))
+            fast = self._urgent is not None and _safely_urgent(self._urgent, received)
+            with self._lanes:
+                (self._fast if fast else self._bulk).append((self._generation, received))
+                self._lanes.notify()
             return
         try:
             self._handler(received)
@@ -304,18 +322,17 @@ class MqttBridge:
             client.ack(received.mid, received.qos)
 
 
+    def _next_batch(self) -> list[tuple[int, ReceivedMessage]] | None:
+        """Up to MAX_BATCH messages, the fast lane's first; None when stopping with nothing left."""
+        with self._lanes:
+            self._lanes.wait_for(lambda: self._fast or self._bulk or not self._draining)
+            lane = self._fast or self._bulk
+            if not lane:
+                return None
+            return [lane.popleft() for _ in range(min(MAX_BATCH, len(lane)))]
+
     def _drain_batches(self) -> None:
-        while (first := self._inbox.get()) is not None:
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    item = self._inbox.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._inbox.put(None)
-                    break
-                batch.append(item)
+        while (batch := self._next_batch()) is not None:
             current = [(gen, msg) for gen, msg in batch if gen == self._generation and not self._redelivery_wanted]
             if not current:
                 continue  # delivered on a connection that is gone: the broker sends them again
@@ -330,6 +347,13 @@ class MqttBridge:
             for gen, msg in current:
                 if msg.qos > 0 and gen == self._generation:
                     self._client.ack(msg.mid, msg.qos)
+
+
+def _safely_urgent(urgent: UrgencyCheck, msg: ReceivedMessage) -> bool:
+    try:
+        return urgent(msg)
+    except Exception:  # an unreadable payload is not urgent; the batch keeps it as a dead letter
+        return False
 
 
 # QoS 1, not 2: with QoS 2 paho sends PUBREC before our callback runs. retainHandling=1: retained

@@ -82,7 +82,7 @@ def _start_mosquitto(executable: str, directory: Path, port: int) -> EmbeddedBro
         f"persistence_location {directory}/\n"
         "autosave_interval 10\n"
         f"max_queued_messages {MAX_QUEUED_MESSAGES}\n"
-        "max_inflight_messages 100\n"
+        "max_inflight_messages 65535\n"  # see ops/mosquitto/mosquitto.conf: the fast lane needs to see past a backlog
         f"log_dest file {directory / 'mosquitto.log'}\n"
     )
     process = subprocess.Popen([executable, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

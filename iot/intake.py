@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from iot.adapters import adapt
-from iot.alarm_rules import AlarmOutcome, apply_events
+from iot.alarm_rules import EMERGENCY_KINDS, AlarmOutcome, apply_events
 from iot.bridge import ReceivedMessage
 from iot.events import PayloadRejected, SensorEvent
 from iot.topic_site import site_of_topic
@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 
 # Dead letters are summarised in the log at most this often, so a garbage flood cannot flood the log too.
 DEAD_LETTER_LOG_EVERY_S = 60.0
+# Emergency sensors remembered as active (for the fast lane only); past this many the memory starts afresh,
+# which at worst lets a storm's repeats into the fast lane for one batch.
+ACTIVE_MEMORY = 100_000
+
+
+def _alarm_key(event: SensorEvent) -> tuple[str, str | None, str, str]:
+    return (event.source, event.site_id, event.device, event.kind)
 
 
 class SensorIntake:
@@ -31,6 +38,13 @@ class SensorIntake:
         self.services, self.pusher, self.feed = services, pusher, feed
         self._dead_since_log = 0
         self._last_log = 0.0
+        # Emergency sensors whose last committed message said active: their repeats are bulk, not urgent.
+        self._active: set[tuple[str, str | None, str, str]] = set()
+
+    def urgent(self, msg: ReceivedMessage) -> bool:
+        """On the network thread: may this message raise a new emergency alarm (not a repeat of an active one)?
+        Only orders the work (MqttBridge's fast lane); the rules decide in the transaction as always."""
+        return any(e.active and e.kind in EMERGENCY_KINDS and _alarm_key(e) not in self._active for e in adapt(msg.topic, msg.payload))
 
     def handle(self, msg: ReceivedMessage) -> None:
         """One message (the bridge's unbatched mode); PayloadRejected goes to dead_letter."""
@@ -56,6 +70,7 @@ class SensorIntake:
 
         def work(tx: Tx) -> AlarmOutcome:
             total = AlarmOutcome()
+            touched: dict[str, None] = {}  # ordered, so a rolled-back message's additions can be taken off the end
             for n, (msg, events) in enumerate(items):
                 if isinstance(events, BaseException):
                     self._keep_dead_letter(tx, msg, events)
@@ -64,10 +79,13 @@ class SensorIntake:
                     if event.kind == "unrecognized":  # the readable part is applied; the rest is shown to supervisors
                         self._keep_dead_letter(tx, msg, PayloadRejected("keys_unknown", keys=event.detail or "?"))
                 tx.execute(f"SAVEPOINT m{n}")
+                logged = len(touched)
                 try:
-                    outcome = apply_events(tx, events, received, escalate)
+                    outcome = apply_events(tx, events, received, escalate, touched)
                 except Exception as exc:  # one message's bug must not cost the batch: keep it, go on
                     tx.execute(f"ROLLBACK TO m{n}")
+                    for alarm_id in list(touched)[logged:]:  # its change-log rows were rolled back with it
+                        del touched[alarm_id]
                     log.exception("sensor message on %s could not be applied", msg.topic)
                     self._keep_dead_letter(tx, msg, exc)
                     continue
@@ -79,10 +97,18 @@ class SensorIntake:
             return total
 
         total = self.services.store.write(work)
+        self._remember_active(items)
         ALARM_LATENCY.observe(time.perf_counter() - started)
         self.pusher.send(total.outbox_ids)
-        for alarm_id in total.alarm_ids:
-            self.feed.publish({"type": "alarm", "id": alarm_id})
+        self.feed.publish_alarms(total.alarm_ids)
+
+    def _remember_active(self, items: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]]) -> None:
+        if len(self._active) > ACTIVE_MEMORY:
+            self._active = set()
+        for _, events in items:
+            for event in events if isinstance(events, list) else ():
+                if event.kind in EMERGENCY_KINDS:
+                    (self._active.add if event.active else self._active.discard)(_alarm_key(event))
 
     def _keep_dead_letter(self, tx: Tx, msg: ReceivedMessage, exc: BaseException) -> None:
         # the reason as a system text supervisors read in their language; a bug's exception is worded as one too

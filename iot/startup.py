@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from iot.adapters import topic_filters
-from iot.bridge import BatchHandler, BridgeState, ErrorRecorder, MessageHandler, MqttBridge
+from iot.bridge import BatchHandler, BridgeState, ErrorRecorder, MessageHandler, MqttBridge, UrgencyCheck
 from iot.embedded_broker import EmbeddedBroker, start_embedded_broker
 
 __all__ = ["MqttSettings", "MqttRuntime", "start_mqtt"]
@@ -43,7 +43,8 @@ class MqttRuntime:
             self.broker.stop()
 
 
-def start_mqtt(settings: MqttSettings, handler: MessageHandler, on_error: ErrorRecorder, batch_handler: BatchHandler | None = None) -> MqttRuntime:
+def start_mqtt(settings: MqttSettings, handler: MessageHandler, on_error: ErrorRecorder, batch_handler: BatchHandler | None = None,
+               urgent: UrgencyCheck | None = None) -> MqttRuntime:
     """Subscribe to every adapter's topics and start the bridge; returns at once (connects in background)."""
     if settings.mqtt_url == "off":
         return MqttRuntime(None, None)
@@ -54,7 +55,7 @@ def start_mqtt(settings: MqttSettings, handler: MessageHandler, on_error: ErrorR
         url = broker.url
     share_group = settings.mqtt_share_group if broker is None or broker.kind == "mosquitto" else ""
     bridge = MqttBridge(url, handler, on_error, client_id=settings.mqtt_client_id, share_group=share_group,
-                        batch_handler=batch_handler, session_expiry_s=settings.mqtt_session_expiry_s)
+                        batch_handler=batch_handler, session_expiry_s=settings.mqtt_session_expiry_s, urgent=urgent)
     for topic_filter in topic_filters():
         bridge.subscribe(topic_filter)
     bridge.start()

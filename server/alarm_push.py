@@ -49,8 +49,16 @@ def recipients(tx: Tx, audience: str, site_id: str | None) -> Recipients:
                       tuple(PushSubscription(endpoint=r["endpoint"], keys=PushKeys(p256dh=r["p256dh"], auth=r["auth"])) for r in rows))
 
 
-# Outbox rows claimed in one write at most: a storm's pushes are claimed in few commits.
-CLAIM_BATCH = 200
+def _named(message: PushMessage, site_name: str | None) -> PushMessage:
+    """The site's name for the notification to show: messages are owed with the site id only."""
+    if message.site_name is not None or not message.site_id or site_name is None:
+        return message
+    return msgspec.structs.replace(message, site_name=site_name)
+
+
+# Owed pushes taken together at most: one write claims them, one read loads their rows and recipients, and one
+# write finishes those nobody can get (a storm's pushes are claimed and sent in few commits).
+DRAIN_BATCH = 256
 
 
 class AlarmPusher:
@@ -102,7 +110,7 @@ class AlarmPusher:
     def _drain(self) -> None:
         while (first := self._owed.get()) is not None:
             batch = [first]
-            while len(batch) < CLAIM_BATCH:
+            while len(batch) < DRAIN_BATCH:  # whatever else is owed now goes in the same claim, read and write
                 try:
                     more = self._owed.get_nowait()
                 except queue.Empty:
@@ -115,16 +123,11 @@ class AlarmPusher:
                 mine = self._claim(batch)
             except Exception:  # not claimed: the rows stay pending and are offered again at the next tick
                 log.exception("claiming %d pushes failed", len(batch))
-                mine = []
+                mine = set()
             for outbox_id in batch:
                 if outbox_id not in mine:  # another instance holds it (or it is done)
                     self._settled(outbox_id)
-                    continue
-                try:
-                    self._send_one(outbox_id)
-                except Exception:  # the claim runs out and the row is sent again, here or by another instance
-                    log.exception("push %s could not be handed to the dispatcher", outbox_id)
-                    self._settled(outbox_id)
+            self._send_many([i for i in batch if i in mine])
 
     def _claim(self, batch: list[int]) -> set[int]:
         with self._lock:
@@ -161,38 +164,82 @@ class AlarmPusher:
             self._held.update(mine)
         self.send(mine)
 
-    def _send_one(self, outbox_id: int) -> None:
-        def load(tx: Tx) -> tuple[dict[str, Any] | None, Recipients, set[str]]:
-            row = tx.one("SELECT * FROM push_outbox WHERE id = ? AND done_at IS NULL", (outbox_id,))
-            delivered = {r["endpoint"] for r in tx.query("SELECT endpoint FROM push_deliveries WHERE outbox_id = ? AND ok = 1", (outbox_id,))}
-            return row, (recipients(tx, row["audience"], row["site_id"]) if row else Recipients({}, ())), delivered
+    def _send_many(self, outbox_ids: list[int]) -> None:
+        """Claimed pushes to the dispatcher: one read for all their rows, recipients and earlier deliveries, one write
+        for those nobody can get (or that a dead instance already delivered everywhere).
 
-        row, to, delivered = self.store.read(load)
-        if row is None:
-            self._settled(outbox_id)
+        One write per unreachable push was one fsync each: a storm's 500 new alarms at a site with nobody
+        subscribed held a fire elsewhere behind seconds of them. A row that fails here keeps its claim until the
+        lease runs out; then it is sent again, here or by another instance."""
+        if not outbox_ids:
             return
-        if delivered:  # taken over from an instance that died part way: the phones it reached are not pushed twice
-            to = Recipients(to.by_endpoint, tuple(s for s in to.subscriptions if s.endpoint not in delivered))
-            if not to.subscriptions:
-                self.store.write(lambda tx: tx.execute("UPDATE push_outbox SET done_at = ? WHERE id = ?", (now_text(), outbox_id)))
+
+        def load(tx: Tx) -> list[tuple[int, dict[str, Any] | None, Recipients, set[str], str | None]]:
+            marks = ",".join("?" for _ in outbox_ids)
+            # taken over from an instance that died part way: the phones it reached are not pushed twice
+            delivered: dict[int, set[str]] = {}
+            for r in tx.query(f"SELECT outbox_id, endpoint FROM push_deliveries WHERE ok = 1 AND outbox_id IN ({marks})", outbox_ids):
+                delivered.setdefault(r["outbox_id"], set()).add(r["endpoint"])
+            names: dict[str, str | None] = {}
+            out = []
+            for outbox_id in outbox_ids:
+                row = tx.one("SELECT * FROM push_outbox WHERE id = ? AND done_at IS NULL", (outbox_id,))
+                to = recipients(tx, row["audience"], row["site_id"]) if row else Recipients({}, ())
+                site_id = row["site_id"] if row else None
+                if site_id and site_id not in names:
+                    site = tx.one("SELECT name FROM sites WHERE id = ?", (site_id,))
+                    names[site_id] = site["name"] if site else None
+                out.append((outbox_id, row, to, delivered.get(outbox_id, set()), names.get(site_id) if site_id else None))
+            return out
+
+        try:
+            loaded = self.store.read(load)
+        except Exception:
+            log.exception("pushes %s could not be handed to the dispatcher", outbox_ids)
+            for outbox_id in outbox_ids:
                 self._settled(outbox_id)
-                return
-        if not to.subscriptions:
-            log.warning("push %s (alarm %s): nobody to push to (%s of %s has no subscription)", outbox_id, row["alarm_id"], row["audience"], row["site_id"])
-            self.store.write(lambda tx: self._finish(tx, outbox_id, row["alarm_id"], None, "", None, False, "no_subscription: nobody to push to", True))
-            self._settled(outbox_id)
             return
-        with self._lock:
-            self._remaining[outbox_id] = len(to.subscriptions)
-        self.dispatcher.enqueue(PushJob(subscriptions=to.subscriptions, message=self._named(decode_push_message(row["payload"])), topic=row["topic"],
-                                        urgency="high", context={"outbox_id": outbox_id, "alarm_id": row["alarm_id"], "users": to.by_endpoint}))
+        reached: list[int] = []  # every subscription delivered to already, by the instance that died
+        nobody: list[tuple[int, str | None]] = []
+        for outbox_id, row, to, delivered, site_name in loaded:
+            if row is None:
+                self._settled(outbox_id)
+                continue
+            if delivered:
+                to = Recipients(to.by_endpoint, tuple(s for s in to.subscriptions if s.endpoint not in delivered))
+                if not to.subscriptions:
+                    reached.append(outbox_id)
+                    continue
+            if not to.subscriptions:
+                log.warning("push %s (alarm %s): nobody to push to (%s of %s has no subscription)", outbox_id, row["alarm_id"], row["audience"], row["site_id"])
+                nobody.append((outbox_id, row["alarm_id"]))
+                continue
+            try:
+                job = PushJob(subscriptions=to.subscriptions, message=_named(decode_push_message(row["payload"]), site_name),
+                              topic=row["topic"], urgency="high", context={"outbox_id": outbox_id, "alarm_id": row["alarm_id"], "users": to.by_endpoint})
+                with self._lock:
+                    self._remaining[outbox_id] = len(to.subscriptions)
+                self.dispatcher.enqueue(job)
+            except Exception:  # the claim runs out and the row is sent again, here or by another instance
+                log.exception("push %s could not be handed to the dispatcher", outbox_id)
+                with self._lock:
+                    self._remaining.pop(outbox_id, None)
+                self._settled(outbox_id)
+        if not (reached or nobody):
+            return
 
-    def _named(self, message: PushMessage) -> PushMessage:
-        """The site's name for the notification to show: messages are owed with the site id only."""
-        if message.site_name is not None or not message.site_id:
-            return message
-        site = self.store.read(lambda tx: tx.one("SELECT name FROM sites WHERE id = ?", (message.site_id,)))
-        return msgspec.structs.replace(message, site_name=site["name"]) if site else message
+        def finish(tx: Tx) -> None:
+            for outbox_id in reached:
+                tx.execute("UPDATE push_outbox SET done_at = ? WHERE id = ?", (now_text(), outbox_id))
+            for outbox_id, alarm_id in nobody:
+                self._finish(tx, outbox_id, alarm_id, None, "", None, False, "no_subscription: nobody to push to", True)
+
+        try:
+            self.store.write(finish)
+        except Exception:
+            log.exception("finishing pushes %s failed", [*reached, *(i for i, _ in nobody)])
+        for outbox_id in [*reached, *(i for i, _ in nobody)]:
+            self._settled(outbox_id)
 
     def _record(self, job: PushJob, subscription: PushSubscription, result: Any) -> None:
         ctx = job.context

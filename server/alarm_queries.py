@@ -5,16 +5,17 @@ Kept out of the route layer so handlers hold no SQL.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from server.domain.access import load_order
+from server.domain.access import can_see_order
 from server.domain.actor import Actor
-from server.domain.duty import list_alarms, load_alarm, render_alarm
-from server.domain.shifts import load_shift
+from server.domain.duty import can_see_alarm, list_alarms, load_alarm, render_alarm
+from server.domain.shifts import can_see_shift
 from server.domain.system_texts import decode_args
 from server.auth import token_digest
 from server.clock import now, parse_rfc3339
-from server.errors import Forbidden, NotFound, Unauthorized
+from server.errors import Forbidden, Unauthorized
 from server.store import Store, Tx
 
 
@@ -53,22 +54,38 @@ def dead_letter_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
     return f"(site_id IS NULL OR site_id IN ({','.join('?' for _ in sites) or 'NULL'}))", sites
 
 
-def visible_event(services: Any, actor: Actor, event: dict[str, Any]) -> bool:
-    def check(tx: Tx) -> bool:
-        try:
-            if event["type"] == "alarm":
-                load_alarm(tx, actor, event["id"])
-            elif event["type"] == "work_order":
-                load_order(tx, actor, event["id"])
-            elif event["type"] == "shift":
-                load_shift(tx, actor, event["id"])
-            else:
-                return False
-        except NotFound:
-            return False
-        return True
+def visible_event(actor: Actor, event: dict[str, Any]) -> bool:
+    """Whether `actor` may see what a live event names, from the scope the event carries (server/live.py): no I/O."""
+    if event["type"] == "alarm":
+        return can_see_alarm(actor, event)
+    if event["type"] == "work_order":
+        return can_see_order(actor, event)
+    if event["type"] == "shift":
+        return can_see_shift(actor, event)
+    return False
 
-    return services.store.read(check)
+
+# A stream's session (token, role, sites) is read again at least this often, so a revocation made by another
+# process (the CLI) ends it within this; revocations in this process end it at once (LiveFeed.sessions_changed).
+SESSION_RECHECK_S = 5.0
+
+
+class StreamScope:
+    """Who an open stream serves, known at open and renewed when sessions change: decides visibility without I/O."""
+
+    __slots__ = ("actor", "generation", "checked_at")
+
+    def __init__(self, actor: Actor, generation: int) -> None:
+        self.actor, self.generation, self.checked_at = actor, generation, time.monotonic()
+
+    def visible(self, event: dict[str, Any]) -> bool:
+        return visible_event(self.actor, event)
+
+    def stale(self, generation: int) -> bool:
+        return generation != self.generation or time.monotonic() - self.checked_at >= SESSION_RECHECK_S
+
+    def renew(self, actor: Actor, generation: int) -> None:
+        self.actor, self.generation, self.checked_at = actor, generation, time.monotonic()
 
 
 def token_seconds_left(services: Any, token: str) -> float:
@@ -77,11 +94,9 @@ def token_seconds_left(services: Any, token: str) -> float:
     return (parse_rfc3339(row["expires_at"]) - now()).total_seconds() if row else 0.0
 
 
-def deliverable(services: Any, token: str, event: dict[str, Any] | None) -> bool | None:
-    """For an open stream: None once its token is revoked or expired (or its user disabled), else whether the
-    user, as they are now, may see what the event names (always True for no event: a keep-alive)."""
+def stream_actor(services: Any, token: str) -> Actor | None:
+    """For an open stream: the token's user as they are now, or None once it is revoked or expired (or the user disabled)."""
     try:
-        actor = services.session.actor_for(token)
+        return services.session.actor_for(token)
     except Unauthorized:
         return None
-    return True if event is None else visible_event(services, actor, event)

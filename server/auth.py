@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -84,6 +85,8 @@ class Session:
 
     def __init__(self, store: Store, token_ttl_s: int, throttle: LoginThrottle) -> None:
         self.store, self.token_ttl_s, self.throttle = store, token_ttl_s, throttle
+        self.on_revoked: Callable[[], None] = lambda: None
+        """Called after a token is revoked here, so open event streams recheck theirs at once."""
 
     def login(self, username: str, password: str, address: str) -> tuple[str, Actor]:
         if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX:
@@ -122,3 +125,4 @@ class Session:
 
     def logout(self, token: str) -> None:
         self.store.write(lambda tx: tx.execute("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL", (now_text(), token_digest(token))))
+        self.on_revoked()

@@ -4,6 +4,11 @@ Writers publish from any thread; each SSE connection reads its own bounded async
 too far behind is told to resync instead of losing events silently. Work orders, alarms and shifts also come from
 the change log, which every instance reads: a browser on one instance sees what another instance committed, and
 every write path (online, sync, sensors, timers) is announced the same way.
+
+An event carries what deciding its audience needs (an alarm's site; an order's site, category, assignee and
+author; a shift's site), read once per event by the publisher (for the change log: in the poll's own read), so
+each stream decides in memory from the scope it opened with: no database read per stream per event (500 open
+streams in a storm were 500 reads per event).
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from server.store import Store
+from server.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
@@ -31,31 +37,41 @@ RESYNC = {"type": "resync", "reason": "too_many_events"}
 # An alarm this instance published itself (the bridge, right after commit) is not published again when the change
 # log brings it back within this long; the log is how alarms committed by other instances arrive.
 OWN_ALARM_S = 5.0
+# The fields of a work order an event carries: exactly what can_see_order decides by.
+ORDER_SCOPE = ("site_id", "category", "assignee_id", "created_by")
+
+Visible = Callable[[dict[str, Any]], bool]
 
 
 class Subscription:
-    """One open stream: its loop and queue, and whether events were refused because it was full."""
+    """One open stream: its loop and queue, who it is for, and whether events were refused because it was full."""
 
-    __slots__ = ("loop", "queue", "overflowed")
+    __slots__ = ("loop", "queue", "overflowed", "visible")
 
-    def __init__(self) -> None:
+    def __init__(self, visible: Visible) -> None:
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
         self.overflowed = False
+        self.visible = visible
+        """Whether this stream's user may see an event, from the event's own scope fields (no I/O; replaceable)."""
 
-    def offer(self, event: dict[str, Any]) -> None:
-        """On the subscription's loop: queue the event, or note that it could not be (the stream must resync)."""
-        if self.queue.full():
-            self.overflowed = True
-        else:
+    def offer(self, events: list[dict[str, Any]]) -> None:
+        """On the subscription's loop: queue the events, or note that they could not be (the stream must resync)."""
+        for event in events:
+            if self.queue.full():
+                self.overflowed = True
+                return
             self.queue.put_nowait(event)
 
 
 class LiveFeed:
-    def __init__(self) -> None:
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store
         self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
-        self._own_alarms: dict[str, float] = {}  # alarm id -> when this instance published it
+        self._own_alarms: dict[str, float] = {}  # alarm id -> when this instance published it, oldest first
+        self.sessions_generation = 0
+        """Bumped whenever a token is revoked or an account changes here: open streams recheck their session."""
 
     def published_lately(self, alarm_id: str) -> bool:
         """Whether this instance's bridge announced the alarm within OWN_ALARM_S; answers True once per announcement,
@@ -64,8 +80,8 @@ class LiveFeed:
             at = self._own_alarms.pop(alarm_id, None)
         return at is not None and time.monotonic() - at < OWN_ALARM_S
 
-    def subscribe(self) -> Subscription:
-        subscription = Subscription()
+    def subscribe(self, visible: Visible = lambda event: True) -> Subscription:
+        subscription = Subscription(visible)
         with self._lock:
             self._subscribers.add(subscription)
         return subscription
@@ -74,20 +90,84 @@ class LiveFeed:
         with self._lock:
             self._subscribers.discard(subscription)
 
+    def sessions_changed(self) -> None:
+        self.sessions_generation += 1
+
     def publish(self, event: dict[str, Any], own: bool = True) -> None:
         """Announce `event`; `own=False` for what the change log brought (never counted as this instance's own)."""
+        self.publish_many([event], own)
+
+    def publish_alarms(self, alarm_ids: Iterable[str], own: bool = True) -> None:
+        """Announce changed alarms with their sites: one read for them all, whatever the number of streams."""
+        self.publish_many([{"type": "alarm", "id": alarm_id} for alarm_id in alarm_ids], own)
+
+    def publish_many(self, events: list[dict[str, Any]], own: bool = True) -> None:
+        """Each stream is handed, in one call on its loop, the events its user may see; scopes are filled in first.
+        `own=False` for what the change log brought: never counted as this instance's own announcement."""
+        if not events:
+            return
+        events = self._scoped(events)
         with self._lock:
             targets = list(self._subscribers)
-            if own and event.get("type") == "alarm":
-                now = time.monotonic()
-                self._own_alarms[event["id"]] = now
-                if len(self._own_alarms) > 4 * QUEUE_SIZE:  # a storm: forget what is older than the window
-                    self._own_alarms = {k: v for k, v in self._own_alarms.items() if now - v < OWN_ALARM_S}
+            if own:
+                self._note_own(events)
         for subscription in targets:
+            mine = [event for event in events if _safely(subscription.visible, event)]
+            if not mine:
+                continue
             try:
-                subscription.loop.call_soon_threadsafe(subscription.offer, event)
+                subscription.loop.call_soon_threadsafe(subscription.offer, mine)
             except RuntimeError:  # that connection's loop is closed
                 self.unsubscribe(subscription)
+
+    def _note_own(self, events: list[dict[str, Any]]) -> None:
+        """Under the lock: remember the alarms this instance announced, newest last, forgetting what left the window."""
+        now = time.monotonic()
+        for event in events:
+            if event["type"] == "alarm":
+                self._own_alarms.pop(event["id"], None)  # moved to the end: the dict stays ordered by time
+                self._own_alarms[event["id"]] = now
+        while self._own_alarms:
+            oldest = next(iter(self._own_alarms))
+            if now - self._own_alarms[oldest] < OWN_ALARM_S:
+                break
+            del self._own_alarms[oldest]
+
+    def _scoped(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Events with their scope fields, read in one transaction for those published without them."""
+        alarms = [e["id"] for e in events if e["type"] == "alarm" and "site_id" not in e]
+        orders = [e["id"] for e in events if e["type"] == "work_order" and "site_id" not in e]
+        shifts = [e["id"] for e in events if e["type"] == "shift" and "site_id" not in e]
+        if self.store is None or not (alarms or orders or shifts):
+            return events
+        scopes = self.store.read(lambda tx: _scopes(tx, alarms, orders, shifts))
+        return [{**e, **scopes.get((e["type"], str(e["id"])), {})} if "site_id" not in e else e for e in events]
+
+
+def _safely(visible: Visible, event: dict[str, Any]) -> bool:
+    try:
+        return visible(event)
+    except (KeyError, TypeError):  # an event without its scope is shown to nobody rather than to everybody
+        return False
+
+
+def _scopes(tx: Tx, alarm_ids: list[str], order_ids: list[str], shift_ids: Iterable[str] = ()) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(alarm_ids), 500):
+        chunk = alarm_ids[start:start + 500]
+        for row in tx.query(f"SELECT id, site_id FROM alarms WHERE id IN ({','.join('?' for _ in chunk)})", chunk):
+            found[("alarm", row["id"])] = {"site_id": row["site_id"]}
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start:start + 500]
+        for row in tx.query(f"SELECT id, {', '.join(ORDER_SCOPE)} FROM work_orders WHERE id IN ({','.join('?' for _ in chunk)})", chunk):
+            found[("work_order", row["id"])] = {k: row[k] for k in ORDER_SCOPE}
+    # A shift's id is a number, kept as text in the change log and on events (as sync/objects/shift.py reads it).
+    wanted = sorted({str(i) for i in shift_ids if str(i).isdigit()})
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        for row in tx.query(f"SELECT id, site_id FROM shifts WHERE id IN ({','.join('?' for _ in chunk)})", chunk):
+            found[("shift", str(row["id"]))] = {"site_id": row["site_id"]}
+    return found
 
 
 # The change-log types a live board follows: a guard's acknowledgement reaches the other guards' boards and
@@ -110,16 +190,37 @@ class WorkOrderChanges:
         return self
 
     def poll(self) -> None:
-        rows = self.store.read(lambda tx: tx.query("SELECT version, type, obj_id FROM changes WHERE version > ? ORDER BY version LIMIT ?",
-                                                   (self._seen, CHANGES_BATCH)))
+        # Each object's scope comes with its change: one read per poll, none per stream.
+        def read(tx: Tx) -> tuple[list[dict[str, Any]], dict[tuple[str, str], dict[str, Any]]]:
+            rows = tx.query(
+                f"SELECT c.version, c.type, c.obj_id, w.id AS order_id, {', '.join(f'w.{k} AS order_{k}' for k in ORDER_SCOPE)},"
+                " a.id AS alarm_id, a.site_id AS alarm_site_id FROM changes c"
+                " LEFT JOIN work_orders w ON c.type = 'work_order' AND w.id = c.obj_id"
+                " LEFT JOIN alarms a ON c.type = 'alarm' AND a.id = c.obj_id"
+                " WHERE c.version > ? ORDER BY c.version LIMIT ?", (self._seen, CHANGES_BATCH))
+            # shifts.id is a number and changes.obj_id text: looked up by id here rather than joined (PostgreSQL
+            # would not compare them), in the same read
+            shifts = _scopes(tx, [], [], [r["obj_id"] for r in rows if r["type"] == "shift"])
+            return rows, shifts
+
+        rows, shifts = self.store.read(read)
         if not rows:
             return
         self._seen = rows[-1]["version"]
-        # One event per object per poll, in change order; alarms this instance's bridge published already are skipped.
-        for kind, obj_id in dict.fromkeys((r["type"], r["obj_id"]) for r in rows if r["type"] in LIVE_TYPES):
-            if kind == "alarm" and self.feed.published_lately(obj_id):
-                continue
-            self.feed.publish({"type": kind, "id": obj_id}, own=False)
+        # One event per object per poll, in change order; alarms this instance's bridge published already are skipped
+        # (once), and objects gone since (a purged order) are announced to nobody.
+        events = []
+        for (kind, obj_id), row in {(r["type"], r["obj_id"]): r for r in rows if r["type"] in LIVE_TYPES}.items():
+            if kind == "alarm":
+                if row["alarm_id"] is None or self.feed.published_lately(obj_id):
+                    continue
+                events.append({"type": "alarm", "id": obj_id, "site_id": row["alarm_site_id"]})
+            elif kind == "work_order":
+                if row["order_id"] is not None:
+                    events.append({"type": "work_order", "id": obj_id, **{k: row[f"order_{k}"] for k in ORDER_SCOPE}})
+            elif (scope := shifts.get(("shift", obj_id))) is not None:
+                events.append({"type": "shift", "id": obj_id, **scope})
+        self.feed.publish_many(events, own=False)
 
     def _run(self) -> None:
         while not self._stop.wait(CHANGES_POLL_S):

@@ -42,7 +42,7 @@ def start_background(services: Any) -> None:
     services.background.append(services.pusher)
     services.notify_supervisors = services.pusher.notify_supervisors
     intake = SensorIntake(services, services.pusher, services.feed)
-    mqtt = start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch)
+    mqtt = start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch, intake.urgent)
     if mqtt.broker is not None:  # so `fieldops simulate` finds the embedded broker of `make run`
         (settings.data_dir / "mqtt-url").write_text(mqtt.broker.url)
     services.bridge = _StateGauge(mqtt)

@@ -29,6 +29,10 @@ from server.settings import Settings
 from server.store import Store, Tx, open_store
 
 
+# Mutations that change who a user is (role, sites, active) or revoke their tokens.
+ACCOUNT_MUTATIONS = frozenset({"update_user", "deactivate_user", "reactivate_user"})
+
+
 class Services:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
@@ -49,7 +53,8 @@ class Services:
                                LoginThrottle(self.store, settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.
         self.background: list[Any] = []
-        self.feed = LiveFeed()
+        self.feed = LiveFeed(self.store)
+        self.session.on_revoked = self.feed.sessions_changed  # open event streams recheck their token at once
         self.bridge: Any = None  # has .state for /health once the MQTT side started
         self.pusher: Any = None
 
@@ -89,6 +94,8 @@ class Services:
         """After mutations (online or synced) that edit the company calendar, reload it."""
         if CALENDAR_MUTATIONS.intersection(names):
             self.sla_targets = SlaRules(DEFAULT_TARGETS, self.store.read(self._calendar))
+        if ACCOUNT_MUTATIONS.intersection(names):  # roles, sites or tokens changed: open streams recheck who they serve
+            self.feed.sessions_changed()
 
     def _salvage(self, m: Any, actor: Actor, args: Any, occurred: datetime) -> None:
         try:

@@ -86,8 +86,7 @@ class Timers:
         outcome = self.services.store.write(silence_round)
         if outcome is not None:
             self.pusher.send(outcome.outbox_ids)
-            for alarm_id in outcome.alarm_ids:
-                self.feed.publish({"type": "alarm", "id": alarm_id})
+            self.feed.publish_alarms(outcome.alarm_ids)  # with their sites, in one read
 
     def _run(self) -> None:
         while not self._stop.wait(TICK_S):

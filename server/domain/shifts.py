@@ -113,9 +113,14 @@ SHIFT_SELECT = ("SELECT s.*, u.name AS guard_name, r.name AS received_by_name FR
                 " LEFT JOIN users r ON r.id = s.received_by")
 
 
+def can_see_shift(actor: Actor, shift: dict[str, Any]) -> bool:
+    """By the shift's site alone (a live event carries just that): its site's guards and office roles."""
+    return shift["site_id"] is not None and actor.has_site(shift["site_id"]) and actor.role in SHIFT_VIEWERS
+
+
 def load_shift(tx: Tx, actor: Actor, shift_id: str | int) -> dict[str, Any]:
     row = tx.one(f"{SHIFT_SELECT} WHERE s.id = ?", (str(shift_id),)) if str(shift_id).isdigit() else None
-    if row is None or not actor.has_site(row["site_id"]) or actor.role not in SHIFT_VIEWERS:
+    if row is None or not can_see_shift(actor, row):
         raise NotFound(f"no shift {shift_id}", code="shift_not_found")
     return row
 

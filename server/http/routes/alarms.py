@@ -12,7 +12,7 @@ from litestar.params import Parameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from server.alarm_queries import alarm_of, dead_letters, deliverable, list_for, token_seconds_left
+from server.alarm_queries import StreamScope, alarm_of, dead_letters, list_for, stream_actor, token_seconds_left
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED, bearer_token
 from server.http.errors import errors
@@ -55,9 +55,10 @@ class AlarmController(Controller):
 
         `resync` (then the stream closes) when more than QUEUE_SIZE events waited; the stream ends when its token
         is revoked or expires, and delivers nothing after."""
-        token = bearer_token(request)  # `actor` made a bad token 401 before the stream opened; the token is rechecked per event
+        token = bearer_token(request)  # `actor` made a bad token 401 before the stream opened
         ends_at = time.monotonic() + await asyncio.to_thread(token_seconds_left, services, token)
-        subscription = services.feed.subscribe()
+        scope = StreamScope(actor, services.feed.sessions_generation)
+        subscription = services.feed.subscribe(scope.visible)
 
         async def events() -> AsyncIterator[ServerSentEventMessage]:
             try:
@@ -70,12 +71,19 @@ class AlarmController(Controller):
                     if subscription.overflowed:
                         yield ServerSentEventMessage(event="resync", data=json.dumps(RESYNC))
                         return
-                    verdict = await asyncio.to_thread(deliverable, services, token, event)
-                    if verdict is None:
-                        return  # revoked (or the user disabled): not one more event
+                    if scope.stale(services.feed.sessions_generation):
+                        # A token was revoked or an account changed (here: at once; elsewhere: within SESSION_RECHECK_S):
+                        # one read for this stream, then its scope is current again.
+                        generation = services.feed.sessions_generation
+                        now_actor = await asyncio.to_thread(stream_actor, services, token)
+                        if now_actor is None:
+                            return  # revoked (or the user disabled): not one more event
+                        scope.renew(now_actor, generation)
+                        if event is not None and not scope.visible(event):
+                            continue  # queued under the old scope, hidden under the new one
                     if event is None:
                         yield ServerSentEventMessage(comment="keep-alive")
-                    elif verdict:
+                    else:
                         yield ServerSentEventMessage(event=event["type"], data=json.dumps({"type": event["type"], "id": event["id"]}))
             finally:
                 services.feed.unsubscribe(subscription)

@@ -58,4 +58,6 @@ class AccountController(Controller):
     @post("/{user_id:str}/password", operation_id="resetPassword", responses=errors(403, 404, 422), status_code=HTTP_200_OK, sync_to_thread=True)
     def password(self, user_id: str, data: PasswordReset, services: Services, actor: Actor) -> Account:
         """Set a new password for a user (admin only); every token the user holds is revoked."""
-        return services.store.write(lambda tx: reset_password(tx, actor, user_id, data))
+        account = services.store.write(lambda tx: reset_password(tx, actor, user_id, data))
+        services.feed.sessions_changed()  # the user's tokens were revoked: their open streams end now
+        return account
