@@ -39,6 +39,9 @@ export function signedRecord(order, signature, { siteName, technicianName, timeZ
     site_name: siteName,
     technician_name: technicianName,
     description: order.description ?? "",
+    // sensor-made texts as codes, so the receipt reads in the reader's language (the signed document keeps the stored words)
+    title_code: order.title_code ?? null, title_args: order.title_args ?? null,
+    description_code: order.description_code ?? null, description_args: order.description_args ?? null,
     consent: order.consent ? { ...order.consent } : (order.customer_name ? { customer_name: order.customer_name } : null),
     photos: (order.photos || []).map((p) => ({ sha256: p.sha256, kind: p.kind, taken_at: p.taken_at })),
     times: {

@@ -12,6 +12,7 @@ import { formatFen } from "../money.js";
 import { orderNumber } from "../order-number.js";
 import { signedKey, signedRecord, signedDocument, documentSha256, verificationCode } from "../signed-document.js";
 import { photoThumb, stillOn } from "../order-view.js";
+import { systemText } from "../system-text.js";
 import { openPhotoViewer } from "../photo-viewer.js";
 import { loadNames } from "../names.js";
 
@@ -96,8 +97,8 @@ export async function showReceipt(root, { params, user }) {
     h("p", { class: "sub" }, h("span", { testid: "receipt-site" }, r.site_name), " · ", t("receipt.no"), " ", orderNumber(id)),
     h("table", { class: "receipt-table" }, h("tbody", {},
       row2(t("order.unit"), d.unit, "receipt-unit"),
-      row2(t("order.title"), d.title),
-      row2(t("order.description"), r.description),
+      row2(t("order.title"), systemText(r.title_code, r.title_args, d.title)),
+      row2(t("order.description"), systemText(r.description_code, r.description_args, r.description)),
       row2(t("order.scope"), d.scope),
       row2(t("order.labor_fee"), formatFen(d.labor_fee)),
       row2(t("order.material_fee"), formatFen(d.material_fee)),

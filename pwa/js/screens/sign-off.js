@@ -15,6 +15,7 @@ import { storeBlob } from "../tus-upload.js";
 import { photoThumb } from "../order-view.js";
 import { openPhotoViewer } from "../photo-viewer.js";
 import { loadNames } from "../names.js";
+import { orderTitle } from "../system-text.js";
 
 /* The customer's name as the order knows it: the name on the price consent, else the reporter. */
 export const customerNameOf = (o) => o.customer_name || o.consent?.customer_name || o.reporter?.name || "";
@@ -72,7 +73,7 @@ export async function showSignOff(root, { params }) {
     h("h1", {}, t("sign.title")),
     h("p", { class: "sign-where", testid: "doc-unit" }, h("strong", { testid: "doc-site" }, names.site(doc.site_id)), " ", doc.unit),
     h("dl", { class: "facts document", testid: "signed-document" },
-      h("dt", {}, t("order.title")), h("dd", { testid: "doc-title" }, doc.title),
+      h("dt", {}, t("order.title")), h("dd", { testid: "doc-title" }, orderTitle(o, names)),
       h("dt", {}, t("order.scope")), h("dd", { testid: "doc-scope" }, doc.scope ?? ""),
       h("dt", {}, t("order.summary")), h("dd", { testid: "doc-summary" }, doc.summary ?? ""),
       h("dt", {}, t("order.labor_fee")), h("dd", { testid: "doc-labor-fee" }, formatFen(doc.labor_fee)),
@@ -87,7 +88,7 @@ export async function showSignOff(root, { params }) {
         h("figcaption", { testid: "doc-photo-kind" }, caption));
     })),
     h("p", { class: "confirms", testid: "sign-confirms" },
-      t("signoff.confirms", { technician: technicianName || t("signoff.the_technician"), title: doc.title, total })),
+      t("signoff.confirms", { technician: technicianName || t("signoff.the_technician"), title: orderTitle(o, names), total })),
     h("p", { class: "code-line" }, t("signoff.code"), " ", h("strong", { class: "code", testid: "verification-code" }, verificationCode(hash)),
       h("span", { class: "hint" }, " ", t("signoff.code_hint"))),
     h("label", {}, t("sign.signer_name"), signer),
