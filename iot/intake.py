@@ -100,7 +100,8 @@ class SensorIntake:
         self._remember_active(items)
         ALARM_LATENCY.observe(time.perf_counter() - started)
         self.pusher.send(total.outbox_ids)
-        self.feed.publish_alarms(total.alarm_ids)
+        if total.alarm_ids:
+            self.feed.publish_alarms(total.alarm_ids)
 
     def _remember_active(self, items: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]]) -> None:
         if len(self._active) > ACTIVE_MEMORY:

@@ -19,7 +19,11 @@ export async function render() {
   const user = await currentUser();
   let path = location.hash.replace(/^#/, "") || "/";
   if (!user && !path.startsWith("/login")) path = "/login";
-  if (user && (path === "/" || (path === "/login" && !wantsSignIn()))) path = homeFor(user);
+  if (user && (path === "/" || (path === "/login" && !wantsSignIn()))) {
+    path = homeFor(user);
+    // the address bar names the screen shown, so a slow redraw of another screen (stillOn) cannot paint over it
+    history.replaceState(history.state, "", `#${path}`);
+  }
   const [, name, ...rest] = path.split("/");
   const show = routes[name] || routes.login;
   // nobody to sign out on the login screen (a device signed out with unsent steps still has a user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -11,7 +11,7 @@ from server.http.schemas import Answer
 
 class Alarm(Answer):
     id: str
-    site_id: str
+    site_id: Annotated[str | None, msgspec.Meta(description="null: a sensor no site has registered yet (supervisors place it)")]
     device_id: str
     kind: str
     zone: str | None

@@ -140,16 +140,17 @@ class Miss(Answer):
     title: str
     assignee_id: str | None
     assignee_name: str | None
-    elapsed_s: float | None = None
-    target_s: float | None = None
-    complaint_level: ComplaintLevel | None = None
+    elapsed_s: float | None | msgspec.UnsetType = msgspec.UNSET
+    target_s: float | None | msgspec.UnsetType = msgspec.UNSET
+    complaint_level: ComplaintLevel | None | msgspec.UnsetType = msgspec.UNSET
     title_code: Annotated[str | None, msgspec.Meta(description="a sensor-made order's title as a code (pwa/i18n systext catalog)")] = None
     title_args: dict[str, Any] | None = None
-    resolve_by: str | None = None
-    completed_at: str | None = None
-    rework_of: str | None = None
-    rework_of_no: str | None = None
-    fixed_at: str | None = None
+    resolve_by: str | None | msgspec.UnsetType = msgspec.UNSET
+    # present only on the resolve figure's misses (null there: not completed yet); absent elsewhere
+    completed_at: str | None | msgspec.UnsetType = msgspec.UNSET
+    rework_of: str | None | msgspec.UnsetType = msgspec.UNSET
+    rework_of_no: str | None | msgspec.UnsetType = msgspec.UNSET
+    fixed_at: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class ReportWindow(Answer):
