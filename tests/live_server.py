@@ -54,6 +54,7 @@ class LiveServer:
         self.env = {**os.environ, "FIELDOPS_DATA_DIR": str(data_dir), "FIELDOPS_PORT": str(self.port),
                     "FIELDOPS_HOST": "127.0.0.1", "FIELDOPS_MQTT_URL": "off", "FIELDOPS_DEMO": "0", **server_env(data_dir), **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
+        Path(data_dir).mkdir(parents=True, exist_ok=True)  # on PostgreSQL no database file makes the directory
         self.log_path = data_dir / f"server-{self.port}.log"
         self._clients: list[httpx.Client] = []  # closed at stop(), so tests need not close what they open
 

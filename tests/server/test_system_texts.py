@@ -19,7 +19,7 @@ from server.domain.actor import Actor
 from server.domain.registry import apply_mutation
 from server.domain.system_texts import KIND_TITLES, TEMPLATES, render, render_stored
 from server.domain.views import render_order
-from server.store import open_store
+from tests.backend import open_store
 from tests.world import build_world
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
