@@ -16,6 +16,7 @@ import pytest
 from server.escalation_timer import EscalationTimer
 from server.services import Services
 from server.settings import from_env
+from tests.backend import POSTGRES, server_env
 from tests.live_server import new_order_args
 from tests.reports.history import History, at
 from tests.world import build_world
@@ -41,18 +42,22 @@ class Inbox:
 @pytest.fixture(scope="module")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "fieldops.db"
-    build_world(str(path))  # slow on purpose (argon2 hashes): built once, copied per test
+    if not POSTGRES:
+        build_world(str(path))  # slow on purpose (argon2 hashes): built once, copied per test
     return path
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path, world_template: Path) -> Path:
-    shutil.copy(world_template, tmp_path / "fieldops.db")
+    if POSTGRES:
+        build_world(str(tmp_path / "fieldops.db"))  # a database of its own from the migrated template
+    else:
+        shutil.copy(world_template, tmp_path / "fieldops.db")
     return tmp_path
 
 
 def open_services(data_dir: Path, inbox: Inbox) -> Services:
-    services = Services(from_env({}, data_dir=data_dir, demo=False, mqtt_url="off", complaint_handle_important_s=3600))
+    services = Services(from_env(server_env(data_dir), data_dir=data_dir, demo=False, mqtt_url="off", complaint_handle_important_s=3600))
     services.notify_supervisors = inbox
     return services
 

@@ -27,10 +27,8 @@ def idle_since(area: UploadArea, upload: Upload, when: float) -> None:
 
 def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path):
     store = open_store(str(tmp_path / "fieldops.db"))
-    has_dead_letters = store.read(lambda tx: tx.one("SELECT 1 AS x FROM sqlite_master WHERE name = 'dead_letters'")) is not None
-    if has_dead_letters:
-        store.write(lambda tx: [tx.insert("dead_letters", {"topic": "fieldops/north/x/event", "payload": b"garbage", "reason": "bad json", "received_at": when})
-                                for when in ("2020-01-01T00:00:00.000000Z", "2099-01-01T00:00:00.000000Z")])
+    store.write(lambda tx: [tx.insert("dead_letters", {"topic": "fieldops/north/x/event", "payload": b"garbage", "reason": "bad json", "received_at": when})
+                            for when in ("2020-01-01T00:00:00.000000Z", "2099-01-01T00:00:00.000000Z")])
     store.close()
 
     settings = from_env({}, data_dir=tmp_path)
@@ -49,11 +47,10 @@ def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path)
 
     r = fieldops(tmp_path, "purge", env={"FIELDOPS_UPLOAD_EXPIRE_S": str(UPLOAD_EXPIRE_S)})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == f"dead_letters: {1 if has_dead_letters else 0} removed, uploads: 1 removed, exports: 1 removed"
+    assert r.stdout.strip() == "dead_letters: 1 removed, uploads: 1 removed, exports: 1 removed"
     assert not old.exists() and new.exists()
     assert not area.data_path(stale.id).exists() and area.data_path(fresh.id).exists()
-    if has_dead_letters:
-        store = open_store(str(tmp_path / "fieldops.db"))
-        left = store.read(lambda tx: [r["received_at"] for r in tx.query("SELECT received_at FROM dead_letters")])
-        store.close()
-        assert left == ["2099-01-01T00:00:00.000000Z"]
+    store = open_store(str(tmp_path / "fieldops.db"))
+    left = store.read(lambda tx: [r["received_at"] for r in tx.query("SELECT received_at FROM dead_letters")])
+    store.close()
+    assert left == ["2099-01-01T00:00:00.000000Z"]
