@@ -11,7 +11,7 @@ import msgspec
 from server.blobs import upload_area
 from server.blobs.tus import Upload, UploadArea
 from server.settings import from_env
-from tests.backend import open_store
+from tests.backend import open_store, server_env
 from tests.ops.test_backup import fieldops
 
 SHA = "a" * 64
@@ -45,7 +45,7 @@ def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path)
     long_ago = time.time() - 500 * 86400
     os.utime(old, (long_ago, long_ago))
 
-    r = fieldops(tmp_path, "purge", env={"FIELDOPS_UPLOAD_EXPIRE_S": str(UPLOAD_EXPIRE_S)})
+    r = fieldops(tmp_path, "purge", env={**server_env(tmp_path), "FIELDOPS_UPLOAD_EXPIRE_S": str(UPLOAD_EXPIRE_S)})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "dead_letters: 1 removed, uploads: 1 removed, exports: 1 removed"
     assert not old.exists() and new.exists()
