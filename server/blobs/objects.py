@@ -62,7 +62,7 @@ class ObjectStore:
             self.client.head_object(Bucket=self.bucket, Key=self.key(name))
             return True
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _missing(exc):
                 return False
             raise self._unavailable(exc) from exc
         except BotoCoreError as exc:
@@ -86,7 +86,7 @@ class ObjectStore:
             self.client.download_file(self.bucket, self.key(name), str(path))
             return True
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _missing(exc):
                 return False
             raise self._unavailable(exc) from exc
         except BotoCoreError as exc:
@@ -97,7 +97,7 @@ class ObjectStore:
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self.key(name))["Body"]
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _missing(exc):
                 return None
             raise self._unavailable(exc) from exc
         except BotoCoreError as exc:
@@ -134,3 +134,8 @@ class ObjectStore:
 
     def _unavailable(self, exc: Exception) -> ObjectStoreUnavailable:
         return ObjectStoreUnavailable(f"the object store (bucket {self.bucket}) cannot be reached: {exc}")
+
+
+def _missing(exc: ClientError) -> bool:
+    """Whether the store answered that the object is not there (as opposed to failing)."""
+    return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
