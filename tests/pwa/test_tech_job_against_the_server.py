@@ -52,8 +52,8 @@ def test_a_step_refused_while_offline_is_shown_at_once_after_the_sync_in_chinese
         page.wait_for_selector("[data-testid=job-screen][data-status=on_site]")
         page.fill("[data-testid=note-text]", "住户不在家，物业陪同进门")  # typed on the screen: it once froze redraws
         page.click("[data-testid=note-submit]")
-        page.wait_for_selector("[data-testid=order-pending]")
-        assert page.locator("[data-testid=order-pending]").inner_text() == "2 条未发送"
+        # the badge counts the arrival first and the note a redraw later: wait for both, never assert mid-redraw
+        page.wait_for_selector("[data-testid=order-pending]:text-is('2 条未发送')")
         page.fill("[data-testid=scope-text]", "疏通下水管")  # half-filled, then the order changes under it
         # meanwhile the service centre defers the order (the part is on order)
         promised = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
