@@ -17,7 +17,7 @@ from server.clock import now_text
 from server.directory import add_site
 from server.domain.actor import Actor
 from server.domain.changes import touch
-from server.domain.registry import Ref, coded, mutator
+from server.domain.mutation import Ref, coded, mutator
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.ids import SLUG_PATTERN
 from server.store import Tx

@@ -15,7 +15,7 @@ import msgspec
 from server.clock import parse_rfc3339, to_rfc3339
 from server.domain.access import OFFICE_ROLES, load_order, may_see_customer, order_scope_sql, require_assignee
 from server.domain.actor import Actor
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.domain.sla import DAY, due_for, target_for
 from server.domain.workorders import record, step_time
 from server.errors import Conflict, Forbidden

@@ -13,7 +13,7 @@ import msgspec
 from server.clock import to_rfc3339
 from server.directory import DeviceKind
 from server.domain.actor import Actor
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.errors import Invalid, NotFound
 from server.store import Tx
 

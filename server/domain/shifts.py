@@ -18,7 +18,7 @@ from server.clock import to_rfc3339
 from server.domain.access import OFFICE_ROLES, require_site
 from server.domain.actor import Actor
 from server.domain.changes import touch
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.errors import Conflict, Forbidden, NotFound
 from server.push.payload import AlarmPush
 from server.store import Tx
