@@ -14,7 +14,7 @@ import msgspec
 
 from server.auth import add_user, hash_password
 from server.clock import now_text
-from server.directory import add_site
+from server.domain.directory import add_site
 from server.domain.actor import Actor
 from server.domain.changes import touch
 from server.domain.mutation import Ref, coded, mutator

@@ -1,6 +1,6 @@
 """The sensor device registry as supervisors and admins keep it: the list with liveness (last seen,
 battery, online), editing a device's zone and kind, and retiring it. Registering stays
-`server.directory.register_device` (`POST /api/v1/devices`); this module only calls into it.
+`server.domain.directory.register_device` (`POST /api/v1/devices`); this module only calls into it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import msgspec
 
 from server.clock import to_rfc3339
-from server.directory import DeviceKind
+from server.domain.directory import DeviceKind
 from server.domain.actor import Actor
 from server.domain.mutation import Ref, mutator
 from server.errors import Invalid, NotFound

@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_site_add(args: argparse.Namespace) -> int:
-    from server.directory import add_site
+    from server.domain.directory import add_site
 
     _store().write(lambda tx: add_site(tx, args.id, args.name))
     print(f"site {args.id} added")
@@ -60,7 +60,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_device_add(args: argparse.Namespace) -> int:
-    from server.directory import DeviceCreate, add_device
+    from server.domain.directory import DeviceCreate, add_device
 
     device = DeviceCreate(id=args.id, site_id=args.site, zone=args.zone, kind=args.kind, source=args.source, name=args.name)
     _store().write(lambda tx: add_device(tx, device))

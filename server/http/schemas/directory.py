@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from server.directory import DeviceKind, Source
+from server.domain.directory import DeviceKind, Source
 from server.http.schemas import Answer
 
 Role = Literal["dispatcher", "technician", "guard", "supervisor", "admin"]
