@@ -27,7 +27,6 @@ from server.ids import check_object_id
 from server.store import Tx
 
 OFFICE = {"dispatcher", "supervisor"}
-TERMINAL = {"closed", "cancelled"}
 
 
 def refuse_status(wo: dict[str, Any], doing: str) -> Conflict:
