@@ -17,8 +17,11 @@ from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.ids import check_slug
 from server.store import Store, Tx
 
-DeviceKind = Literal["water_leak", "smoke", "fire", "gas", "carbon_monoxide", "fire_panel", "door", "temperature", "other"]
-Source = Literal["native", "zigbee2mqtt", "shelly"]
+DEVICE_KINDS = ("water_leak", "smoke", "fire", "gas", "carbon_monoxide", "fire_panel", "door", "temperature", "other")
+DeviceKind = Literal[DEVICE_KINDS]  # type: ignore[valid-type]
+# Where a sensor's messages come from: one MQTT adapter family each (iot/adapters).
+SOURCES = ("native", "zigbee2mqtt", "shelly")
+Source = Literal[SOURCES]  # type: ignore[valid-type]
 
 
 class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from server.domain.actor import ROLES
+from server.domain.directory import DEVICE_KINDS, SOURCES
 from server.settings import from_env
 
 
@@ -105,8 +106,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     device_add.add_argument("id", help="device id (native, Shelly) or an id of your choice (Zigbee2MQTT)")
     device_add.add_argument("--site", required=True)
     device_add.add_argument("--zone", required=True, help="where it is, e.g. 'B2 pump room'")
-    device_add.add_argument("--kind", required=True, help="water_leak, smoke, fire, gas, carbon_monoxide, fire_panel, door, temperature, other")
-    device_add.add_argument("--source", required=True, choices=["native", "zigbee2mqtt", "shelly"])
+    device_add.add_argument("--kind", required=True, help=", ".join(DEVICE_KINDS))
+    device_add.add_argument("--source", required=True, choices=SOURCES)
     device_add.add_argument("--name", help="Zigbee2MQTT friendly name (may contain /)")
     device_add.set_defaults(run=cmd_device_add)
 
