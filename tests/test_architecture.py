@@ -1,4 +1,4 @@
-"""The package layout is the architecture: every module of server/, sync/ and iot/ is read with `ast`, its imports
+"""The package layout is the architecture: every module of server/, sync/, iot/ and ops/ is read with `ast`, its imports
 (function-level ones too) make a graph, and that graph has no cycle and imports only downwards through the layers."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("server", "sync", "iot")
+PACKAGES = ("server", "sync", "iot", "ops")
 
 # Lowest first: a module imports its own layer or the ones before it, never a later one. A module belongs to the
 # layer of the longest prefix naming it.
@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("app", ("server",)),  # Services and the parts it wires: blobs, receipts, reports, timers, the outbox worker
     ("http", ("server.http",)),
     ("entry points", ("server.cli", "server.ops", "server.extensions")),
+    ("tools", ("ops",)),  # benchmarks, the README generator, the simulator's script: nothing imports them
 )
 # Third-party packages the domain must not know (STYLE.md rule 1), besides the layers above it.
 NOT_IN_THE_DOMAIN = ("litestar", "paho", "uvicorn")
