@@ -21,6 +21,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import httpx
 
@@ -47,7 +48,7 @@ START_TIMEOUT_S = 120.0
 WARMUP_RETRY_S = 1.0
 
 
-def warm_up(publisher: Publisher, push: LocalPushService, who: str, timeout_s: float = 60.0) -> None:
+def warm_up(publisher: Publisher, push: LocalPushService, who: str, log: Callable[[], str], timeout_s: float = 60.0) -> None:
     """One alarm through the router before measuring: it is connected, subscribed and has its push connection."""
     deadline = time.monotonic() + timeout_s
     n = 0
@@ -60,7 +61,7 @@ def warm_up(publisher: Publisher, push: LocalPushService, who: str, timeout_s: f
             return
         except AssertionError:
             continue
-    raise SystemExit(f"{who} pushed nothing within {timeout_s:.0f} s of alarms")
+    raise SystemExit(f"{who} pushed nothing within {timeout_s:.0f} s of alarms; push attempts {push.attempts[-3:]}; its log ends:\n{log()[-3000:]}")
 
 
 def raw_vapid_keys(vapid) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -191,7 +192,7 @@ def main() -> None:
                 guard = server.login("guard")
                 guard.ok("start_shift", site_id="north")
                 assert guard.post("/api/v1/push/subscriptions", json=subscription).status_code == 201
-                warm_up(publisher, push, "fieldops")
+                warm_up(publisher, push, "fieldops", server.log)
                 ours_latency, _ = alarm_latencies(publisher, push, args.alarms, "fieldops")
                 store = open_store(str(ours.directory / "fieldops.db"))
                 try:
@@ -204,7 +205,7 @@ def main() -> None:
 
                 red.write(broker, subscription, vapid_public, vapid_private)
                 red.start()
-                warm_up(publisher, push, "node-red")
+                warm_up(publisher, push, "node-red", red.log)
                 red_latency, _ = alarm_latencies(publisher, push, args.alarms, "node-red")
                 red.kill()
                 publish_backlog(broker.url("tester"), args.messages, args.devices)

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 ROUTER_TAB = "fieldops-alarm-router"
-BROKER_NODE = "mosquitto"
+# Node ids: any property whose value equals a config node id counts as a reference to it, so ids are unlike names.
+BROKER_NODE = "b0a1c2d3e4f50001"
 # Node-RED's MQTT client id: fixed, with a persistent session, so a backlog queues at the broker while it is away.
 CLIENT_ID = "bench-node-red-router"
 COUNT_PATH = "/bench/count"

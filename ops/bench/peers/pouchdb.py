@@ -25,12 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from ops.bench.peers.npm_install import PeerInstallError, npm_install  # noqa: E402
 from ops.bench.peers.pouchdb_scripts import DATABASE, write_scripts  # noqa: E402
 from ops.bench.sync_pull import initial_pull  # noqa: E402
-from ops.bench.sync_push import over_http  # noqa: E402
+from ops.bench.sync_push import PAGE  # noqa: E402
 from ops.bench.sync_world import STEPS_PER_ORDER, offline_day, seed_world  # noqa: E402
+from server.clock import now_text  # noqa: E402
 from tests.live_server import LiveServer, free_port  # noqa: E402
 
 POUCHDB_PACKAGES = ["pouchdb@9", "express-pouchdb@4", "express@4"]
 START_TIMEOUT_S = 60.0
+# `fieldops serve` starts slowly when the machine is busy (other benchmarks, test suites).
+SERVER_START_TIMEOUT_S = 180.0
 # One replication of 10,000 documents takes seconds; a stuck one fails the run instead of hanging it.
 REPLICATION_TIMEOUT_S = 600
 
@@ -79,15 +82,25 @@ def replicate(node: str, client: Path, mode: str, remote: str, directory: Path, 
 
 
 def fieldops_push(directory: Path, count: int) -> float:
-    """sync_push.py's HTTP push of `count` queued mutations (1,000 per request) into a fresh SQLite world."""
+    """sync_push.py's HTTP push of `count` queued mutations (PAGE per request) into a fresh SQLite world; seconds."""
     queue = offline_day(seed_world(directory, -(-count // STEPS_PER_ORDER)), count)
-    return over_http(directory, "", queue)
+    server = LiveServer(directory).start(timeout_s=SERVER_START_TIMEOUT_S)
+    try:
+        tech = server.login("tech")
+        start = time.perf_counter()
+        for first in range(0, len(queue), PAGE):
+            page = queue[first:first + PAGE]
+            r = tech.post("/api/v1/sync/push", json={"client_id": "bench-phone", "client_time": now_text(), "mutations": page}, timeout=300)
+            assert r.status_code == 200 and r.json()["last_mutation_id"] == page[-1]["id"], r.text
+        return time.perf_counter() - start
+    finally:
+        server.stop()
 
 
 def fieldops_pull(directory: Path, count: int) -> tuple[float, int]:
     """sync_pull.py's initial pull (cookie null) by a technician with `count` orders: (seconds, objects)."""
     seed_world(directory, count)
-    server = LiveServer(directory).start()
+    server = LiveServer(directory).start(timeout_s=SERVER_START_TIMEOUT_S)
     try:
         elapsed, objects, _, _, _ = initial_pull(server, "tech")
     finally:
@@ -115,6 +128,7 @@ def main() -> None:
             down = replicate(node, client_js, "down", remote, directory / "phone-down", args.count)
         finally:
             pouch.stop()
+        print(f"PouchDB: {up['seconds']:.2f} s up, {down['seconds']:.2f} s down; now FieldOps ...", flush=True)
         push_s = fieldops_push(directory / "fieldops-push", args.count)
         pull_s, pulled = fieldops_pull(directory / "fieldops-pull", args.count)
     assert up["remote_docs"] == args.count and down["local_docs"] == args.count, (up, down)
