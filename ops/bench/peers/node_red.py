@@ -31,7 +31,7 @@ from ops.bench.alarm_pipeline import alarm_latencies  # noqa: E402
 from ops.bench.alarm_storm import DRAIN_TIMEOUT_S, publish_backlog  # noqa: E402
 from ops.bench.mqtt_roundtrip import percentile  # noqa: E402
 from ops.bench.peers.node_red_flow import COUNT_PATH, write_router  # noqa: E402
-from ops.bench.peers.npm_install import node_at_least, npm_install  # noqa: E402
+from ops.bench.peers.npm_install import node_at_least, node_version, npm_install  # noqa: E402
 from server.push.vapid import application_server_key, shared_vapid  # noqa: E402
 from server.store import open_store  # noqa: E402
 from tests.iot.mqtt_publisher import Publisher  # noqa: E402
@@ -122,6 +122,7 @@ class NodeRed:
         self.port = free_port()
         self.user_dir = directory / "node-red"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.version = json.loads((self.modules / "node-red" / "package.json").read_text())["version"]
 
     def write(self, broker: MosquittoBroker, subscription: dict, vapid_public: str, vapid_private: str) -> None:
         self.settings = write_router(self.user_dir, self.modules, self.port, broker.port, "fieldops", USERS["fieldops"],
@@ -222,6 +223,7 @@ def main() -> None:
         print(f"  {label:38} {a:10.2f} {b:11.2f} {a / b:9.2f}x   (lower is better)")
     print(f"  {'storm backlog drained (msg/s)':38} {ours_rate:10.0f} {red_rate:11.0f} {ours_rate / red_rate:9.2f}x   (higher is better)")
     print(f"  handled: FieldOps {ours_handled}/{args.messages}, Node-RED {red_handled}/{args.messages}")
+    print(f"  Node-RED {red.version} on node {'.'.join(map(str, node_version(red.node)))}; FieldOps on Python {sys.version.split()[0]}")
     print("  FieldOps commits each alarm (and its dedupe count) before acking it; Node-RED acks before its flow runs and keeps nothing")
 
 
