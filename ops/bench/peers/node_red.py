@@ -19,9 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import httpx
 
@@ -129,11 +129,10 @@ class NodeRed:
                                      {"north": [subscription]}, vapid_public, vapid_private, "mailto:bench@example.com")
 
     def start(self) -> None:
-        log = open(self.user_dir / "node-red.log", "ab")
         command = [self.node, str(self.modules / "node-red" / "red.js"), "--settings", str(self.settings),
                    "--userDir", str(self.user_dir), "--port", str(self.port), "flows.json"]
-        self.proc = subprocess.Popen(command, cwd=self.user_dir, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        with open(self.user_dir / "node-red.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(command, cwd=self.user_dir, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -29,7 +29,7 @@ def npm_install(directory: Path, packages: list[str]) -> Path:
     (directory / "package.json").write_text(json.dumps({"name": "fieldops-bench-peers", "private": True}))
     command = [npm, "install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error", *packages]
     try:
-        done = subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
+        done = subprocess.run(command, check=False, cwd=directory, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         raise PeerInstallError(f"npm install {' '.join(packages)} took over {INSTALL_TIMEOUT_S} s (is the npm registry reachable?)") from None
     if done.returncode != 0:
