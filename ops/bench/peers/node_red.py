@@ -123,6 +123,7 @@ class NodeRed:
         self.user_dir = directory / "node-red"
         self.proc: subprocess.Popen[bytes] | None = None
         self.version = json.loads((self.modules / "node-red" / "package.json").read_text())["version"]
+        self.node_version = ".".join(map(str, node_version(self.node)))  # read now: the binary goes with the run's directory
 
     def write(self, broker: MosquittoBroker, subscription: dict, vapid_public: str, vapid_private: str) -> None:
         self.settings = write_router(self.user_dir, self.modules, self.port, broker.port, "fieldops", USERS["fieldops"],
@@ -222,7 +223,7 @@ def main() -> None:
         print(f"  {label:38} {a:10.2f} {b:11.2f} {a / b:9.2f}x   (lower is better)")
     print(f"  {'storm backlog drained (msg/s)':38} {ours_rate:10.0f} {red_rate:11.0f} {ours_rate / red_rate:9.2f}x   (higher is better)")
     print(f"  handled: FieldOps {ours_handled}/{args.messages}, Node-RED {red_handled}/{args.messages}")
-    print(f"  Node-RED {red.version} on node {'.'.join(map(str, node_version(red.node)))}; FieldOps on Python {sys.version.split()[0]}")
+    print(f"  Node-RED {red.version} on node {red.node_version}; FieldOps on Python {sys.version.split()[0]}")
     print("  FieldOps commits each alarm (and its dedupe count) before acking it; Node-RED acks before its flow runs and keeps nothing")
 
 
