@@ -184,10 +184,11 @@ def main() -> None:
         print(f"installing {' '.join(NODE_RED_PACKAGES)} from npm into {directory} ...", flush=True)
         red = NodeRed(directory)
         broker = MosquittoBroker(directory / "mqtt")
-        broker.start()
-        ours = FieldOpsRouter(directory / "fieldops", broker, push)
+        ours: FieldOpsRouter | None = None
         subscription = push.subscribe()
         try:
+            broker.start()
+            ours = FieldOpsRouter(directory / "fieldops", broker, push)
             with Publisher(broker.url("tester"), client_id="bench-sensors") as publisher:
                 server = ours.start()
                 guard = server.login("guard")
@@ -213,7 +214,8 @@ def main() -> None:
                 red_rate, red_handled = red.drain_rate(args.messages)
         finally:
             red.kill()
-            ours.stop()
+            if ours is not None:
+                ours.stop()
             broker.stop()
     p = percentile
     print(f"alarm router, side by side in one run: {args.alarms} alarms one at a time; a backlog of {args.messages} messages from {args.devices} devices")
