@@ -7,11 +7,12 @@ literals, quoted names and comments) into psycopg's, so one spelling of every qu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
 from decimal import Decimal
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -240,6 +241,20 @@ class PostgresStore:
                 raise Unavailable(f"no database connection within {POOL_TIMEOUT_S:.0f} s ({exc})", code="storage_failed",
                                   retry_after=RETRY_AFTER_S) from exc
             raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[PostgresTx]:
+        # A pooled connection held for the whole stream, on one REPEATABLE READ snapshot like `read`.
+        try:
+            with self._pool.connection() as conn:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try:
+                    yield PostgresTx(conn)
+                finally:
+                    if not conn.broken:
+                        conn.execute("ROLLBACK")
+        except psycopg.Error as exc:
+            raise store_error(exc) from exc
 
     def health(self) -> AppError | None:
         try:

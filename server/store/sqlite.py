@@ -6,11 +6,12 @@ writes that queue up while one commits share the next transaction (each in its o
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import sqlite_utils
 
@@ -165,6 +166,21 @@ class SQLiteStore:
             if isinstance(exc, sqlite3.Error):
                 raise DatabaseError(str(exc)) from exc
             raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[SQLiteTx]:
+        # Its own connection: a stream's pieces run on whichever worker thread is free, and a thread's reader is
+        # busy with other requests in between. WAL keeps the snapshot of the first read until COMMIT.
+        self._identity.check()
+        conn = _connect(self.path, readonly=True)
+        try:
+            conn.execute("BEGIN")
+            yield SQLiteTx(conn)
+        except sqlite3.Error as exc:
+            failure = storage_failure(exc)
+            raise (failure or DatabaseError(str(exc))) from exc
+        finally:
+            conn.close()  # ends the read transaction
 
     def health(self) -> AppError | None:
         """Why writes would fail now (file lost, disk full, a probe write failing), or None when they work."""
