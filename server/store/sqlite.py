@@ -49,16 +49,33 @@ class SQLiteTx:
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         try:
-            return [dict(row) for row in self.conn.execute(sql, params)]
+            cursor = self._tuples(sql, params)
+            if cursor.description is None:  # a statement that answers no rows
+                return []
+            names = _names(cursor)
+            if isinstance(names, list):
+                return [dict(zip(names, row)) for row in cursor]
+            return [{name: row[i] for name, i in names.items()} for row in cursor]
         except sqlite3.Error as exc:
             raise _store_error(exc) from exc
 
     def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         try:
-            row = self.conn.execute(sql, params).fetchone()
+            cursor = self._tuples(sql, params)
+            row = cursor.fetchone()
         except sqlite3.Error as exc:
             raise _store_error(exc) from exc
-        return dict(row) if row is not None else None
+        if row is None:
+            return None
+        names = _names(cursor)
+        return dict(zip(names, row)) if isinstance(names, list) else {name: row[i] for name, i in names.items()}
+
+    def _tuples(self, sql: str, params: Any) -> sqlite3.Cursor:
+        # Rows as plain tuples zipped with the column names: 3-4x cheaper than dict(sqlite3.Row) over the 60 columns
+        # of an order, which a pull of 50,000 orders does 50,000 times.
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params)
 
     def insert(self, table: str, row: dict[str, Any], returning: str | None = None) -> Any:
         key = (table, tuple(row), returning)
@@ -75,6 +92,17 @@ class SQLiteTx:
 
     def json_text(self, column: str, *path: str) -> str:
         return f"json_extract({column}, '$.{'.'.join(path)}')"
+
+
+def _names(cursor: sqlite3.Cursor) -> list[str] | dict[str, int]:
+    """The columns of a result; where a name repeats (a join), the first column of that name, as sqlite3.Row answers."""
+    names = [d[0] for d in cursor.description]
+    if len(set(names)) == len(names):
+        return names
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        first.setdefault(name, i)
+    return first
 
 
 def _store_error(exc: sqlite3.Error) -> DatabaseError:
