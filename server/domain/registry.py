@@ -63,14 +63,18 @@ def apply_mutation(tx: Tx, actor: Actor, name: str, raw_args: Any, occurred_at: 
     """Look up, authorize, decode and run one mutation inside the caller's transaction."""
     m = get_mutator(name)
     check_role(m, actor)
-    args = decode_args(m, raw_args)
+    return run_mutator(tx, actor, m, decode_args(m, raw_args), occurred_at)
+
+
+def run_mutator(tx: Tx, actor: Actor, m: Mutator, args: Any, occurred_at: datetime) -> Ref:
+    """Run a mutator on arguments already decoded into its `args_type` (its role checked by the caller)."""
     try:
         return m.fn(tx, actor, args, occurred_at)
     except ConstraintViolation as exc:
         # The schema caught what a rule did not (a reference to a site that does not exist, a duplicate):
         # the arguments are at fault, so it is a refusal, never a 500 or a jammed sync queue.
-        log.warning("mutation %s refused by a constraint: %s", name, exc)
-        raise Conflict(f"{name} refers to something that does not exist or already exists", code="constraint_violated") from None
+        log.warning("mutation %s refused by a constraint: %s", m.name, exc)
+        raise Conflict(f"{m.name} refers to something that does not exist or already exists", code="constraint_violated") from None
 
 
 def all_mutators() -> dict[str, Mutator]:
