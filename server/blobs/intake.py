@@ -46,7 +46,7 @@ async def receive_blob(services: Services, actor: Actor, sha256: str, body: Asyn
 
 def finish_upload(services: Services, actor: Actor, upload: Upload) -> tuple[Landed, bool]:
     """A tus upload reached its length: check it against its sha256 and store it; the upload is gone either way."""
-    area = upload_area(services.settings)
+    area = upload_area(services.settings, services.store)
     try:
         landed = blob_store(services.settings).adopt(area.finished_file(upload), upload.sha256)
     finally:

@@ -1,5 +1,6 @@
-"""Resumable uploads, tus 1.0 (core, creation, termination, checksum, expiration): one data file and one
-info file per upload under `<blobs>/uploads/`; the offset is the data file's size, so a restart loses nothing.
+"""Resumable uploads, tus 1.0 (core, creation, termination, checksum, expiration): the rules every upload area keeps,
+and the area on files — one data file and one info file per upload under `<blobs>/uploads/`; the offset is the data
+file's size, so a restart loses nothing. The object-store area (tus_s3.py) keeps the same rules.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import hashlib
 import os
 import re
 import secrets
-import threading
 import time
 from pathlib import Path
 
 import msgspec
 
 from server.blobs.store import check_name, fsync_dir
+from server.blobs.tus_quota import UploadQuota, UploadQuotaExceeded
 from server.errors import AppError, BadRequest, Conflict, NotFound, PayloadTooLarge
 
 TUS_VERSION = "1.0.0"
@@ -71,26 +72,80 @@ def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
         raise BadRequest("Upload-Checksum value is not base64", code="invalid_checksum") from None
 
 
-class UploadQuotaExceeded(AppError):
-    """A user's unfinished uploads are at their quota; finishing or terminating one frees room (so 429, not 413)."""
+class UploadRules:
+    """What every upload area checks, wherever its bytes live (local files here, the object store in tus_s3.py):
+    the length and the sha256 of a new upload, the user's quota (in the shared database), expiry after activity.
+    An area supplies `_keep_new` (store a new upload's state) and `_discard` (delete an upload's bytes and state)."""
 
-    status = 429
-    code = "upload_quota_exceeded"
+    def __init__(self, max_bytes: int, expire_s: float, quota: UploadQuota) -> None:
+        self.max_bytes, self.expire_s, self.quota = max_bytes, expire_s, quota
+
+    def create(self, owner_id: str, length: int | None, metadata: dict[str, str]) -> Upload:
+        if length is None or length < 0:
+            raise BadRequest("send Upload-Length (deferred lengths are not supported)", code="upload_length_required")
+        if length > self.max_bytes:
+            raise PayloadTooLarge(f"a blob may be at most {self.max_bytes} bytes", code="blob_too_large")
+        upload = Upload(secrets.token_hex(16), owner_id, length, check_name(metadata.get("sha256", "")), metadata, time.time())
+        # Kept before it is counted: a crash in between leaves an upload no quota counts (it expires), never a
+        # reservation that blocks its user for a day.
+        self._keep_new(upload)
+        try:
+            self.quota.reserve(owner_id, upload.id, length)
+        except UploadQuotaExceeded:
+            self._discard(upload.id)
+            raise
+        return self._with_expiry(upload, upload.created_at)
+
+    def _keep_new(self, upload: Upload) -> None:
+        raise NotImplementedError
+
+    def _discard(self, upload_id: str) -> None:
+        raise NotImplementedError
+
+    def remove(self, upload_id: str) -> None:
+        """The upload finished, was terminated or expired: its bytes go and its place in the quota is free."""
+        self._discard(upload_id)
+        self.quota.release(upload_id)
+
+    def _with_expiry(self, upload: Upload, last_write: float) -> Upload:
+        """Activity keeps an upload alive: it expires `expire_s` after its last PATCH (or its creation)."""
+        return msgspec.structs.replace(upload, expires_at=max(last_write, upload.created_at) + self.expire_s)
+
+    def expiry_after_write(self, upload: Upload) -> Upload:
+        return self._with_expiry(upload, time.time())
 
 
-class UploadArea:
-    """The uploads of every user; an upload is visible only to the user who created it.
+class BodyRules:
+    """One PATCH body: never past Upload-Length; with Upload-Checksum, kept only whole and matching. `offset` is where
+    the upload ends with what has arrived so far."""
 
-    Each user may have at most `max_open` unfinished uploads reserving at most `max_in_flight` bytes (their
-    Upload-Length), so one account cannot fill the disk with empty reservations.
-    """
+    def __init__(self, upload: Upload, start: int, checksum: tuple[str, bytes] | None) -> None:
+        self.upload, self.start, self.offset, self.checksum = upload, start, start, checksum
+        self.hasher = CHECKSUM_ALGORITHMS[checksum[0]]() if checksum else None
 
-    def __init__(self, root: Path, max_bytes: int, expire_s: float, max_open: int = 20, max_in_flight: int = 256 * 1024 * 1024) -> None:
+    def take(self, chunk: bytes) -> None:
+        if self.offset + len(chunk) > self.upload.length:
+            raise BadRequest("the body goes past Upload-Length", code="upload_overflow")
+        self.offset += len(chunk)
+        if self.hasher:
+            self.hasher.update(chunk)
+
+    def keeps(self, complete_body: bool) -> bool:
+        """Whether what arrived is kept: a checksummed body that is cut short is dropped, one that does not match is 460."""
+        if self.hasher is None:
+            return True
+        if complete_body and self.hasher.digest() != self.checksum[1]:  # type: ignore[index]
+            raise ChecksumMismatch("the PATCH body does not match Upload-Checksum")
+        return complete_body
+
+
+class UploadArea(UploadRules):
+    """The uploads of every user as files under `root` (a shared volume when several instances run); an upload is
+    visible only to the user who created it."""
+
+    def __init__(self, root: Path, max_bytes: int, expire_s: float, quota: UploadQuota) -> None:
+        super().__init__(max_bytes, expire_s, quota)
         self.root = root
-        self.max_bytes = max_bytes
-        self.expire_s = expire_s
-        self.max_open, self.max_in_flight = max_open, max_in_flight
-        self._creating = threading.Lock()  # counting and creating are one step, or parallel creations overshoot
         root.mkdir(parents=True, exist_ok=True)
 
     def data_path(self, upload_id: str) -> Path:
@@ -99,37 +154,9 @@ class UploadArea:
     def _info_path(self, upload_id: str) -> Path:
         return self.root / f"{upload_id}.json"
 
-    def create(self, owner_id: str, length: int | None, metadata: dict[str, str]) -> Upload:
-        if length is None or length < 0:
-            raise BadRequest("send Upload-Length (deferred lengths are not supported)", code="upload_length_required")
-        if length > self.max_bytes:
-            raise PayloadTooLarge(f"a blob may be at most {self.max_bytes} bytes", code="blob_too_large")
-        sha256 = check_name(metadata.get("sha256", ""))
-        with self._creating:
-            self.sweep()
-            open_ = self._open_of(owner_id)
-            if len(open_) >= self.max_open:
-                raise UploadQuotaExceeded(f"{len(open_)} unfinished uploads are open (at most {self.max_open}); finish or terminate one first",
-                                          code="too_many_open_uploads")
-            if sum(u.length for u in open_) + length > self.max_in_flight:
-                raise UploadQuotaExceeded(f"unfinished uploads may reserve at most {self.max_in_flight} bytes in all; finish or terminate one first")
-            now = time.time()
-            upload = Upload(secrets.token_hex(16), owner_id, length, sha256, metadata, now)
-            self.data_path(upload.id).touch()
-            self._save(upload)
-        return self._with_expiry(upload, now)
-
-    def _open_of(self, owner_id: str) -> list[Upload]:
-        """The user's unfinished uploads (sweep has just removed the expired ones)."""
-        found = []
-        for info in self.root.glob("*.json"):
-            try:
-                upload = msgspec.json.decode(info.read_bytes(), type=Upload)
-            except (OSError, msgspec.DecodeError):
-                continue
-            if upload.owner_id == owner_id:
-                found.append(upload)
-        return found
+    def _keep_new(self, upload: Upload) -> None:
+        self.data_path(upload.id).touch()
+        self._save(upload)
 
     def get(self, owner_id: str, upload_id: str) -> tuple[Upload, int]:
         """The upload and its offset; 404 for unknown, foreign or expired (which are removed)."""
@@ -155,14 +182,7 @@ class UploadArea:
     def appender(self, upload: Upload, offset: int, checksum: tuple[str, bytes] | None) -> "Appender":
         return Appender(self, upload, offset, checksum)
 
-    def _with_expiry(self, upload: Upload, last_write: float) -> Upload:
-        """Activity keeps an upload alive: it expires `expire_s` after its last PATCH (or its creation)."""
-        return msgspec.structs.replace(upload, expires_at=max(last_write, upload.created_at) + self.expire_s)
-
-    def expiry_after_write(self, upload: Upload) -> Upload:
-        return self._with_expiry(upload, time.time())
-
-    def remove(self, upload_id: str) -> None:
+    def _discard(self, upload_id: str) -> None:
         self._info_path(upload_id).unlink(missing_ok=True)
         self.data_path(upload_id).unlink(missing_ok=True)
 
@@ -181,6 +201,7 @@ class UploadArea:
         for data in self.root.iterdir():
             if UPLOAD_ID.fullmatch(data.name) and not self._info_path(data.name).exists():
                 data.unlink(missing_ok=True)
+        self.quota.sweep()
         return removed
 
     def _save(self, upload: Upload) -> None:
@@ -198,40 +219,37 @@ class Appender:
     even when the connection drops (that is what makes the upload resumable), unless a checksum was promised."""
 
     def __init__(self, area: UploadArea, upload: Upload, offset: int, checksum: tuple[str, bytes] | None) -> None:
-        self.upload = upload
-        self.checksum = checksum
-        self.hasher = CHECKSUM_ALGORITHMS[checksum[0]]() if checksum else None
+        self.area = area
         self.file = open(area.data_path(upload.id), "r+b")
         try:
             fcntl.flock(self.file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.file.close()
             raise Conflict("another request is writing this upload", code="upload_busy") from None
-        self.start = os.fstat(self.file.fileno()).st_size
-        if offset != self.start:
+        start = os.fstat(self.file.fileno()).st_size
+        if offset != start:
             self.file.close()
-            raise Conflict(f"Upload-Offset is {offset} but the server has {self.start} bytes", code="offset_mismatch", offset=self.start)
-        self.file.seek(self.start)
-        self.offset = self.start
+            raise Conflict(f"Upload-Offset is {offset} but the server has {start} bytes", code="offset_mismatch", offset=start)
+        self.file.seek(start)
+        self.body = BodyRules(upload, start, checksum)
 
     def write(self, chunk: bytes) -> None:
-        if self.offset + len(chunk) > self.upload.length:
-            raise BadRequest("the body goes past Upload-Length", code="upload_overflow")
+        self.body.take(chunk)
         self.file.write(chunk)
-        self.offset += len(chunk)
-        if self.hasher:
-            self.hasher.update(chunk)
 
     def close(self, complete_body: bool) -> int:
-        """Keep what arrived (fsync) and return the new offset; a checksummed body is kept only whole and matching."""
+        """Keep what arrived (fsync) and return the new offset."""
         try:
-            if self.hasher is not None and (not complete_body or self.hasher.digest() != self.checksum[1]):  # type: ignore[index]
-                self.file.truncate(self.start)
-                self.offset = self.start
-                if complete_body:
-                    raise ChecksumMismatch("the PATCH body does not match Upload-Checksum")
+            if not self.body.keeps(complete_body):
+                self.file.truncate(self.body.start)
+                self.body.offset = self.body.start
             self.file.flush()
             os.fsync(self.file.fileno())
-            return self.offset
+        except ChecksumMismatch:
+            self.file.truncate(self.body.start)
+            raise
         finally:
             self.file.close()
+        if self.body.offset > self.body.start:
+            self.area.quota.touch(self.body.upload.id)
+        return self.body.offset

@@ -36,10 +36,10 @@ def _purge_exports(settings: Settings, now: datetime) -> int:
     return removed
 
 
-def _purge_uploads(settings: Settings) -> int:
+def _purge_uploads(settings: Settings, store: Store) -> int:
     from server.blobs import upload_area
 
-    return upload_area(settings).sweep()
+    return upload_area(settings, store).sweep()
 
 
 def purge(settings: Settings, store: Store, now: datetime) -> dict[str, int]:
@@ -47,6 +47,6 @@ def purge(settings: Settings, store: Store, now: datetime) -> dict[str, int]:
     cutoff = to_rfc3339(now - timedelta(days=settings.retention_dead_letters_days))
     return {
         "dead_letters": store.write(lambda tx: _purge_dead_letters(tx, cutoff)),
-        "uploads": _purge_uploads(settings),
+        "uploads": _purge_uploads(settings, store),
         "exports": _purge_exports(settings, now),
     }

@@ -1,5 +1,5 @@
-"""Two `fieldops serve` processes on one database (one SQLite file in one data directory, as two hosts would
-share PostgreSQL), one Mosquitto and one push service: the fixture the several-instances tests share."""
+"""Two `fieldops serve` processes on one database (the suite's backend: one PostgreSQL database, or on SQLite one
+file in one data directory), one Mosquitto and one push service: the fixture the several-instances tests share."""
 
 from __future__ import annotations
 

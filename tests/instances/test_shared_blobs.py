@@ -1,10 +1,13 @@
 """Blobs shared through a real S3-compatible store (SeaweedFS): two instances with data directories of their own and
-one database; a photo put on one is read on the other, and a tus upload started on one is finished on the other."""
+one database; a photo put on one is read on the other, a tus upload started on one is finished on the other, and a
+user's quota of unfinished uploads holds across both."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from tests.evidence.photos import phone_photo, sha
 
 TUS = {"Tus-Resumable": "1.0.0"}
 PATCH = {**TUS, "Content-Type": "application/offset+octet-stream"}
+MAX_OPEN = 3  # FIELDOPS_MAX_OPEN_UPLOADS on both instances
 
 
 @pytest.fixture
@@ -20,7 +24,7 @@ def two_hosts(start_server, object_store, tmp_path):
     """Instances a and b: one database (b's file is a link to a's, as two hosts share one PostgreSQL), one bucket prefix,
     nothing else shared — each has its own blob cache, upload spool and data directory."""
     prefix = f"t-{tmp_path.name}"[-40:]
-    env = {**object_store.env, "FIELDOPS_BLOB_URL": f"s3://fieldops/{prefix}"}
+    env = {**object_store.env, "FIELDOPS_BLOB_URL": f"s3://fieldops/{prefix}", "FIELDOPS_MAX_OPEN_UPLOADS": str(MAX_OPEN)}
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     a = start_server(env={**env, "FIELDOPS_MQTT_CLIENT_ID": "fieldops-a"}, data_dir=tmp_path / "a")
@@ -92,3 +96,30 @@ def test_another_user_cannot_see_or_finish_an_upload_on_either_instance(two_host
     assert stranger.head(location, headers=TUS).status_code == 404
     r = stranger.patch(location, content=data, headers={**PATCH, "Upload-Offset": "0"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "upload_not_found"
+
+
+def test_a_users_quota_of_open_uploads_holds_across_instances_even_for_creations_at_the_same_moment(two_hosts, object_store):
+    a, b, prefix = two_hosts
+    tech = [a.login("tech"), b.login("tech")]
+    tries = 4 * MAX_OPEN
+    together = threading.Barrier(tries)
+
+    def create(n: int):  # half of them on each instance, all let go at once
+        together.wait(60)
+        return tech[n % 2].post("/api/v1/uploads/", headers={**TUS, "Upload-Length": "1000", "Upload-Metadata": f"sha256 {b64_sha(f'q{n}')}"})
+
+    with ThreadPoolExecutor(tries) as pool:
+        answers = list(pool.map(create, range(tries)))
+    assert sorted(r.status_code for r in answers) == [201] * MAX_OPEN + [429] * (tries - MAX_OPEN), [r.text for r in answers]
+    assert {r.json()["error"]["code"] for r in answers if r.status_code == 429} == {"too_many_open_uploads"}
+    made = [r.headers["Location"] for r in answers if r.status_code == 201]
+    # The refused creations left nothing behind in the bucket.
+    assert len([k for k in object_store.keys(f"{prefix}/uploads/") if k.endswith("/info.json")]) == MAX_OPEN
+    # Terminating one on b frees a place for a creation on a, and only one.
+    assert tech[1].delete(made[0], headers=TUS).status_code == 204
+    assert tech[0].post("/api/v1/uploads/", headers={**TUS, "Upload-Length": "1000", "Upload-Metadata": f"sha256 {b64_sha('again')}"}).status_code == 201
+    assert tech[1].post("/api/v1/uploads/", headers={**TUS, "Upload-Length": "1000", "Upload-Metadata": f"sha256 {b64_sha('more')}"}).status_code == 429
+
+
+def b64_sha(seed: str) -> str:
+    return base64.b64encode(sha(seed.encode()).encode()).decode()

@@ -29,13 +29,12 @@ def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(tmp_path: Path)
     store = open_store(str(tmp_path / "fieldops.db"))
     store.write(lambda tx: [tx.insert("dead_letters", {"topic": "fieldops/north/x/event", "payload": b"garbage", "reason": "bad json", "received_at": when})
                             for when in ("2020-01-01T00:00:00.000000Z", "2099-01-01T00:00:00.000000Z")])
-    store.close()
-
     settings = from_env({}, data_dir=tmp_path)
-    area = upload_area(settings)
+    area = upload_area(settings, store)
     stale = area.create("u1", 10, {"sha256": SHA})
     idle_since(area, stale, time.time() - 2 * UPLOAD_EXPIRE_S)  # quiet for two hours: past the expiry the purge uses
     fresh = area.create("u1", 10, {"sha256": SHA})
+    store.close()
 
     exports = tmp_path / "exports"
     exports.mkdir()

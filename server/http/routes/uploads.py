@@ -61,7 +61,7 @@ class UploadController(Controller):
     def create(self, request: Request, services: Services, actor: Actor) -> Response[None]:
         """tus creation: `Upload-Length` and `Upload-Metadata: sha256 <base64 hex>`; answers `Location`."""
         require_tus(request)
-        area = upload_area(services.settings)
+        area = upload_area(services.settings, services.store)
         upload = area.create(actor.id, header_int(request, "upload-length"), parse_metadata(request.headers.get("upload-metadata")))
         headers = tus_headers(Location=f"{PATH}/{upload.id}", Upload_Offset=0, Upload_Expires=formatdate(upload.expires_at, usegmt=True))
         return Response(None, status_code=201, headers=headers)
@@ -70,7 +70,7 @@ class UploadController(Controller):
     def offset(self, upload_id: str, request: Request, services: Services, actor: Actor) -> Response[None]:
         """How many bytes the server has: resume the PATCH from `Upload-Offset`."""
         require_tus(request)
-        upload, offset = upload_area(services.settings).get(actor.id, upload_id)
+        upload, offset = upload_area(services.settings, services.store).get(actor.id, upload_id)
         return Response(None, status_code=200, headers=tus_headers(
             Upload_Offset=offset, Upload_Length=upload.length, Upload_Expires=formatdate(upload.expires_at, usegmt=True)))
 
@@ -84,7 +84,7 @@ class UploadController(Controller):
         if claimed is None:
             raise BadRequest("send Upload-Offset", code="upload_offset_required")
         checksum = parse_checksum(request.headers.get("upload-checksum"))
-        area = upload_area(services.settings)
+        area = upload_area(services.settings, services.store)
         upload, _ = await anyio.to_thread.run_sync(area.get, actor.id, upload_id)
         appender = await anyio.to_thread.run_sync(area.appender, upload, claimed, checksum)
         whole = False
@@ -107,7 +107,7 @@ class UploadController(Controller):
     def terminate(self, upload_id: str, request: Request, services: Services, actor: Actor) -> Response[None]:
         """tus termination: forget the upload and its bytes."""
         require_tus(request)
-        area = upload_area(services.settings)
+        area = upload_area(services.settings, services.store)
         area.get(actor.id, upload_id)
         area.remove(upload_id)
         return Response(None, status_code=204, headers=tus_headers())
