@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 from iot.adapters import adapt
+from iot.alarm_batch import apply_batch
 from iot.alarm_rules import EMERGENCY_KINDS, AlarmOutcome, apply_events
 from iot.bridge import ReceivedMessage
 from iot.events import PayloadRejected, SensorEvent
@@ -69,32 +71,27 @@ class SensorIntake:
         escalate = self.services.settings.escalate_after_s
 
         def work(tx: Tx) -> AlarmOutcome:
-            total = AlarmOutcome()
-            touched: dict[str, None] = {}  # ordered, so a rolled-back message's additions can be taken off the end
-            for n, (msg, events) in enumerate(items):
+            for msg, events in items:  # unreadable payloads, and the unreadable parts of readable ones, are kept for supervisors
                 if isinstance(events, BaseException):
                     self._keep_dead_letter(tx, msg, events)
                     continue
                 for event in events:
                     if event.kind == "unrecognized":  # the readable part is applied; the rest is shown to supervisors
                         self._keep_dead_letter(tx, msg, PayloadRejected("keys_unknown", keys=event.detail or "?"))
-                tx.execute(f"SAVEPOINT m{n}")
-                logged = len(touched)
-                try:
-                    outcome = apply_events(tx, events, received, escalate, touched)
-                except Exception as exc:  # one message's bug must not cost the batch: keep it, go on
-                    tx.execute(f"ROLLBACK TO m{n}")
-                    for alarm_id in list(touched)[logged:]:  # its change-log rows were rolled back with it
-                        del touched[alarm_id]
-                    log.exception("sensor message on %s could not be applied", msg.topic)
-                    self._keep_dead_letter(tx, msg, exc)
-                    continue
-                finally:
-                    tx.execute(f"RELEASE m{n}")
-                total.outbox_ids += outcome.outbox_ids
-                total.alarm_ids += [a for a in outcome.alarm_ids if a not in total.alarm_ids]
-                ALARMS.labels("duplicate" if outcome.duplicate else "raised" if outcome.outbox_ids else "updated").inc()
-            return total
+            readable = [(msg, events) for msg, events in items if not isinstance(events, BaseException)]
+            # The whole batch at once (a storm's repeats merged); if any message breaks it, message by message.
+            tx.execute("SAVEPOINT batch")
+            try:
+                outcome = apply_batch(tx, [events for _, events in readable], received, escalate)
+            except Exception:
+                tx.execute("ROLLBACK TO batch")
+                log.warning("a batch of %d sensor messages failed as a whole; applying them one by one", len(readable), exc_info=True)
+                return self._apply_one_by_one(tx, readable, received, escalate)
+            finally:
+                tx.execute("RELEASE batch")
+            for label in outcome.labels:
+                ALARMS.labels(label).inc()
+            return outcome
 
         total = self.services.store.write(work)
         self._remember_active(items)
@@ -102,6 +99,30 @@ class SensorIntake:
         self.pusher.send(total.outbox_ids)
         if total.alarm_ids:
             self.feed.publish_alarms(total.alarm_ids)
+
+    def _apply_one_by_one(self, tx: Tx, items: list[tuple[ReceivedMessage, list[SensorEvent]]], received: datetime,
+                          escalate: float) -> AlarmOutcome:
+        """Each message in its own savepoint: one that fails is kept as a dead letter, the others are applied."""
+        total = AlarmOutcome()
+        touched: dict[str, None] = {}  # ordered, so a rolled-back message's additions can be taken off the end
+        for n, (msg, events) in enumerate(items):
+            tx.execute(f"SAVEPOINT m{n}")
+            logged = len(touched)
+            try:
+                outcome = apply_events(tx, events, received, escalate, touched)
+            except Exception as exc:  # one message's bug must not cost the batch: keep it, go on
+                tx.execute(f"ROLLBACK TO m{n}")
+                for alarm_id in list(touched)[logged:]:  # its change-log rows were rolled back with it
+                    del touched[alarm_id]
+                log.exception("sensor message on %s could not be applied", msg.topic)
+                self._keep_dead_letter(tx, msg, exc)
+                continue
+            finally:
+                tx.execute(f"RELEASE m{n}")
+            total.outbox_ids += outcome.outbox_ids
+            total.alarm_ids += [a for a in outcome.alarm_ids if a not in total.alarm_ids]
+            ALARMS.labels("duplicate" if outcome.duplicate else "raised" if outcome.outbox_ids else "updated").inc()
+        return total
 
     def _remember_active(self, items: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]]) -> None:
         if len(self._active) > ACTIVE_MEMORY:
