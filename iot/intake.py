@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from iot.adapters import adapt
-from iot.alarm_batch import apply_batch
-from iot.alarm_rules import EMERGENCY_KINDS, AlarmOutcome, apply_events
 from iot.bridge import ReceivedMessage
-from iot.events import PayloadRejected, SensorEvent
 from iot.topic_site import site_of_topic
 from server.clock import now, now_text
+from server.domain.alarms.batch import apply_batch
+from server.domain.alarms.events import PayloadRejected, SensorEvent
+from server.domain.alarms.rules import EMERGENCY_KINDS, AlarmOutcome, apply_events
 from server.domain.system_texts import SystemText
 from server.metrics import ALARM_LATENCY, ALARMS
 from server.store import Tx

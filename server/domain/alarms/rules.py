@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
+
 import msgspec
 
-from iot.events import SensorEvent
 from server.clock import to_rfc3339
 from server.domain.actor import SYSTEM
+from server.domain.alarms.events import SensorEvent
 from server.domain.changes import touch
 from server.domain.registry import apply_mutation
 from server.domain.system_texts import SystemText
-from server.domain.workorders import keep_note
 from server.domain.workorder_args import AddNote
+from server.domain.workorders import keep_note
 from server.ids import new_id
 from server.push.payload import AlarmPush, incident_topic
 from server.store import Tx

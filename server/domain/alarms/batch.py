@@ -1,7 +1,7 @@
 """Alarm rules over a whole batch of messages at once: what `apply_events` does message by message, with a storm's
 repeats merged in memory and written once per batch (one dedupe insert, one liveness row per device, one count update).
 
-The rules are the same (iot/alarm_rules.py decides every new alarm, clear and chatter); only repeats of an alarm
+The rules are the same (server/domain/alarms/rules.py decides every new alarm, clear and chatter); only repeats of an alarm
 already active and the bookkeeping every message pays are gathered. Any failure falls back to message by message.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from iot.alarm_rules import AlarmOutcome, Placement, _changed, _clear, _raise, place
-from iot.events import SensorEvent
+from server.domain.alarms.rules import AlarmOutcome, Placement, _clear, _raise, place
+from server.domain.alarms.events import SensorEvent
 from server.clock import to_rfc3339
 from server.domain.changes import touch_many
 from server.store import Tx
@@ -88,7 +88,7 @@ def apply_batch(tx: Tx, messages: list[list[SensorEvent]], received: datetime, e
 
 
 def _note_change(outcome: AlarmOutcome, logged: list[str], alarm_id: str) -> None:
-    # As alarm_rules._changed, with the change-log entry written at the end for the whole batch.
+    # As rules._changed, with the change-log entry written at the end for the whole batch.
     if alarm_id not in outcome.touched:
         outcome.touched[alarm_id] = None
         logged.append(alarm_id)
@@ -97,7 +97,7 @@ def _note_change(outcome: AlarmOutcome, logged: list[str], alarm_id: str) -> Non
 
 
 def _exact(message_id: str) -> bool:
-    # As alarm_rules._seen_before: only identities a device numbered or timestamped are remembered.
+    # As rules._seen_before: only identities a device numbered or timestamped are remembered.
     return ":seq:" in message_id or ":ts:" in message_id
 
 
