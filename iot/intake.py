@@ -29,6 +29,8 @@ DEAD_LETTER_LOG_EVERY_S = 60.0
 # Emergency sensors remembered as active (for the fast lane only); past this many the memory starts afresh,
 # which at worst lets a storm's repeats into the fast lane for one batch.
 ACTIVE_MEMORY = 100_000
+# Adapted messages waiting for their batch at most (the broker's in-flight window is 65,535).
+ADAPTED_MEMORY = 100_000
 
 
 def _alarm_key(event: SensorEvent) -> tuple[str, str | None, str, str]:
@@ -42,11 +44,17 @@ class SensorIntake:
         self._last_log = 0.0
         # Emergency sensors whose last committed message said active: their repeats are bulk, not urgent.
         self._active: set[tuple[str, str | None, str, str]] = set()
+        # Events `urgent` read on the network thread, so the batch does not read the same payload again.
+        self._adapted: dict[tuple[str, bytes], list[SensorEvent]] = {}
 
     def urgent(self, msg: ReceivedMessage) -> bool:
         """On the network thread: may this message raise a new emergency alarm (not a repeat of an active one)?
         Only orders the work (MqttBridge's fast lane); the rules decide in the transaction as always."""
-        return any(e.active and e.kind in EMERGENCY_KINDS and _alarm_key(e) not in self._active for e in adapt(msg.topic, msg.payload))
+        events = adapt(msg.topic, msg.payload)
+        if len(self._adapted) >= ADAPTED_MEMORY:  # messages dropped before their batch (a lost connection) leave theirs here
+            self._adapted.clear()
+        self._adapted[(msg.topic, msg.payload)] = events
+        return any(e.active and e.kind in EMERGENCY_KINDS and _alarm_key(e) not in self._active for e in events)
 
     def handle(self, msg: ReceivedMessage) -> None:
         """One message (the bridge's unbatched mode); PayloadRejected goes to dead_letter."""
@@ -57,7 +65,8 @@ class SensorIntake:
         readable: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]] = []
         for msg in msgs:
             try:
-                readable.append((msg, adapt(msg.topic, msg.payload)))
+                events = self._adapted.pop((msg.topic, msg.payload), None)  # adapters are pure: same bytes, same events
+                readable.append((msg, events if events is not None else adapt(msg.topic, msg.payload)))
             except Exception as exc:  # every failure to read a payload is a dead letter, whatever raised
                 readable.append((msg, exc))
         self._commit(readable)
