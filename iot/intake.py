@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 from iot.adapters import adapt
-from iot.alarm_rules import EMERGENCY_KINDS, AlarmOutcome, apply_events
 from iot.bridge import ReceivedMessage
-from iot.events import PayloadRejected, SensorEvent
 from iot.topic_site import site_of_topic
 from server.clock import now, now_text
+from server.domain.alarms.batch import apply_batch
+from server.domain.alarms.events import PayloadRejected, SensorEvent
+from server.domain.alarms.rules import EMERGENCY_KINDS, AlarmOutcome, apply_events
 from server.domain.system_texts import SystemText
 from server.metrics import ALARM_LATENCY, ALARMS
 from server.store import Tx
@@ -27,6 +29,8 @@ DEAD_LETTER_LOG_EVERY_S = 60.0
 # Emergency sensors remembered as active (for the fast lane only); past this many the memory starts afresh,
 # which at worst lets a storm's repeats into the fast lane for one batch.
 ACTIVE_MEMORY = 100_000
+# Adapted messages waiting for their batch at most (the broker's in-flight window is 65,535).
+ADAPTED_MEMORY = 100_000
 
 
 def _alarm_key(event: SensorEvent) -> tuple[str, str | None, str, str]:
@@ -40,11 +44,17 @@ class SensorIntake:
         self._last_log = 0.0
         # Emergency sensors whose last committed message said active: their repeats are bulk, not urgent.
         self._active: set[tuple[str, str | None, str, str]] = set()
+        # Events `urgent` read on the network thread, so the batch does not read the same payload again.
+        self._adapted: dict[tuple[str, bytes], list[SensorEvent]] = {}
 
     def urgent(self, msg: ReceivedMessage) -> bool:
         """On the network thread: may this message raise a new emergency alarm (not a repeat of an active one)?
         Only orders the work (MqttBridge's fast lane); the rules decide in the transaction as always."""
-        return any(e.active and e.kind in EMERGENCY_KINDS and _alarm_key(e) not in self._active for e in adapt(msg.topic, msg.payload))
+        events = adapt(msg.topic, msg.payload)
+        if len(self._adapted) >= ADAPTED_MEMORY:  # messages dropped before their batch (a lost connection) leave theirs here
+            self._adapted.clear()
+        self._adapted[(msg.topic, msg.payload)] = events
+        return any(e.active and e.kind in EMERGENCY_KINDS and _alarm_key(e) not in self._active for e in events)
 
     def handle(self, msg: ReceivedMessage) -> None:
         """One message (the bridge's unbatched mode); PayloadRejected goes to dead_letter."""
@@ -55,7 +65,8 @@ class SensorIntake:
         readable: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]] = []
         for msg in msgs:
             try:
-                readable.append((msg, adapt(msg.topic, msg.payload)))
+                events = self._adapted.pop((msg.topic, msg.payload), None)  # adapters are pure: same bytes, same events
+                readable.append((msg, events if events is not None else adapt(msg.topic, msg.payload)))
             except Exception as exc:  # every failure to read a payload is a dead letter, whatever raised
                 readable.append((msg, exc))
         self._commit(readable)
@@ -69,32 +80,27 @@ class SensorIntake:
         escalate = self.services.settings.escalate_after_s
 
         def work(tx: Tx) -> AlarmOutcome:
-            total = AlarmOutcome()
-            touched: dict[str, None] = {}  # ordered, so a rolled-back message's additions can be taken off the end
-            for n, (msg, events) in enumerate(items):
+            for msg, events in items:  # unreadable payloads, and the unreadable parts of readable ones, are kept for supervisors
                 if isinstance(events, BaseException):
                     self._keep_dead_letter(tx, msg, events)
                     continue
                 for event in events:
                     if event.kind == "unrecognized":  # the readable part is applied; the rest is shown to supervisors
                         self._keep_dead_letter(tx, msg, PayloadRejected("keys_unknown", keys=event.detail or "?"))
-                tx.execute(f"SAVEPOINT m{n}")
-                logged = len(touched)
-                try:
-                    outcome = apply_events(tx, events, received, escalate, touched)
-                except Exception as exc:  # one message's bug must not cost the batch: keep it, go on
-                    tx.execute(f"ROLLBACK TO m{n}")
-                    for alarm_id in list(touched)[logged:]:  # its change-log rows were rolled back with it
-                        del touched[alarm_id]
-                    log.exception("sensor message on %s could not be applied", msg.topic)
-                    self._keep_dead_letter(tx, msg, exc)
-                    continue
-                finally:
-                    tx.execute(f"RELEASE m{n}")
-                total.outbox_ids += outcome.outbox_ids
-                total.alarm_ids += [a for a in outcome.alarm_ids if a not in total.alarm_ids]
-                ALARMS.labels("duplicate" if outcome.duplicate else "raised" if outcome.outbox_ids else "updated").inc()
-            return total
+            readable = [(msg, events) for msg, events in items if not isinstance(events, BaseException)]
+            # The whole batch at once (a storm's repeats merged); if any message breaks it, message by message.
+            tx.execute("SAVEPOINT batch")
+            try:
+                outcome = apply_batch(tx, [events for _, events in readable], received, escalate)
+            except Exception:
+                tx.execute("ROLLBACK TO batch")
+                log.warning("a batch of %d sensor messages failed as a whole; applying them one by one", len(readable), exc_info=True)
+                return self._apply_one_by_one(tx, readable, received, escalate)
+            finally:
+                tx.execute("RELEASE batch")
+            for label in outcome.labels:
+                ALARMS.labels(label).inc()
+            return outcome
 
         total = self.services.store.write(work)
         self._remember_active(items)
@@ -102,6 +108,30 @@ class SensorIntake:
         self.pusher.send(total.outbox_ids)
         if total.alarm_ids:
             self.feed.publish_alarms(total.alarm_ids)
+
+    def _apply_one_by_one(self, tx: Tx, items: list[tuple[ReceivedMessage, list[SensorEvent]]], received: datetime,
+                          escalate: float) -> AlarmOutcome:
+        """Each message in its own savepoint: one that fails is kept as a dead letter, the others are applied."""
+        total = AlarmOutcome()
+        touched: dict[str, None] = {}  # ordered, so a rolled-back message's additions can be taken off the end
+        for n, (msg, events) in enumerate(items):
+            tx.execute(f"SAVEPOINT m{n}")
+            logged = len(touched)
+            try:
+                outcome = apply_events(tx, events, received, escalate, touched)
+            except Exception as exc:  # one message's bug must not cost the batch: keep it, go on
+                tx.execute(f"ROLLBACK TO m{n}")
+                for alarm_id in list(touched)[logged:]:  # its change-log rows were rolled back with it
+                    del touched[alarm_id]
+                log.exception("sensor message on %s could not be applied", msg.topic)
+                self._keep_dead_letter(tx, msg, exc)
+                continue
+            finally:
+                tx.execute(f"RELEASE m{n}")
+            total.outbox_ids += outcome.outbox_ids
+            total.alarm_ids += [a for a in outcome.alarm_ids if a not in total.alarm_ids]
+            ALARMS.labels("duplicate" if outcome.duplicate else "raised" if outcome.outbox_ids else "updated").inc()
+        return total
 
     def _remember_active(self, items: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]]) -> None:
         if len(self._active) > ACTIVE_MEMORY:

@@ -15,7 +15,7 @@ import msgspec
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from iot.events import MAX_PAYLOAD_BYTES
+from iot.adapters import MAX_PAYLOAD_BYTES
 from iot.mqtt_url import parse_mqtt_url
 
 __all__ = ["Scenario", "SCENARIOS", "SimulatedMessage", "SimulationReport", "messages_for", "simulate"]

@@ -19,7 +19,7 @@ def site_of_topic(tx: Tx, topic: str) -> str | None:
     if adapter is None:
         return None
     parts = topic.split("/")
-    if adapter.name == "native":  # the site the topic names is believed (as iot/alarm_rules.place does), if it exists
+    if adapter.name == "native":  # the site the topic names is believed (as `place` in server/domain/alarms/rules.py does), if it exists
         named = tx.one("SELECT id FROM sites WHERE id = ?", (parts[1],))
         return named["id"] if named else None
     if adapter.name == "zigbee2mqtt":

@@ -11,9 +11,9 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from iot.alarm_rules import forget_old_messages, owe_push, silent_devices
 from server.claims import take_turn
 from server.clock import now, parse_rfc3339, to_rfc3339
+from server.domain.alarms.rules import forget_old_messages, owe_push, silent_devices
 from server.domain.changes import touch
 from server.metrics import ALARMS_UNACKED, PUSH_OUTBOX_OLDEST
 from server.push.payload import AlarmPush

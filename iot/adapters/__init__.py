@@ -11,12 +11,13 @@ from collections.abc import Callable
 import msgspec
 from paho.mqtt.client import topic_matches_sub
 
+from iot.adapters._payload import MAX_PAYLOAD_BYTES
 from iot.adapters.native import TOPIC_FILTERS as NATIVE_TOPICS, adapt_native
 from iot.adapters.shelly import GEN1_TOPIC_FILTERS, GEN2_TOPIC_FILTERS, adapt_shelly_gen1, adapt_shelly_gen2
 from iot.adapters.zigbee2mqtt import TOPIC_FILTERS as Z2M_TOPICS, adapt_zigbee2mqtt
-from iot.events import PayloadRejected, SensorEvent
+from server.domain.alarms.events import PayloadRejected, SensorEvent
 
-__all__ = ["Adapter", "ADAPTERS", "adapt", "adapter_for", "topic_filters"]
+__all__ = ["Adapter", "ADAPTERS", "MAX_PAYLOAD_BYTES", "adapt", "adapter_for", "topic_filters"]
 
 AdapterFunction = Callable[[str, bytes], list[SensorEvent]]
 

@@ -9,7 +9,11 @@ import re
 
 import msgspec
 
-from iot.events import MAX_PAYLOAD_BYTES, PayloadRejected
+from server.domain.alarms.events import PayloadRejected
+
+# Real sensor payloads are a few hundred bytes; anything near this is garbage or abuse and is
+# refused before JSON decoding so a flood of huge payloads cannot pin the bridge thread.
+MAX_PAYLOAD_BYTES = 16 * 1024
 
 _ID = re.compile(r"[A-Za-z0-9_-]+")
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from iot.adapters._payload import checked_text, decode_json, valid_id
-from iot.events import PayloadRejected, SensorEvent, message_identity
+from server.domain.alarms.events import PayloadRejected, SensorEvent, message_identity
 
 TOPIC_FILTERS = ("fieldops/+/+/event", "fieldops/+/+/status")
 

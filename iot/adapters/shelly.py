@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import msgspec
 
 from iot.adapters._payload import battery_percent, decode_json, valid_id
-from iot.events import PayloadRejected, SensorEvent, message_identity
+from server.domain.alarms.events import PayloadRejected, SensorEvent, message_identity
 
 GEN1_TOPIC_FILTERS = ("shellies/#",)
 GEN2_TOPIC_FILTERS = ("+/status/flood:0", "+/events/rpc", "+/online")

@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 import msgspec
 
-from iot.alarm_rules import owe_push
 from server.clock import to_rfc3339
 from server.domain.access import OFFICE_ROLES, require_site, site_scope
 from server.domain.actor import Actor
+from server.domain.alarms.rules import owe_push
 from server.domain.changes import touch
 from server.domain.mutation import Ref, mutator
 from server.domain.status_rules import JOB_OVER, sql_list
@@ -25,7 +25,7 @@ from server.push.payload import AlarmPush
 from server.store import Tx
 
 SHIFT_VIEWERS = OFFICE_ROLES | {"guard"}
-# An emergency order is open until it is signed off, closed or cancelled (the incident rule of iot/alarm_rules.py).
+# An emergency order is open until it is signed off, closed or cancelled (the incident rule of server/domain/alarms/rules.py).
 OPEN_ORDER_SQL = f"category = 'emergency' AND status NOT IN {sql_list(JOB_OVER)}"
 
 

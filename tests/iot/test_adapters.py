@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from iot.adapters import ADAPTERS, adapt, topic_filters
-from iot.events import MAX_PAYLOAD_BYTES, PayloadRejected
+from iot.adapters import ADAPTERS, MAX_PAYLOAD_BYTES, adapt, topic_filters
+from server.domain.alarms.events import PayloadRejected
 
 AQARA_SJCGQ11LM = b'{"battery":100,"battery_low":false,"device_temperature":25,"power_outage_count":3,"voltage":3005,"water_leak":true}'
 HEIMAN_HS1SA = b'{"battery":96.5,"linkquality":92,"enrolled":true,"smoke":true,"battery_low":false}'

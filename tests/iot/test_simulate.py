@@ -13,8 +13,8 @@ import pytest
 
 from iot.adapters import adapt, topic_filters
 from iot.bridge import MqttBridge
-from iot.events import PayloadRejected
 from iot.simulate import messages_for, simulate
+from server.domain.alarms.events import PayloadRejected
 
 
 @pytest.mark.parametrize("scenario", ["native", "zigbee2mqtt", "shelly", "mixed"])

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from iot.alarm_rules import apply_events
-from iot.events import SensorEvent
-from iot.intake import SensorIntake
 from iot.bridge import ReceivedMessage
+from iot.intake import SensorIntake
 from server.domain.actor import Actor
+from server.domain.alarms.events import SensorEvent
+from server.domain.alarms.rules import apply_events
 from server.domain.registry import apply_mutation
 from server.domain.system_texts import KIND_TITLES, TEMPLATES, render, render_stored
 from server.domain.views import render_order

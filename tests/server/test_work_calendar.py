@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from iot.alarm_rules import apply_events
-from iot.events import SensorEvent
 from server.auth import load_actor
+from server.domain.alarms.events import SensorEvent
+from server.domain.alarms.rules import apply_events
 from server.domain.calendar import LAST_YEAR, WorkCalendar, uncovered_year
 from server.domain.registry import apply_mutation
 from server.domain.sla import DEFAULT_TARGETS, SlaRules, sla_states

@@ -4,9 +4,9 @@ guard's offline acknowledgement lands through push.
 
 from __future__ import annotations
 
-from iot.alarm_rules import apply_events
-from iot.events import SensorEvent
 from server.clock import now
+from server.domain.alarms.events import SensorEvent
+from server.domain.alarms.rules import apply_events
 from tests.backend import open_store
 from tests.live_server import unique
 from tests.sync.device import Device

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from iot.alarm_rules import apply_events, forget_old_messages, silent_devices
-from iot.events import SensorEvent
+from server.domain.alarms.events import SensorEvent
+from server.domain.alarms.rules import apply_events, forget_old_messages, silent_devices
 from tests.backend import open_store
 from tests.world import build_world
 

@@ -13,18 +13,13 @@ import msgspec
 from server.domain.system_texts import SystemText
 from server.errors import Invalid
 
-__all__ = ["EventKind", "Source", "SensorEvent", "PayloadRejected", "message_identity", "MAX_PAYLOAD_BYTES"]
+__all__ = ["EventKind", "Source", "SensorEvent", "PayloadRejected", "message_identity"]
 
 EventKind = Literal[
     "water_leak", "smoke", "fire", "gas", "carbon_monoxide", "panel_trouble", "tamper", "low_battery", "heartbeat",
     "availability", "unrecognized",
 ]
 Source = Literal["native", "zigbee2mqtt", "shelly"]
-
-# Real sensor payloads are a few hundred bytes; anything near this is garbage or abuse and is
-# refused before JSON decoding so a flood of huge payloads cannot pin the bridge thread.
-MAX_PAYLOAD_BYTES = 16 * 1024
-
 
 class SensorEvent(msgspec.Struct, frozen=True, kw_only=True):
     """One fact a device reported, in our terms; alarm rules consume these."""

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
+
 import msgspec
 
-from iot.events import SensorEvent
 from server.clock import to_rfc3339
 from server.domain.actor import SYSTEM
+from server.domain.alarms.events import SensorEvent
 from server.domain.changes import touch
 from server.domain.system_texts import SystemText
-from server.domain.workorders import keep_note
 from server.domain.workorder_args import AddNote
+from server.domain.workorders import keep_note
 from server.ids import new_id
 from server.push.payload import AlarmPush, incident_topic
 from server.store import Tx
@@ -193,12 +194,14 @@ def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: s
     if emergency:
         since = to_rfc3339(received - timedelta(seconds=INCIDENT_WINDOW_S))
         hazard = sorted(HAZARDS[kind])
+        # Where both zones name a building (3号楼, 2栋, Building 3), only the same building's incident is joined;
+        # a zone that names none joins the latest, so one row is enough (a storm's 500th alarm read all 499 before it).
+        mine = building_of(where.zone)
         candidates = tx.query(
             "SELECT a.work_order_id, a.zone FROM alarms a JOIN work_orders w ON w.id = a.work_order_id"
             f" WHERE a.site_id = ? AND a.kind IN ({','.join('?' for _ in hazard)}) AND a.first_seen >= ?"
-            " AND w.status NOT IN ('closed', 'cancelled', 'signed_off') ORDER BY a.first_seen DESC", (where.site_id, *hazard, since))
-        # Where both zones name a building (3号楼, 2栋, Building 3), only the same building's incident is joined.
-        mine = building_of(where.zone)
+            " AND w.status NOT IN ('closed', 'cancelled', 'signed_off') ORDER BY a.first_seen DESC" + (" LIMIT 1" if mine is None else ""),
+            (where.site_id, *hazard, since))
         open_incident = next((c for c in candidates if mine is None or building_of(c["zone"]) in (None, mine)), None)
         if open_incident is not None:
             wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (open_incident["work_order_id"],))
