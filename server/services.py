@@ -55,6 +55,7 @@ class Services:
         self.background: list[Any] = []
         self.feed = LiveFeed(self.store)
         self.session.on_revoked = self.feed.sessions_changed  # open event streams recheck their token at once
+        self.session.generation = lambda: self.feed.sessions_generation  # and cached tokens are read again
         self.bridge: Any = None  # has .state for /health once the MQTT side started
         self.pusher: Any = None
 
