@@ -9,7 +9,7 @@ from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
 from server.http.errors import errors
 from server.services import Services
-from sync import PullRequest, PullResult, PushRequest, PushResult, apply_push, pull_changes
+from sync import PullRequest, PullResult, PushRequest, PushResult, apply_push
 
 
 class SyncController(Controller):
@@ -27,4 +27,4 @@ class SyncController(Controller):
     @post("/pull", operation_id="syncPull", responses=errors(422), status_code=HTTP_200_OK, sync_to_thread=True)
     def pull(self, data: PullRequest, services: Services, actor: Actor) -> PullResult:
         """Everything the caller may see (cookie null) or what changed since the cookie, with rejections (422 invalid_cookie)."""
-        return pull_changes(services.store, actor, data, services.sla_targets)
+        return services.quiet_pulls.pull(actor, data, services.sla_targets)  # a no-change pull from memory
