@@ -7,20 +7,20 @@ either keeps a chunk (and its id) or neither; a retry skips what is already appl
 from __future__ import annotations
 
 import logging
+from typing import Sequence
 
 import msgspec
-from typing import Sequence
 
 from server.clock import now, now_text
 from server.domain.actor import Actor
 from server.domain.audit import origin
-from server.domain.registry import apply_mutation
+from server.domain.registry import all_mutators, apply_mutation, check_role, get_mutator, run_mutator
 from server.errors import AppError, Conflict, Invalid
 from server.metrics import SYNC_MUTATIONS, SYNC_PUSHES
 from server.store import DatabaseError, Store, Tx
 from sync.clock_offset import ClockOffset
 from sync.refusal import keep_refused
-from sync.wire import MAX_ARGS_DEPTH, PushRequest, PushResult, QueuedMutation, nesting_depth
+from sync.wire import MAX_ARGS_DEPTH, PushDecoder, PushEnvelope, PushRequest, PushResult, Step, nesting_depth
 
 log = logging.getLogger("fieldops.sync")
 
@@ -29,18 +29,34 @@ log = logging.getLogger("fieldops.sync")
 CHUNK_SIZE = 500
 
 
-def apply_push(store: Store, actor: Actor, request: PushRequest) -> PushResult:
-    """Apply the pending part of a push; returns once every applied mutation is committed (durable)."""
-    clock = ClockOffset(now(), request.client_time)
+_decoder: PushDecoder | None = None
+
+
+def push_decoder() -> PushDecoder:
+    """The one decoder of push bodies, made at first use (every mutator is registered by then)."""
+    global _decoder
+    if _decoder is None:
+        _decoder = PushDecoder(all_mutators())
+    return _decoder
+
+
+def apply_push(store: Store, actor: Actor, request: PushRequest | tuple[PushEnvelope, list[Step]]) -> PushResult:
+    """Apply the pending part of a push (as decoded by `push_decoder`, or a PushRequest built in code);
+    returns once every applied mutation is committed (durable)."""
+    if isinstance(request, PushRequest):
+        client_id, client_time, steps = request.client_id, request.client_time, [Step(queued=m) for m in request.mutations]
+    else:
+        client_id, client_time, steps = request[0].client_id, request[0].client_time, request[1]
+    clock = ClockOffset(now(), client_time)
     try:
-        known = store.read(lambda tx: last_mutation_id(tx, actor.id, request.client_id))
-        _check_consecutive(request.mutations, known)
-        pending = [m for m in request.mutations if m.id > known]
-        SYNC_MUTATIONS.labels("skipped").inc(len(request.mutations) - len(pending))
+        known = store.read(lambda tx: last_mutation_id(tx, actor.id, client_id))
+        _check_consecutive(steps, known)
+        pending = [m for m in steps if m.id > known]
+        SYNC_MUTATIONS.labels("skipped").inc(len(steps) - len(pending))
         last = known
         for start in range(0, len(pending), CHUNK_SIZE):
             chunk = pending[start:start + CHUNK_SIZE]
-            last = store.write(lambda tx: _apply_chunk(tx, actor, request.client_id, chunk, clock))
+            last = store.write(lambda tx: _apply_chunk(tx, actor, client_id, chunk, clock))
     except Conflict:
         SYNC_PUSHES.labels("gap").inc()
         raise
@@ -53,13 +69,13 @@ def last_mutation_id(tx: Tx, user_id: str, client_id: str) -> int:
     return row["last_mutation_id"] if row else 0
 
 
-def _check_consecutive(mutations: Sequence[QueuedMutation], known: int) -> None:
+def _check_consecutive(mutations: Sequence[Step], known: int) -> None:
     for before, after in zip(mutations, mutations[1:]):
         if after.id != before.id + 1:
             raise Conflict(f"mutation ids must increase by 1: {after.id} follows {before.id}", code="mutation_gap", last_mutation_id=known)
 
 
-def _apply_chunk(tx: Tx, actor: Actor, client_id: str, chunk: list[QueuedMutation], clock: ClockOffset) -> int:
+def _apply_chunk(tx: Tx, actor: Actor, client_id: str, chunk: list[Step], clock: ClockOffset) -> int:
     # Re-read inside the write lock: a concurrent retry of the same queue may have applied part of it.
     row = tx.one("SELECT last_mutation_id FROM sync_clients WHERE user_id = ? AND client_id = ?", (actor.id, client_id))
     if row is None:
@@ -84,23 +100,28 @@ def _apply_chunk(tx: Tx, actor: Actor, client_id: str, chunk: list[QueuedMutatio
     return todo[-1].id
 
 
-def _apply_one(tx: Tx, actor: Actor, client_id: str, m: QueuedMutation, clock: ClockOffset) -> bool:
+def _apply_one(tx: Tx, actor: Actor, client_id: str, m: Step, clock: ClockOffset) -> bool:
     """Apply one mutation inside its own savepoint; a refusal leaves none of its writes. True if applied."""
     came_from = origin.set({"client_id": client_id, "mutation_id": m.id, "client_ts": m.client_ts})
     occurred = clock.receipt
     tx.execute("SAVEPOINT sync_mutation")
     try:
-        if nesting_depth(m.args) > MAX_ARGS_DEPTH:
-            m = msgspec.structs.replace(m, args=None)  # nothing of it is kept: there is no fact that deep
+        if m.typed is None and nesting_depth(m.queued.args) > MAX_ARGS_DEPTH:
+            m = Step(queued=msgspec.structs.replace(m.queued, args=None))  # nothing of it is kept: there is no fact that deep
             raise Invalid(f"arguments nest deeper than {MAX_ARGS_DEPTH} levels", code="arguments_too_deep")
         occurred = clock.occurred_at(m.client_ts)
-        apply_mutation(tx, actor, m.name, m.args, occurred)
+        if m.typed is not None:  # decoded at the door into its mutator's Struct: nothing untyped, no depth to check
+            mutator = get_mutator(m.name)
+            check_role(mutator, actor)
+            run_mutator(tx, actor, mutator, m.typed.args, occurred)  # type: ignore[attr-defined]
+        else:
+            apply_mutation(tx, actor, m.name, m.queued.args, occurred)
         tx.execute("RELEASE sync_mutation")
         return True
     except AppError as refusal:
         tx.execute("ROLLBACK TO sync_mutation")
         tx.execute("RELEASE sync_mutation")
-        keep_refused(tx, actor, client_id, m, refusal.code, refusal.message, occurred)
+        keep_refused(tx, actor, client_id, m.queued, refusal.code, refusal.message, occurred)
         return False
     except DatabaseError:
         raise  # the database itself failed (disk, lock): nothing of the chunk commits; the client retries
@@ -109,7 +130,7 @@ def _apply_one(tx: Tx, actor: Actor, client_id: str, m: QueuedMutation, clock: C
         log.exception("mutator %s crashed on mutation %s of client %s", m.name, m.id, client_id)
         tx.execute("ROLLBACK TO sync_mutation")
         tx.execute("RELEASE sync_mutation")
-        keep_refused(tx, actor, client_id, m, "internal_error", "the server failed on this mutation; it has been logged", occurred)
+        keep_refused(tx, actor, client_id, m.queued, "internal_error", "the server failed on this mutation; it has been logged", occurred)
         return False
     finally:
         origin.reset(came_from)

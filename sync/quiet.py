@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 from server.clock import now_text
 from server.domain.actor import Actor
 from server.metrics import SYNC_PULLS
 from server.store import Store, Tx
-from sync.pull import pull_changes
+from sync.pull import stream_pull
 from sync.wire import PullRequest, PullResult
 
 T = TypeVar("T")
@@ -93,13 +93,16 @@ class QuietPulls:
         fresh = self._fresh()
         return None if fresh is None else self._from_memory(actor, request, fresh)
 
-    def pull(self, actor: Actor, request: PullRequest, targets: Mapping[str, int]) -> PullResult:
-        """From memory if nothing moved since this device's last answer; otherwise the ordinary pull, remembered."""
+    def pull(self, actor: Actor, request: PullRequest, targets: Mapping[str, int]) -> PullResult | Iterator[bytes]:
+        """From memory if nothing moved since this device's last answer; otherwise the ordinary pull (a full one
+        streamed, as sync/pull.py's stream_pull sends it), remembered when it is an answer with a cookie."""
         before = self.fingerprint()
         quiet = self._from_memory(actor, request, before)
         if quiet is not None:
             return quiet
-        result = pull_changes(self.store, actor, request, targets)
+        result = stream_pull(self.store, actor, request, targets)
+        if not isinstance(result, PullResult):
+            return result  # a full pull (cookie null): never answered from memory anyway
         # Tagged with the fingerprint from before the read: it holds later only if nothing moved since then,
         # which covers the read itself (an answer older than its tag is never given as current).
         key = (actor.id, request.client_id)

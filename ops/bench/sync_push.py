@@ -25,8 +25,8 @@ from ops.bench.sync_world import STEPS_PER_ORDER, offline_day, seed_world  # noq
 from server.auth import load_actor  # noqa: E402
 from server.clock import now_text  # noqa: E402
 from server.store import open_store  # noqa: E402
-from sync import PushRequest, apply_push  # noqa: E402
-from sync.push import CHUNK_SIZE  # noqa: E402
+from sync import apply_push  # noqa: E402
+from sync.push import CHUNK_SIZE, push_decoder  # noqa: E402
 from server.store.postgres import translate  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
@@ -84,9 +84,9 @@ def in_process(location: str, queue: list[dict[str, Any]]) -> float:
     try:
         user = store.read(lambda tx: tx.one("SELECT id FROM users WHERE username = 'tech'"))["id"]
         actor = store.read(lambda tx: load_actor(tx, user))
-        request = msgspec.convert({"client_id": "bench-phone", "client_time": now_text(), "mutations": queue}, PushRequest)
+        body = msgspec.json.encode({"client_id": "bench-phone", "client_time": now_text(), "mutations": queue})
         start = time.perf_counter()
-        result = apply_push(store, actor, request)
+        result = apply_push(store, actor, push_decoder().decode(body))  # decoded as the HTTP door decodes it
         elapsed = time.perf_counter() - start
         assert result.last_mutation_id == len(queue)
     finally:

@@ -1,4 +1,4 @@
-"""The mutator registry: every write a client can make is a named function registered here.
+"""The mutator registry: looks up, authorizes, decodes and runs the mutators server/domain/mutators.py lists.
 
 `apply_mutation` is the one write path, shared by `POST /api/v1/mutations/{name}` and sync push.
 """
@@ -7,73 +7,23 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import msgspec
 
 from server.domain.actor import Actor
+from server.domain.mutation import PATTERN_CODES, Mutator, Ref
+from server.domain.mutators import MUTATORS
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.store import ConstraintViolation, Tx
+
+__all__ = ["Mutator", "Ref", "all_mutators", "apply_mutation", "check_role", "decode_args", "get_mutator"]
 
 log = logging.getLogger("fieldops.mutations")
 
 
-class Ref(msgspec.Struct, frozen=True):
-    """What a mutator changed: the HTTP layer renders it for the caller after the write."""
-
-    type: str
-    id: str
-
-
-MutatorFn = Callable[[Tx, Actor, Any, datetime], Ref]
-Salvage = Callable[[Tx, Actor, Any, datetime], None]
-
-
-class Mutator(msgspec.Struct, frozen=True):
-    name: str
-    args_type: type
-    fn: MutatorFn
-    roles: frozenset[str]
-    doc: str
-    # Keeps the facts a refused mutation carried (notes, photos, signatures) so nothing from the field is lost.
-    salvage: Salvage | None = None
-    # Older argument shapes still sent by app versions in the field, converted to the current one.
-    upgrade: Callable[[dict], dict] | None = None
-    # The type of object it answers (a Ref type: the renderer, and the documented answer of its operation).
-    answers: str = "work_order"
-
-
-REGISTRY: dict[str, Mutator] = {}
-# Patterns of argument fields whose refusal has a code of its own (else `invalid_arguments`); see `coded`.
-PATTERN_CODES: dict[str, str] = {}
-
-
-def coded(pattern: str, code: str) -> str:
-    """A schema pattern for an argument field; arguments failing it are refused with `code`."""
-    PATTERN_CODES[pattern] = code
-    return pattern
-
-
-def mutator(
-    name: str,
-    args: type,
-    roles: set[str] | frozenset[str],
-    salvage: Salvage | None = None,
-    upgrade: Callable[[dict], dict] | None = None,
-    answers: str = "work_order",
-) -> Callable[[MutatorFn], MutatorFn]:
-    def register(fn: MutatorFn) -> MutatorFn:
-        if name in REGISTRY:
-            raise RuntimeError(f"mutator {name} registered twice")
-        REGISTRY[name] = Mutator(name, args, fn, frozenset(roles) | {"admin"}, (fn.__doc__ or "").strip(), salvage, upgrade, answers)
-        return fn
-
-    return register
-
-
 def get_mutator(name: str) -> Mutator:
-    _load_all()
-    found = REGISTRY.get(name)
+    found = MUTATORS.get(name)
     if found is None:
         raise NotFound(f"there is no mutation named {name!r}", code="unknown_mutation")
     return found
@@ -113,27 +63,19 @@ def apply_mutation(tx: Tx, actor: Actor, name: str, raw_args: Any, occurred_at: 
     """Look up, authorize, decode and run one mutation inside the caller's transaction."""
     m = get_mutator(name)
     check_role(m, actor)
-    args = decode_args(m, raw_args)
+    return run_mutator(tx, actor, m, decode_args(m, raw_args), occurred_at)
+
+
+def run_mutator(tx: Tx, actor: Actor, m: Mutator, args: Any, occurred_at: datetime) -> Ref:
+    """Run a mutator on arguments already decoded into its `args_type` (its role checked by the caller)."""
     try:
         return m.fn(tx, actor, args, occurred_at)
     except ConstraintViolation as exc:
         # The schema caught what a rule did not (a reference to a site that does not exist, a duplicate):
         # the arguments are at fault, so it is a refusal, never a 500 or a jammed sync queue.
-        log.warning("mutation %s refused by a constraint: %s", name, exc)
-        raise Conflict(f"{name} refers to something that does not exist or already exists", code="constraint_violated") from None
+        log.warning("mutation %s refused by a constraint: %s", m.name, exc)
+        raise Conflict(f"{m.name} refers to something that does not exist or already exists", code="constraint_violated") from None
 
 
 def all_mutators() -> dict[str, Mutator]:
-    _load_all()
-    return dict(REGISTRY)
-
-
-_loaded = False
-
-
-def _load_all() -> None:
-    global _loaded
-    if not _loaded:
-        import server.domain.mutators  # noqa: F401  (registers every mutator module)
-
-        _loaded = True
+    return dict(MUTATORS)

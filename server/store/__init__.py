@@ -5,7 +5,7 @@ SQLite (sqlite.py) is the embedded default; PostgreSQL (postgres.py) implements 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Callable, ContextManager, Protocol, TypeVar
 
 from server.store.errors import ConstraintViolation, DatabaseError
 
@@ -44,6 +44,10 @@ class Store(Protocol):
 
     def read(self, work: Callable[[Tx], T]) -> T:
         """Run `work` on a consistent read snapshot beside the writer."""
+
+    def snapshot(self) -> ContextManager[Tx]:
+        """A read snapshot held open across calls, from any thread one at a time, on a connection of its own:
+        for an answer streamed in pieces (a full sync pull) that must all agree with each other."""
 
     def health(self) -> Any:
         """None when writes work now; else the AppError (503, with a code) a write would meet: file lost, disk full."""

@@ -8,10 +8,8 @@ literals, quoted names and comments) into psycopg's, so one spelling of every qu
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import logging
 import re
-import threading
 import time
 from decimal import Decimal
 from typing import Any, Callable, Iterator, TypeVar
@@ -25,6 +23,7 @@ from psycopg_pool import ConnectionPool
 from server.clock import now_text
 from server.errors import AppError, Unavailable
 from server.store.errors import ConstraintViolation, DatabaseError
+from server.store.group_commit import GroupCommit, Pending, commit_batch
 from server.store.migrate import migrate
 
 log = logging.getLogger("fieldops.store")
@@ -115,25 +114,37 @@ class PostgresTx:
         self.conn = conn
         self.cursor = conn.cursor()  # one per transaction: every statement's result is read before the next
 
+    # psycopg's errors as the store's, written out in each method (not a context manager): they run a dozen times per mutation.
     def execute(self, sql: str, params: Any = ()) -> int:
-        with _store_errors():
+        try:
             return self.cursor.execute(translate(sql), _params(params)).rowcount
+        except psycopg.Error as exc:
+            raise store_error(exc) from exc
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        with _store_errors():
+        try:
             return self.cursor.execute(translate(sql), _params(params)).fetchall()
+        except psycopg.Error as exc:
+            raise store_error(exc) from exc
 
     def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
-        with _store_errors():
+        try:
             return self.cursor.execute(translate(sql), _params(params)).fetchone()
+        except psycopg.Error as exc:
+            raise store_error(exc) from exc
 
     def insert(self, table: str, row: dict[str, Any], returning: str | None = None) -> Any:
-        cols = ", ".join(f'"{c}"' for c in row)
-        marks = ", ".join("%s" for _ in row)
-        sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})' + (f' RETURNING "{returning}"' if returning else "")
-        with _store_errors():
+        key = (table, tuple(row), returning)
+        sql = _INSERTS.get(key)
+        if sql is None:
+            cols = ", ".join(f'"{c}"' for c in row)
+            marks = ", ".join("%s" for _ in row)
+            sql = _INSERTS[key] = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})' + (f' RETURNING "{returning}"' if returning else "")
+        try:
             cursor = self.cursor.execute(sql, _params(list(row.values())))
             return cursor.fetchone()[returning] if returning else None
+        except psycopg.Error as exc:
+            raise store_error(exc) from exc
 
     def json_text(self, column: str, *path: str) -> str:
         return f"(({column})::jsonb #>> '{{{','.join(path)}}}')"
@@ -158,23 +169,7 @@ def store_error(exc: BaseException) -> BaseException:
     return exc
 
 
-@contextlib.contextmanager
-def _store_errors() -> Iterator[None]:
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise store_error(exc) from exc
-
-
-class _Pending:
-    __slots__ = ("work", "context", "done", "result", "error")
-
-    def __init__(self, work: Callable[..., Any]) -> None:
-        self.work = work
-        self.context = contextvars.copy_context()
-        self.done = False
-        self.result: Any = None
-        self.error: BaseException | None = None
+_INSERTS: dict[tuple[str, tuple[str, ...], str | None], str] = {}
 
 
 def _configure(conn: psycopg.Connection) -> None:
@@ -188,9 +183,7 @@ class PostgresStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._writer = self._connect()
-        self._write_lock = threading.Lock()
-        self._pending: list[_Pending] = []
-        self._pending_lock = threading.Lock()
+        self._group = GroupCommit(MAX_GROUP)
         self._pool = ConnectionPool(url, min_size=1, max_size=POOL_MAX, timeout=POOL_TIMEOUT_S, open=True, configure=_configure,
                                     kwargs={"autocommit": True, "row_factory": dict_row, "options": SESSION_OPTIONS,
                                             "connect_timeout": CONNECT_TIMEOUT_S})
@@ -207,19 +200,12 @@ class PostgresStore:
         return conn
 
     def write(self, work: Callable[[PostgresTx], T]) -> T:
-        item = _Pending(work)
-        with self._pending_lock:
-            self._pending.append(item)
-        with self._write_lock:
-            while not item.done:
-                with self._pending_lock:
-                    batch, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
-                self._commit_group(batch)
+        item = self._group.write(work, self._commit_group)
         if item.error is not None:
             raise store_error(item.error) if isinstance(item.error, psycopg.Error) else item.error
         return item.result
 
-    def _commit_group(self, batch: list[_Pending]) -> None:
+    def _commit_group(self, batch: list[Pending]) -> None:
         if self._writer.closed or self._writer.broken:
             try:
                 self._writer = self._connect()  # the server restarted or dropped us: a new session for the next writes
@@ -227,36 +213,17 @@ class PostgresStore:
                 for item in batch:
                     item.error, item.done = exc, True
                 return
-        conn, tx = self._writer, PostgresTx(self._writer)
-        alone = len(batch) == 1
-        try:
-            conn.execute("BEGIN")
-            for item in batch:
-                if not alone:
-                    conn.execute("SAVEPOINT write")
-                try:
-                    item.result = item.context.run(item.work, tx)
-                except BaseException as exc:
-                    item.error = exc
-                    if alone:
-                        raise
-                    conn.execute("ROLLBACK TO SAVEPOINT write")
-                if not alone:
-                    conn.execute("RELEASE SAVEPOINT write")
-            conn.execute("COMMIT")  # synchronous_commit=on: returns once the commit record is flushed
-        except BaseException as exc:
+        conn = self._writer
+
+        def abort() -> None:
             try:
                 if not conn.broken and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")
             except psycopg.Error:
                 pass  # the connection died with the transaction; it is replaced at the next write
-            for item in batch:
-                if item.error is None:
-                    item.error = exc
-                    item.result = None
-        finally:
-            for item in batch:
-                item.done = True
+
+        # synchronous_commit=on: COMMIT returns once the commit record is flushed
+        commit_batch(batch, PostgresTx(conn), conn.execute, "BEGIN", abort)
 
     def read(self, work: Callable[[PostgresTx], T]) -> T:
         try:
@@ -275,6 +242,20 @@ class PostgresStore:
                                   retry_after=RETRY_AFTER_S) from exc
             raise
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[PostgresTx]:
+        # A pooled connection held for the whole stream, on one REPEATABLE READ snapshot like `read`.
+        try:
+            with self._pool.connection() as conn:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try:
+                    yield PostgresTx(conn)
+                finally:
+                    if not conn.broken:
+                        conn.execute("ROLLBACK")
+        except psycopg.Error as exc:
+            raise store_error(exc) from exc
+
     def health(self) -> AppError | None:
         try:
             if time.monotonic() - self._probed_at >= PROBE_EVERY_S:
@@ -287,5 +268,5 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
-        with self._write_lock:
+        with self._group.lock:
             self._writer.close()

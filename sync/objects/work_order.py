@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from server.domain.access import can_see_order, order_scope_sql
 from server.domain.actor import Actor
@@ -24,9 +24,22 @@ def visible_ids(tx: Tx, actor: Actor) -> set[str]:
 
 
 def full(tx: Tx, actor: Actor, targets: Mapping[str, int]) -> list[Put]:
+    return [put for page in full_pages(tx, actor, targets) for put in page]
+
+
+def full_pages(tx: Tx, actor: Actor, targets: Mapping[str, int], page: int = ID_BATCH) -> Iterator[list[Put]]:
+    """Everything the actor sees, `page` orders at a time in id order (keyset: each page an indexed range of the
+    same snapshot), so a pull of 50,000 orders is streamed without holding them all."""
     where, params = order_scope_sql(actor)
-    rows = tx.query(f"SELECT * FROM work_orders WHERE {where} ORDER BY id", params)
-    return [Put(TYPE, r["id"], view) for r, view in zip(rows, render_orders(tx, actor, rows, targets))]
+    after = ""
+    while True:
+        rows = tx.query(f"SELECT * FROM work_orders WHERE ({where}) AND id > ? ORDER BY id LIMIT {int(page)}", [*params, after])
+        if not rows:
+            return
+        yield [Put(TYPE, r["id"], view) for r, view in zip(rows, render_orders(tx, actor, rows, targets))]
+        if len(rows) < page:
+            return
+        after = rows[-1]["id"]
 
 
 def changed(tx: Tx, actor: Actor, ids: Iterable[str], targets: Mapping[str, int]) -> list[Put | Del]:
