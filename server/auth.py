@@ -2,19 +2,22 @@
 (the throttle in front of it is server/login_throttle.py).
 
 A token lives `token_ttl_s` (a shift offline plus the next morning's sync); logout or disabling a user revokes it.
+A token's user is kept in memory for TOKEN_CACHE_S, so a request costs no read: forgotten at once when sessions change
+in this process (logout, role/site change, password reset, deactivation), and within TOKEN_CACHE_S for another's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from server.clock import now, now_text, to_rfc3339
+from server.clock import now, now_text, parse_rfc3339, to_rfc3339
 from server.domain.actor import ROLES, Actor
 from server.errors import Invalid, Unauthorized
 from server.ids import check_slug, new_id
@@ -29,6 +32,12 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 # checked before anything is looked up, hashed or counted, so a megabyte "username" costs a 422 and nothing kept.
 USERNAME_MAX = 64
 PASSWORD_MAX = 1024
+# How long a looked-up token's user is trusted without reading the database again. Revocations made by this process
+# reach the cache at once (the sessions generation); one made by another instance or the CLI is seen within this, as
+# open event streams already see them within SESSION_RECHECK_S. Short enough that nobody acts long on a stale role.
+TOKEN_CACHE_S = 2.0
+# Tokens remembered at most (one per active device is a few hundred bytes); past it the oldest are forgotten.
+TOKEN_CACHE_MAX = 20_000
 
 __all__ = ["LoginThrottle", "Session", "add_user", "check_password", "hash_password", "load_actor", "token_digest"]
 
@@ -87,6 +96,10 @@ class Session:
         self.store, self.token_ttl_s, self.throttle = store, token_ttl_s, throttle
         self.on_revoked: Callable[[], None] = lambda: None
         """Called after a token is revoked here, so open event streams recheck theirs at once."""
+        self.generation: Callable[[], int] = lambda: 0
+        """This process's sessions generation (LiveFeed.sessions_generation): a cached token older than it is read again."""
+        # token digest -> (actor, monotonic time it is trusted until, generation when cached); oldest first
+        self._cache: dict[str, tuple[Actor, float, int]] = {}
 
     def login(self, username: str, password: str, address: str) -> tuple[str, Actor]:
         if len(username) > USERNAME_MAX or len(password) > PASSWORD_MAX:
@@ -112,17 +125,43 @@ class Session:
         return token, actor
 
     def actor_for(self, token: str) -> Actor:
-        def find(tx: Tx) -> Actor | None:
-            row = tx.one("SELECT user_id, expires_at, revoked_at FROM tokens WHERE token_hash = ?", (token_digest(token),))
+        digest = token_digest(token)
+        generation = self.generation()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[2] == generation and time.monotonic() < cached[1]:
+            return cached[0]
+
+        def find(tx: Tx) -> tuple[Actor, str] | None:
+            row = tx.one("SELECT user_id, expires_at, revoked_at FROM tokens WHERE token_hash = ?", (digest,))
             if row is None or row["revoked_at"] or row["expires_at"] <= now_text():
                 return None
-            return load_actor(tx, row["user_id"])
+            actor = load_actor(tx, row["user_id"])
+            return None if actor is None else (actor, row["expires_at"])
 
-        actor = self.store.read(find)
-        if actor is None:
+        found = self.store.read(find)
+        if found is None:
+            self._cache.pop(digest, None)
             raise Unauthorized("the token is missing, expired or revoked; log in again", code="invalid_token")
-        return actor
+        self._remember(digest, found[0], found[1], generation)
+        return found[0]
+
+    def _remember(self, digest: str, actor: Actor, expires_at: str, generation: int) -> None:
+        # `generation` was taken before the read: a revocation during it bumped it, so this entry is stale already.
+        self._cache.pop(digest, None)  # re-inserted last: the dict stays oldest first
+        # Trusted until the cache's lifetime ends or the token expires, whichever comes first, on the monotonic clock
+        # (a hit then costs one comparison, no formatted time).
+        expires_in = (parse_rfc3339(expires_at) - now()).total_seconds()
+        self._cache[digest] = (actor, time.monotonic() + min(TOKEN_CACHE_S, expires_in), generation)
+        while len(self._cache) > TOKEN_CACHE_MAX:
+            try:
+                del self._cache[next(iter(self._cache))]
+            except (StopIteration, KeyError, RuntimeError):  # another thread emptied or changed it meanwhile
+                break
 
     def logout(self, token: str) -> None:
-        self.store.write(lambda tx: tx.execute("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL", (now_text(), token_digest(token))))
-        self.on_revoked()
+        self._cache.pop(token_digest(token), None)
+        try:
+            self.store.write(lambda tx: tx.execute("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL", (now_text(), token_digest(token))))
+        finally:
+            self._cache.pop(token_digest(token), None)  # a request that read it meanwhile may have cached it again
+            self.on_revoked()

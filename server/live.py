@@ -111,14 +111,18 @@ class LiveFeed:
             targets = list(self._subscribers)
             if own:
                 self._note_own(events)
+        # One wake-up per event loop, however many streams it serves (500 streams were 500 self-pipe writes per event).
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Subscription, list[dict[str, Any]]]]] = {}
         for subscription in targets:
             mine = [event for event in events if _safely(subscription.visible, event)]
-            if not mine:
-                continue
+            if mine:
+                by_loop.setdefault(subscription.loop, []).append((subscription, mine))
+        for loop, deliveries in by_loop.items():
             try:
-                subscription.loop.call_soon_threadsafe(subscription.offer, mine)
-            except RuntimeError:  # that connection's loop is closed
-                self.unsubscribe(subscription)
+                loop.call_soon_threadsafe(_offer_all, deliveries)
+            except RuntimeError:  # that loop is closed: its connections are gone
+                for subscription, _ in deliveries:
+                    self.unsubscribe(subscription)
 
     def _note_own(self, events: list[dict[str, Any]]) -> None:
         """Under the lock: remember the alarms this instance announced, newest last, forgetting what left the window."""
@@ -142,6 +146,11 @@ class LiveFeed:
             return events
         scopes = self.store.read(lambda tx: _scopes(tx, alarms, orders, shifts))
         return [{**e, **scopes.get((e["type"], str(e["id"])), {})} if "site_id" not in e else e for e in events]
+
+
+def _offer_all(deliveries: list[tuple[Subscription, list[dict[str, Any]]]]) -> None:
+    for subscription, events in deliveries:
+        subscription.offer(events)
 
 
 def _safely(visible: Visible, event: dict[str, Any]) -> bool:

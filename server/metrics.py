@@ -8,7 +8,7 @@ from prometheus_client import Counter, Gauge, Histogram
 MUTATIONS = Counter("fieldops_mutations_total", "Mutations by name and outcome (applied, refused).", ["name", "outcome"])
 SYNC_PUSHES = Counter("fieldops_sync_push_total", "Sync push requests.", ["outcome"])
 SYNC_MUTATIONS = Counter("fieldops_sync_mutations_total", "Mutations from sync by outcome (applied, rejected, skipped).", ["outcome"])
-SYNC_PULLS = Counter("fieldops_sync_pull_total", "Sync pull requests by kind (full, delta).", ["kind"])
+SYNC_PULLS = Counter("fieldops_sync_pull_total", "Sync pull requests by kind (full, delta, rescope; quiet: no change, answered from memory).", ["kind"])
 ALARMS = Counter("fieldops_alarms_total", "Alarm messages by outcome (raised, repeat, cleared, dead_letter).", ["outcome"])
 ALARMS_UNACKED = Gauge("fieldops_alarms_unacknowledged", "Active alarms nobody has acknowledged.")
 PUSHES = Counter("fieldops_push_deliveries_total", "Web Push delivery attempts by result (ok, gone, retry, failed).", ["result"])

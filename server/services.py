@@ -30,6 +30,7 @@ from server.metrics import MUTATIONS
 from server.live import LiveFeed
 from server.settings import Settings
 from server.store import Store, Tx, open_store
+from sync.quiet import QuietPulls
 
 
 # Mutations that change who a user is (role, sites, active) or revoke their tokens.
@@ -57,7 +58,9 @@ class Services:
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.
         self.background: list[Any] = []
         self.feed = LiveFeed(self.store)
+        self.quiet_pulls = QuietPulls(self.store)  # no-change sync pulls answered from memory
         self.session.on_revoked = self.feed.sessions_changed  # open event streams recheck their token at once
+        self.session.generation = lambda: self.feed.sessions_generation  # and cached tokens are read again
         self.bridge: Any = None  # has .state for /health once the MQTT side started
         self.pusher: Any = None
 

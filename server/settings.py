@@ -45,6 +45,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """FIELDOPS_DEVICE_SILENT_AFTER_S: a sensor with no message (heartbeat or state) for this long gets a maintenance ticket."""
     token_ttl_s: int = 72 * 3600
     """FIELDOPS_TOKEN_TTL_S: lifetime of a login token; long enough for a device to work a shift offline and sync the next morning."""
+    http_keepalive_s: float = 75.0
+    """FIELDOPS_HTTP_KEEPALIVE_S: how long an idle keep-alive connection stays open; longer than a polling phone's interval, so each poll reuses its connection (uvicorn's own 5 s closed a phone's between two polls)."""
     max_body_bytes: int = 2 * 1024 * 1024
     """FIELDOPS_MAX_BODY_BYTES: largest JSON request body (sync pushes included); larger is 413."""
     blob_url: str = ""

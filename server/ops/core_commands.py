@@ -40,6 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"FieldOps at http://{settings.host}:{settings.port}/  (API schema at /schema)", flush=True)
     # X-Forwarded-For is believed only from FIELDOPS_TRUSTED_PROXIES (uvicorn would trust 127.0.0.1 by default).
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_graceful_shutdown=5,
+                timeout_keep_alive=settings.http_keepalive_s,
                 proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=list(settings.trusted_proxies) or None)
     return 0
 

@@ -19,7 +19,6 @@ from server.http.deps import AUTHENTICATED
 from server.http.errors import errors
 from server.services import Services
 from sync import PullRequest, PullResult, PushRequest, PushResult, apply_push
-from sync.pull import stream_pull
 from sync.push import push_decoder
 
 # Where msgspec says a refused value sits (`$.client_time`, `$.mutations[3].id`): the error's key, as Litestar names it.
@@ -45,10 +44,13 @@ class SyncController(Controller):
         services.rules_changed({m.name for m in decoded[1]})
         return result
 
-    @post("/pull", operation_id="syncPull", responses=errors(422), status_code=HTTP_200_OK, sync_to_thread=True)
-    def pull(self, data: PullRequest, services: Services, actor: Actor) -> PullResult:
+    @post("/pull", operation_id="syncPull", responses=errors(422), status_code=HTTP_200_OK)
+    async def pull(self, data: PullRequest, services: Services, actor: Actor) -> PullResult:
         """Everything the caller may see (cookie null) or what changed since the cookie, with rejections (422 invalid_cookie)."""
-        answer = stream_pull(services.store, actor, data, services.sla_targets)
+        quiet = services.quiet_pulls.answer(actor, data)  # no I/O: a quiet device's poll never leaves the loop
+        if quiet is not None:
+            return quiet
+        answer = await anyio.to_thread.run_sync(services.quiet_pulls.pull, actor, data, services.sla_targets)
         if isinstance(answer, PullResult):
             return answer
         # A full pull is streamed a page of orders at a time (gzipped on the way like any answer): the same JSON.
