@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, Protocol
 
+from server.alarm_push import AlarmPusher
 from server.auth import LoginThrottle, Session
 from server.claims import holder_name
 from server.clock import now
@@ -22,6 +23,7 @@ from server.domain.sla import DEFAULT_TARGETS, SlaRules
 from server.domain.calendar import uncovered_year
 from server.domain.targets import CALENDAR_MUTATIONS, load_calendar, render_company_day, render_target
 from server.domain.views import render_order
+from server.escalation_timer import NotifySupervisors, log_supervisors
 from server.errors import AppError, Conflict, NotFound
 from server.metrics import MUTATIONS
 from server.live import LiveFeed
@@ -31,6 +33,24 @@ from server.store import Store, Tx, open_store
 
 # Mutations that change who a user is (role, sites, active) or revoke their tokens.
 ACCOUNT_MUTATIONS = frozenset({"update_user", "deactivate_user", "reactivate_user"})
+
+
+class BackgroundPart(Protocol):
+    """A part started with the server (push worker, bridge, timers): stopped, in reverse order, with it."""
+
+    def stop(self) -> None: ...
+
+
+class BridgeStatus(Protocol):
+    """The MQTT side as /health and the gauges read it (server/runtime.py wraps iot's runtime in one)."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def detail(self) -> str | None: ...
+
+    def stop(self) -> None: ...
 
 
 class Services:
@@ -52,11 +72,14 @@ class Services:
         self.session = Session(self.store, settings.token_ttl_s,
                                LoginThrottle(self.store, settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.
-        self.background: list[Any] = []
+        self.background: list[BackgroundPart] = []
         self.feed = LiveFeed(self.store)
         self.session.on_revoked = self.feed.sessions_changed  # open event streams recheck their token at once
-        self.bridge: Any = None  # has .state for /health once the MQTT side started
-        self.pusher: Any = None
+        # The parts `fieldops serve` starts (server/runtime.py); None in a process that only serves requests or runs a command.
+        self.bridge: BridgeStatus | None = None
+        self.pusher: AlarmPusher | None = None
+        # Who hears of due escalations: the log until Web Push starts, then the pusher (tests put an inbox here).
+        self.notify_supervisors: NotifySupervisors = log_supervisors
 
     def render(self, tx: Tx, actor: Actor, ref: Ref) -> dict[str, Any]:
         renderer = RENDERERS.get(ref.type)

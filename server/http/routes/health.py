@@ -30,14 +30,14 @@ class HealthController(Controller):
             db, db_code = ("ok", None) if problem is None else (f"error: {problem.message}", problem.code)
         except Exception as exc:  # the point of a health check is to report, not to raise
             db, db_code = f"error: {exc}", "storage_failed"
-        bridge = getattr(services, "bridge", None)
+        bridge = services.bridge
         mqtt = bridge.state if bridge is not None else "disabled"
         blobs = blob_health(services.settings)
         body = {"status": "ok" if db == "ok" and mqtt != "disconnected" and blobs in ("ok", "files") else "degraded", "db": db, "mqtt": mqtt,
                 "blobs": blobs}
         if db_code:
             body["db_code"] = db_code
-        if mqtt == "disconnected" and getattr(bridge, "detail", None):
+        if mqtt == "disconnected" and bridge is not None and bridge.detail:
             body["mqtt_detail"] = bridge.detail
         # Only the database makes this instance useless to a load balancer; a bridge or object store down is degraded,
         # still 200 (alarms still flow; photos wait on the phones, which retry).
