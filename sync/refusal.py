@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from server.clock import now_text, to_rfc3339
+from server.domain.access import salvage_target
 from server.domain.actor import Actor
 from server.domain.changes import touch
 from server.domain.registry import check_role, decode_args, get_mutator
-from server.domain.workorders import salvage_target
 from server.errors import AppError
 from server.store import Tx
 from sync.wire import QueuedMutation

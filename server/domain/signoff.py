@@ -13,13 +13,13 @@ from typing import Any
 import msgspec
 
 from server.clock import now_text, parse_rfc3339, to_rfc3339
-from server.domain.access import load_order, require_assignee
+from server.domain.access import load_order, require_assignee, salvage_target, was_dispatched_to
 from server.domain.actor import Actor
 from server.domain.audit import canonical, load_events, origin, verify_chain
 from server.domain.registry import Ref, mutator
 from server.domain.status_rules import ALLOWED_FROM
 from server.domain.workorder_args import Sha256, Short, Text, Time
-from server.domain.workorders import holds_job, record, refuse_status, salvage_target, step_time, transition, was_dispatched_to, wo_alias
+from server.domain.workorders import holds_job, record, refuse_status, step_time, transition, wo_alias
 from server.errors import Conflict, Invalid
 from server.store import Tx
 
