@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from server.alarm_push import AlarmPusher
 from server.auth import LoginThrottle, Session
 from server.claims import holder_name
 from server.clock import now
 from server.domain.actor import Actor
-from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
+from server.domain.registry import Ref, apply_or_keep, get_mutator
 from server.domain import schedule
 from server.domain.duty import load_alarm, render_alarm
 from server.domain.policy import write_policies
@@ -24,7 +24,7 @@ from server.domain.calendar import uncovered_year
 from server.domain.targets import CALENDAR_MUTATIONS, load_calendar, render_company_day, render_target
 from server.domain.views import render_order
 from server.escalation_timer import NotifySupervisors, log_supervisors
-from server.errors import AppError, Conflict, NotFound
+from server.errors import AppError, NotFound
 from server.metrics import MUTATIONS
 from server.live import LiveFeed
 from server.settings import Settings
@@ -90,18 +90,24 @@ class Services:
     def mutate(self, actor: Actor, name: str, args: Any, occurred_at: datetime | None = None) -> dict[str, Any]:
         """An online mutation: applied and rendered in one transaction, the time it happened being now.
 
-        A refusal by a rule of the procedure (Conflict) rolls the transaction back; the mutator's `salvage` then keeps
-        its facts (signature, summary) in a transaction of its own, as the sync engine does for offline pushes.
+        A refusal is the registry's `apply_or_keep` to keep (the mutator's salvage, a conflict when the office must
+        see it), committed before the refusal is raised to the caller: the same rule as for offline pushes.
         """
-        m = get_mutator(name)  # unknown names are 404 before anything else
+        get_mutator(name)  # unknown names are 404 before anything else
         occurred = occurred_at or now()
+
+        def apply(tx: Tx) -> dict[str, Any] | AppError:
+            outcome = apply_or_keep(tx, actor, name, args, occurred)
+            return outcome if isinstance(outcome, AppError) else self.render(tx, actor, outcome)
+
         try:
-            result = self.store.write(lambda tx: self.render(tx, actor, apply_mutation(tx, actor, name, args, occurred)))
-        except AppError as exc:
+            result = self.store.write(apply)
+        except AppError:
             MUTATIONS.labels(name, "refused").inc()
-            if isinstance(exc, Conflict) and m.salvage is not None:
-                self._salvage(m, actor, args, occurred)
             raise
+        if isinstance(result, AppError):
+            MUTATIONS.labels(name, "refused").inc()
+            raise result
         MUTATIONS.labels(name, "applied").inc()
         self.rules_changed([name])
         return result
@@ -119,12 +125,6 @@ class Services:
             self.sla_targets = SlaRules(DEFAULT_TARGETS, self.store.read(self._calendar))
         if ACCOUNT_MUTATIONS.intersection(names):  # roles, sites or tokens changed: open streams recheck who they serve
             self.feed.sessions_changed()
-
-    def _salvage(self, m: Any, actor: Actor, args: Any, occurred: datetime) -> None:
-        try:
-            self.store.write(lambda tx: m.salvage(tx, actor, decode_args(m, args), occurred))
-        except Exception:  # the refusal is what the caller must hear about; a failed salvage is logged
-            logging.getLogger("fieldops").exception("salvage of a refused %s failed", m.name)
 
     def close(self) -> None:
         for part in reversed(self.background):

@@ -13,13 +13,12 @@ from typing import Sequence
 
 from server.clock import now, now_text
 from server.domain.actor import Actor
-from server.domain.audit import origin
-from server.domain.registry import apply_mutation
+from server.domain.registry import Sender, apply_or_keep, keep_refused
 from server.errors import AppError, Conflict, Invalid
 from server.metrics import SYNC_MUTATIONS, SYNC_PUSHES
 from server.store import DatabaseError, Store, Tx
 from sync.clock_offset import ClockOffset
-from sync.refusal import keep_refused
+from sync.refusal import record_rejection
 from sync.wire import MAX_ARGS_DEPTH, PushRequest, PushResult, QueuedMutation, nesting_depth
 
 log = logging.getLogger("fieldops.sync")
@@ -85,31 +84,30 @@ def _apply_chunk(tx: Tx, actor: Actor, client_id: str, chunk: list[QueuedMutatio
 
 
 def _apply_one(tx: Tx, actor: Actor, client_id: str, m: QueuedMutation, clock: ClockOffset) -> bool:
-    """Apply one mutation inside its own savepoint; a refusal leaves none of its writes. True if applied."""
-    came_from = origin.set({"client_id": client_id, "mutation_id": m.id, "client_ts": m.client_ts})
+    """Apply one mutation through the registry's `apply_or_keep` (its own savepoint); a refusal leaves none of its
+    writes but what the refusal keeps, and a rejection row for the device. True if applied."""
+    sender = Sender(client_id, m.id, m.client_ts)
     occurred = clock.receipt
-    tx.execute("SAVEPOINT sync_mutation")
     try:
         if nesting_depth(m.args) > MAX_ARGS_DEPTH:
             m = msgspec.structs.replace(m, args=None)  # nothing of it is kept: there is no fact that deep
             raise Invalid(f"arguments nest deeper than {MAX_ARGS_DEPTH} levels", code="arguments_too_deep")
         occurred = clock.occurred_at(m.client_ts)
-        apply_mutation(tx, actor, m.name, m.args, occurred)
-        tx.execute("RELEASE sync_mutation")
-        return True
-    except AppError as refusal:
-        tx.execute("ROLLBACK TO sync_mutation")
-        tx.execute("RELEASE sync_mutation")
-        keep_refused(tx, actor, client_id, m, refusal.code, refusal.message, occurred)
+    except AppError as refusal:  # refused before the registry saw it: kept by the same rule
+        keep_refused(tx, actor, m.name, m.args, refusal, occurred, sender)
+        record_rejection(tx, actor, client_id, m, refusal.code, refusal.message, occurred)
         return False
+    try:
+        outcome = apply_or_keep(tx, actor, m.name, m.args, occurred, sender)
     except DatabaseError:
         raise  # the database itself failed (disk, lock): nothing of the chunk commits; the client retries
     except Exception:
-        # A bug in a mutator must not jam the device's queue for ever: refuse it, keep its arguments, log it.
+        # A bug in a mutator must not jam the device's queue for ever (online it is a 500): refuse it, keep its
+        # arguments, log it.
         log.exception("mutator %s crashed on mutation %s of client %s", m.name, m.id, client_id)
-        tx.execute("ROLLBACK TO sync_mutation")
-        tx.execute("RELEASE sync_mutation")
-        keep_refused(tx, actor, client_id, m, "internal_error", "the server failed on this mutation; it has been logged", occurred)
+        outcome = AppError("the server failed on this mutation; it has been logged", code="internal_error")
+        keep_refused(tx, actor, m.name, m.args, outcome, occurred, sender)
+    if isinstance(outcome, AppError):
+        record_rejection(tx, actor, client_id, m, outcome.code, outcome.message, occurred)
         return False
-    finally:
-        origin.reset(came_from)
+    return True
