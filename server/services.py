@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Callable, Concatenate, ParamSpec, Protocol, TypeVar
 
 from server.alarm_push import AlarmPusher
 from server.auth import LoginThrottle, Session
@@ -30,6 +30,9 @@ from server.live import LiveFeed
 from server.settings import Settings
 from server.store import Store, Tx, open_store
 
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # Mutations that change who a user is (role, sites, active) or revoke their tokens.
 ACCOUNT_MUTATIONS = frozenset({"update_user", "deactivate_user", "reactivate_user"})
@@ -80,6 +83,14 @@ class Services:
         self.pusher: AlarmPusher | None = None
         # Who hears of due escalations: the log until Web Push starts, then the pusher (tests put an inbox here).
         self.notify_supervisors: NotifySupervisors = log_supervisors
+
+    def read(self, fn: Callable[Concatenate[Tx, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Every route's read: `fn(tx, actor, ...)`, a read function of its area, in one read snapshot.
+
+        The actor comes first when the read is scoped to a user; what it needs besides the database (the
+        targets, the complaint policy, the time, the blob store) the controller passes as arguments.
+        """
+        return self.store.read(lambda tx: fn(tx, *args, **kwargs))
 
     def render(self, tx: Tx, actor: Actor, ref: Ref) -> dict[str, Any]:
         renderer = RENDERERS.get(ref.type)
