@@ -1,4 +1,4 @@
-"""Regenerates the README's reference sections from the code: settings, CLI help, routes, mutations, MQTT topics.
+"""Regenerates the README's reference sections from the code: settings, extension points, CLI help, routes, mutations, MQTT topics.
 
 Run `make docs` (or `python ops/readme.py`) after changing any of them; tests/test_docs.py fails when the README is stale.
 """
@@ -108,7 +108,16 @@ def topics_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"settings": settings_table, "cli": cli_help, "routes": routes_table, "mutations": mutations_table, "topics": topics_table}
+def extensions_table() -> str:
+    from server.extensions import POINTS
+
+    rows = ["| point | where | what it is for | entries |", "| --- | --- | --- | --- |"]
+    for point in POINTS:
+        rows.append(f"| `{point.name}` | `{point.home}` | {point.doc} | {', '.join(f'`{e}`' for e in point.entries())} |")
+    return "\n".join(rows)
+
+
+SECTIONS = {"settings": settings_table, "extensions": extensions_table, "cli": cli_help, "routes": routes_table, "mutations": mutations_table, "topics": topics_table}
 
 
 def render(text: str) -> str:

@@ -16,7 +16,7 @@ from server.auth import add_user
 from server.blobs.access import record_blob
 from server.blobs.store import BlobStore
 from server.clock import now, to_rfc3339
-from server.directory import DeviceCreate, add_device, add_site
+from server.domain.directory import DeviceCreate, add_device, add_site
 from server.domain.actor import Actor
 from server.domain.registry import apply_mutation
 from server.ids import new_id

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Callable, Concatenate, ParamSpec, Protocol, TypeVar
+from types import MappingProxyType
+from typing import Any, Callable, Concatenate, Mapping, ParamSpec, Protocol, TypeVar
 
 from server.alarm_push import AlarmPusher
 from server.auth import LoginThrottle, Session
@@ -16,6 +17,8 @@ from server.clock import now
 from server.domain.actor import Actor
 from server.domain.registry import Ref, apply_or_keep, get_mutator
 from server.domain import schedule
+from server.domain.accounts import render_account
+from server.domain.device_registry import render_device, render_retired
 from server.domain.duty import load_alarm, render_alarm
 from server.domain.policy import write_policies
 from server.domain.shifts import render_shift
@@ -143,17 +146,6 @@ class Services:
         self.store.close()
 
 
-def _console_renderers(renderers: dict[str, Any]) -> None:
-    """Sites, accounts and devices as the supervisor's and admin's consoles show them after a change."""
-    from server.domain.accounts import render_account
-    from server.domain.device_registry import render_device, render_retired
-
-    renderers["site"] = lambda services, tx, actor, obj_id: tx.one("SELECT id, name FROM sites WHERE id = ?", (obj_id,))
-    renderers["account"] = lambda services, tx, actor, obj_id: render_account(tx, obj_id)
-    renderers["device"] = lambda services, tx, actor, obj_id: render_device(tx, actor, obj_id)
-    renderers["retired_device"] = lambda services, tx, actor, obj_id: render_retired(tx, actor, obj_id)
-
-
 def _render_work_order(services: Services, tx: Tx, actor: Actor, obj_id: str) -> dict[str, Any]:
     from server.domain.access import load_order
 
@@ -164,12 +156,16 @@ def _render_alarm(services: Services, tx: Tx, actor: Actor, obj_id: str) -> dict
     return render_alarm(load_alarm(tx, actor, obj_id))
 
 
-# How each mutated object type is shown to the caller; areas add theirs.
-RENDERERS: dict[str, Any] = {
+# The extension point `RENDERERS` (server/extensions.py): how each Ref type a mutator answers is shown to the caller.
+RENDERERS: Mapping[str, Any] = MappingProxyType({
     "work_order": _render_work_order,
     "alarm": _render_alarm,
     "shift": lambda services, tx, actor, obj_id: render_shift(tx, actor, obj_id),
     "service_target": lambda services, tx, actor, obj_id: render_target(tx, obj_id),
     "company_day": lambda services, tx, actor, obj_id: render_company_day(tx, obj_id),
-}
-_console_renderers(RENDERERS)
+    # sites, accounts and devices as the supervisor's and admin's consoles show them after a change
+    "site": lambda services, tx, actor, obj_id: tx.one("SELECT id, name FROM sites WHERE id = ?", (obj_id,)),
+    "account": lambda services, tx, actor, obj_id: render_account(tx, obj_id),
+    "device": lambda services, tx, actor, obj_id: render_device(tx, actor, obj_id),
+    "retired_device": lambda services, tx, actor, obj_id: render_retired(tx, actor, obj_id),
+})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import msgspec
 
 from server.auth import add_user
-from server.directory import add_site
+from server.domain.directory import add_site
 from tests.backend import open_store
 
 PASSWORD = "correct-horse-9"

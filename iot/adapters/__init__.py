@@ -29,7 +29,7 @@ class Adapter(msgspec.Struct, frozen=True):
     read: AdapterFunction
 
 
-# Order matters: the first adapter whose filter matches a topic reads it.
+# The extension point `ADAPTERS` (server/extensions.py). Order matters: the first adapter whose filter matches reads it.
 ADAPTERS: tuple[Adapter, ...] = (
     Adapter("native", NATIVE_TOPICS, adapt_native),
     Adapter("zigbee2mqtt", Z2M_TOPICS, adapt_zigbee2mqtt),

@@ -5,15 +5,28 @@ An object outside a user's view answers 404 (they may not know it exists); a vis
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from server.domain.actor import Actor
+from server.domain.status_rules import ACTIVE_STATUSES
 from server.errors import Forbidden, NotFound
 from server.store import Tx
 
 OFFICE_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
 GUARD_CATEGORIES = ("emergency", "help")
-ACTIVE_STATUSES = frozenset({"new", "dispatched", "accepted", "on_site", "in_progress", "completed", "deferred", "disputed"})
+
+
+def in_sites(column: str, site_ids: Iterable[str]) -> tuple[str, list[str]]:
+    """A WHERE fragment `column IN (...)` over these sites with its parameters; no sites select nothing (`IN (NULL)`)."""
+    sites = sorted(site_ids)
+    return f"{column} IN ({','.join('?' for _ in sites) or 'NULL'})", sites
+
+
+def site_scope(actor: Actor, column: str = "site_id") -> tuple[str, list[str]]:
+    """The rows of the sites `actor` works on (admins: every site), as a WHERE fragment and its parameters."""
+    if actor.is_admin:
+        return "1 = 1", []
+    return in_sites(column, actor.site_ids)
 
 
 def can_see_order(actor: Actor, wo: dict[str, Any]) -> bool:
@@ -56,10 +69,10 @@ def order_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
     """A WHERE fragment over `work_orders` selecting what `actor` may see (mirrors can_see_order)."""
     if actor.is_admin:
         return "1 = 1", []
-    sites = sorted(actor.site_ids)
+    on_sites, sites = in_sites("site_id", actor.site_ids)
     marks = ",".join("?" for _ in sites) or "NULL"
     if actor.role in OFFICE_ROLES:
-        return f"site_id IN ({marks})", sites
+        return on_sites, sites
     if actor.role == "technician":
         return "(assignee_id = ? OR (created_by = ? AND site_id IN (" + marks + ")))", [actor.id, actor.id, *sites]
     if actor.role == "guard":

@@ -14,17 +14,17 @@ import msgspec
 
 from server.auth import add_user, hash_password
 from server.clock import now_text
-from server.directory import add_site
-from server.domain.actor import Actor
+from server.domain.directory import add_site
+from server.domain.actor import ROLES, Actor
 from server.domain.changes import touch
-from server.domain.registry import Ref, coded, mutator
+from server.domain.mutation import Ref, coded, mutator
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.ids import SLUG_PATTERN
 from server.store import Tx
 
 # Site ids and usernames appear in MQTT topics and URLs (server/ids.py check_slug).
 Slug = Annotated[str, msgspec.Meta(pattern=coded(SLUG_PATTERN, "invalid_id"))]
-Role = Literal["dispatcher", "technician", "guard", "supervisor", "admin"]
+Role = Literal[ROLES]  # type: ignore[valid-type]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Password = Annotated[str, msgspec.Meta(max_length=1024)]
 # Only admins: the registry lets admins run every mutator, so an empty set of other roles.

@@ -15,8 +15,9 @@ import msgspec
 from server.clock import parse_rfc3339, to_rfc3339
 from server.domain.access import OFFICE_ROLES, load_order, may_see_customer, order_scope_sql, require_assignee
 from server.domain.actor import Actor
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.domain.sla import DAY, due_for, target_for
+from server.domain.status_rules import FINISHED, sql_list
 from server.domain.workorders import record, step_time
 from server.errors import Conflict, Forbidden
 from server.store import Tx
@@ -145,7 +146,7 @@ def open_complaints(tx: Tx, actor: Actor, policy: ComplaintPolicy, now: datetime
     """Complaints not yet closed or cancelled with their deadlines; harm still going on comes first."""
     require_office(actor)
     where, params = _scoped(actor, site_id)
-    rows = tx.query(f"SELECT * FROM work_orders WHERE {where} AND category = 'complaint' AND status NOT IN ('closed', 'cancelled')", params)
+    rows = tx.query(f"SELECT * FROM work_orders WHERE {where} AND category = 'complaint' AND status NOT IN {sql_list(FINISHED)}", params)
     out = []
     for wo in rows:
         deadlines = complaint_deadlines(policy, wo)
@@ -168,7 +169,7 @@ def set_harm_ongoing(tx: Tx, actor: Actor, args: SetHarmOngoing, occurred_at: da
     """Flag that harm is still going on (a leak still running, a hazard unguarded) — supervisors are pushed at once; clear it once stopped."""
     wo = load_order(tx, actor, args.work_order_id)
     require_assignee(actor, wo, "flag harm on this order")
-    if wo["status"] in ("closed", "cancelled"):
+    if wo["status"] in FINISHED:
         raise Conflict(f"cannot flag harm: the order is {wo['status']}", code="invalid_status", status=wo["status"])
     occurred = step_time(wo, occurred_at)
     since = (wo["harm_ongoing_since"] or occurred) if args.ongoing else None

@@ -12,7 +12,7 @@ import msgspec
 from server.clock import now_text
 from server.domain.access import load_order
 from server.domain.actor import Actor
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.domain.workorder_args import Text
 from server.domain.workorders import record, step_time
 from server.errors import Conflict, NotFound

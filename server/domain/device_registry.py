@@ -1,6 +1,6 @@
 """The sensor device registry as supervisors and admins keep it: the list with liveness (last seen,
 battery, online), editing a device's zone and kind, and retiring it. Registering stays
-`server.directory.register_device` (`POST /api/v1/devices`); this module only calls into it.
+`server.domain.directory.register_device` (`POST /api/v1/devices`); this module only calls into it.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Annotated, Any
 import msgspec
 
 from server.clock import to_rfc3339
-from server.directory import DeviceKind
+from server.domain.directory import DeviceKind
+from server.domain.access import site_scope
 from server.domain.actor import Actor
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.errors import Invalid, NotFound
 from server.store import Tx
 
@@ -59,10 +60,9 @@ def load_device(tx: Tx, actor: Actor, device_id: str) -> dict[str, Any]:
 def device_registry(tx: Tx, actor: Actor, site_id: str | None = None) -> list[dict[str, Any]]:
     """Registered devices of the caller's sites with `last_seen`, `battery` and `online` (null: never heard from)."""
     clauses, params = ["1 = 1"], []
-    if not actor.is_admin:
-        sites = sorted(actor.site_ids)
-        clauses.append(f"d.site_id IN ({','.join('?' for _ in sites) or 'NULL'})")
-        params += sites
+    on_sites, sites = site_scope(actor, "d.site_id")
+    clauses.append(on_sites)
+    params += sites
     if site_id:
         clauses.append("d.site_id = ?")
         params.append(site_id)

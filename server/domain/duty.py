@@ -13,7 +13,7 @@ import msgspec
 from server.clock import to_rfc3339
 from server.domain.actor import Actor
 from server.domain.changes import touch
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.domain.system_texts import SystemText
 from server.domain.workorder_args import AddNote
 from server.domain.workorders import keep_note

@@ -9,12 +9,11 @@ from typing import Any
 
 from server.domain.access import load_order, order_scope_sql
 from server.domain.actor import Actor
+from server.domain.status_rules import STATUSES
 from server.domain.views import render_order, render_orders
 from server.domain.sla import SlaRules
 from server.errors import Invalid
 from server.store import Tx
-
-STATUSES = ("new", "dispatched", "accepted", "on_site", "in_progress", "completed", "signed_off", "closed", "deferred", "disputed", "cancelled")
 
 
 def get_order(tx: Tx, actor: Actor, work_order_id: str, targets: SlaRules) -> dict[str, Any]:

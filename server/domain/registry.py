@@ -1,4 +1,4 @@
-"""The mutator registry: every write a client can make is a named function registered here.
+"""The mutator registry: looks up, authorizes, decodes and runs the mutators server/domain/mutators.py lists.
 
 `apply_or_keep` is the one write path, shared by `POST /api/v1/mutations/{name}` and sync push: it applies a
 mutation, and on refusal keeps what may be kept and records the refusal, by one rule for both.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import msgspec
 
@@ -17,68 +17,18 @@ from server.domain.access import salvage_target
 from server.domain.actor import Actor
 from server.domain.audit import origin
 from server.domain.changes import touch
+from server.domain.mutation import PATTERN_CODES, Mutator, Ref
+from server.domain.mutators import MUTATORS
 from server.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from server.store import ConstraintViolation, DatabaseError, Tx
+
+__all__ = ["Mutator", "Ref", "Sender", "all_mutators", "apply_mutation", "apply_or_keep", "check_role", "decode_args", "get_mutator", "keep_refused"]
 
 log = logging.getLogger("fieldops.mutations")
 
 
-class Ref(msgspec.Struct, frozen=True):
-    """What a mutator changed: the HTTP layer renders it for the caller after the write."""
-
-    type: str
-    id: str
-
-
-MutatorFn = Callable[[Tx, Actor, Any, datetime], Ref]
-Salvage = Callable[[Tx, Actor, Any, datetime], None]
-
-
-class Mutator(msgspec.Struct, frozen=True):
-    name: str
-    args_type: type
-    fn: MutatorFn
-    roles: frozenset[str]
-    doc: str
-    # Keeps the facts a refused mutation carried (notes, photos, signatures) so nothing from the field is lost.
-    salvage: Salvage | None = None
-    # Older argument shapes still sent by app versions in the field, converted to the current one.
-    upgrade: Callable[[dict], dict] | None = None
-    # The type of object it answers (a Ref type: the renderer, and the documented answer of its operation).
-    answers: str = "work_order"
-
-
-REGISTRY: dict[str, Mutator] = {}
-# Patterns of argument fields whose refusal has a code of its own (else `invalid_arguments`); see `coded`.
-PATTERN_CODES: dict[str, str] = {}
-
-
-def coded(pattern: str, code: str) -> str:
-    """A schema pattern for an argument field; arguments failing it are refused with `code`."""
-    PATTERN_CODES[pattern] = code
-    return pattern
-
-
-def mutator(
-    name: str,
-    args: type,
-    roles: set[str] | frozenset[str],
-    salvage: Salvage | None = None,
-    upgrade: Callable[[dict], dict] | None = None,
-    answers: str = "work_order",
-) -> Callable[[MutatorFn], MutatorFn]:
-    def register(fn: MutatorFn) -> MutatorFn:
-        if name in REGISTRY:
-            raise RuntimeError(f"mutator {name} registered twice")
-        REGISTRY[name] = Mutator(name, args, fn, frozenset(roles) | {"admin"}, (fn.__doc__ or "").strip(), salvage, upgrade, answers)
-        return fn
-
-    return register
-
-
 def get_mutator(name: str) -> Mutator:
-    _load_all()
-    found = REGISTRY.get(name)
+    found = MUTATORS.get(name)
     if found is None:
         raise NotFound(f"there is no mutation named {name!r}", code="unknown_mutation")
     return found
@@ -232,16 +182,4 @@ def _related_order(tx: Tx, actor: Actor, args: Any) -> dict[str, Any] | None:
 
 
 def all_mutators() -> dict[str, Mutator]:
-    _load_all()
-    return dict(REGISTRY)
-
-
-_loaded = False
-
-
-def _load_all() -> None:
-    global _loaded
-    if not _loaded:
-        import server.domain.mutators  # noqa: F401  (registers every mutator module)
-
-        _loaded = True
+    return dict(MUTATORS)

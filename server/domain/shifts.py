@@ -15,17 +15,18 @@ import msgspec
 
 from iot.alarm_rules import owe_push
 from server.clock import to_rfc3339
-from server.domain.access import OFFICE_ROLES, require_site
+from server.domain.access import OFFICE_ROLES, require_site, site_scope
 from server.domain.actor import Actor
 from server.domain.changes import touch
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
+from server.domain.status_rules import JOB_OVER, sql_list
 from server.errors import Conflict, Forbidden, NotFound
 from server.push.payload import AlarmPush
 from server.store import Tx
 
 SHIFT_VIEWERS = OFFICE_ROLES | {"guard"}
 # An emergency order is open until it is signed off, closed or cancelled (the incident rule of iot/alarm_rules.py).
-OPEN_ORDER_SQL = "category = 'emergency' AND status NOT IN ('signed_off', 'closed', 'cancelled')"
+OPEN_ORDER_SQL = f"category = 'emergency' AND status NOT IN {sql_list(JOB_OVER)}"
 
 
 class StartShift(msgspec.Struct, forbid_unknown_fields=True):
@@ -154,10 +155,7 @@ def list_shifts(tx: Tx, actor: Actor, site_id: str | None, limit: int = 100) -> 
     if site_id is not None:
         require_site(actor, site_id)
         where, params = "s.site_id = ?", [site_id]
-    elif actor.is_admin:
-        where, params = "1 = 1", []
     else:
-        sites = sorted(actor.site_ids)
-        where, params = f"s.site_id IN ({','.join('?' for _ in sites) or 'NULL'})", sites
+        where, params = site_scope(actor, "s.site_id")
     rows = tx.query(f"{SHIFT_SELECT} WHERE {where} ORDER BY s.started_at DESC, s.id DESC LIMIT ?", (*params, limit))
     return [shift_view(r) for r in rows]

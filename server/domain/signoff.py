@@ -17,7 +17,7 @@ from server.clock import now_text, parse_rfc3339, to_rfc3339
 from server.domain.access import load_order, require_assignee, salvage_target, was_dispatched_to
 from server.domain.actor import Actor
 from server.domain.audit import canonical, load_events, verify_chain
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.domain.status_rules import ALLOWED_FROM
 from server.domain.workorder_args import Sha256, Short, Text, Time
 from server.domain.workorders import holds_job, record, refuse_status, step_time, transition, wo_alias

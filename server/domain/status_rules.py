@@ -1,4 +1,4 @@
-"""Which order statuses each step may start from: the one table of the status rules.
+"""The order statuses, their sets (finished, job over, active) and which statuses each step may start from: written once.
 
 The mutators check it (workorders.py, signoff.py) and the PWA's mirror in pwa/js/transitions.js is
 generated from it (`python ops/transitions.py`; tests/ops/test_transitions.py fails when they differ).
@@ -8,6 +8,17 @@ from __future__ import annotations
 
 STATUSES = ("new", "dispatched", "accepted", "on_site", "in_progress", "completed", "signed_off", "closed",
             "deferred", "disputed", "cancelled")
+# Nothing more happens to the order: no step, no escalation, no call-back owed.
+FINISHED: tuple[str, ...] = ("closed", "cancelled")
+# The job on site is over (signed off, or finished): no one is sent, the customer's details leave the technician's view.
+JOB_OVER: tuple[str, ...] = ("signed_off", *FINISHED)
+# Still being worked on: what a guard's handover lists and a technician holds.
+ACTIVE_STATUSES: tuple[str, ...] = tuple(s for s in STATUSES if s not in JOB_OVER)
+
+
+def sql_list(statuses: tuple[str, ...]) -> str:
+    """`('closed', 'cancelled')` for a SQL `IN`: the statuses are our constants, never input, so they are inlined."""
+    return "(" + ", ".join(f"'{s}'" for s in statuses) + ")"
 
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     # dispatched/accepted: a reassignment before arrival (the SLA still counts the first notification)

@@ -18,7 +18,7 @@ from server.clock import DATE_PATTERN, to_rfc3339
 from server.domain.access import require_site
 from server.domain.actor import Actor
 from server.domain.calendar import MAX_WORKING_DAYS, WorkCalendar
-from server.domain.registry import Ref, coded, mutator
+from server.domain.mutation import Ref, coded, mutator
 from server.domain.sla import DEFAULT_TARGETS, STEPS, Target, Unit, encode_snapshot
 from server.errors import Forbidden, Invalid, NotFound
 from server.store import Tx

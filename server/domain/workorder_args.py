@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from server.clock import WireTime
-from server.domain.registry import coded
+from server.domain.mutation import coded
 from server.ids import OBJECT_ID_PATTERN
 
 Category = Literal["repair", "complaint", "help", "emergency"]

@@ -17,7 +17,7 @@ from server.domain.actor import SYSTEM, Actor
 from server.domain.audit import append_event
 from server.domain.changes import touch
 from server.domain.policy import policy
-from server.domain.registry import Ref, mutator
+from server.domain.mutation import Ref, mutator
 from server.domain.schedule import require_guard_may_dispatch
 from server.domain.targets import snapshot_for
 from server.domain.status_rules import ALLOWED_FROM, UNPRICED_CATEGORIES, allowed_from
@@ -27,7 +27,6 @@ from server.ids import check_object_id
 from server.store import Tx
 
 OFFICE = {"dispatcher", "supervisor"}
-TERMINAL = {"closed", "cancelled"}
 
 
 def refuse_status(wo: dict[str, Any], doing: str) -> Conflict:

@@ -29,8 +29,8 @@ from server.settings import Settings, from_env
 
 PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 
-# Hooks that wire background parts into Services at start-up (bridge, push, escalation); areas append.
-STARTUP_HOOKS: list = [start_background, start_escalation_timer]
+# The extension point `STARTUP_HOOKS` (server/extensions.py): what starts background parts with the app, in order.
+STARTUP_HOOKS: tuple = (start_background, start_escalation_timer)
 
 
 class MetricsController(PrometheusController):

@@ -1,4 +1,4 @@
-"""Sub-commands `fieldops report`, `backup`, `restore` and `purge`, registered in server.cli.COMMANDS.
+"""Sub-commands `fieldops report`, `backup`, `restore` and `purge`: one entry of server.cli.COMMANDS.
 
 They act as the operator on the machine (the SYSTEM actor: every site) with the settings of FIELDOPS_*.
 """
@@ -10,7 +10,6 @@ import json
 import sys
 from pathlib import Path
 
-from server.cli import COMMANDS
 from server.settings import from_env
 
 
@@ -91,5 +90,3 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     purge = sub.add_parser("purge", help="delete dead letters, expired uploads and exports past their retention (FIELDOPS_RETENTION_*)")
     purge.set_defaults(run=cmd_purge)
 
-
-COMMANDS.append(add_commands)

@@ -24,7 +24,7 @@ from math import floor
 from typing import Any, Mapping
 
 from server.clock import seconds_between, to_rfc3339
-from server.domain.access import order_scope_sql, require_site
+from server.domain.access import order_scope_sql, require_site, site_scope
 from server.domain.actor import Actor
 from server.domain.complaints import needs_call_back, require_office, resolve_by, resolved_in_time
 from server.domain.order_number import order_number
@@ -128,8 +128,9 @@ def _alarm_ack(tx: Tx, actor: Actor, window: MonthWindow, site_id: str | None) -
         clauses.append("site_id = ?")
         params.append(site_id)
     elif not actor.is_admin:
-        clauses.append(f"site_id IN ({','.join('?' for _ in actor.site_ids) or 'NULL'})")
-        params += sorted(actor.site_ids)
+        on_sites, sites = site_scope(actor)
+        clauses.append(on_sites)
+        params += sites
     rows = tx.query(f"SELECT first_seen, acked_at FROM alarms WHERE {' AND '.join(clauses)}", params)
     waits = [s for s in (seconds_between(r["first_seen"], r["acked_at"]) for r in rows) if s is not None]
     return {"p50": percentile(waits, 0.5), "p90": percentile(waits, 0.9), "acked": len(waits), "unacked": len(rows) - len(waits)}

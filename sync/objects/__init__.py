@@ -3,6 +3,9 @@
 An area that syncs a new type adds its module here (and `touch`es the change log on every write).
 """
 
+from types import MappingProxyType
+
 from sync.objects import alarm, shift, site, user, work_order
 
-SYNCED_TYPES = {m.TYPE: m for m in (site, user, work_order, alarm, shift)}
+# The extension point `SYNCED_TYPES` (server/extensions.py), in the order a full pull sends them.
+SYNCED_TYPES = MappingProxyType({m.TYPE: m for m in (site, user, work_order, alarm, shift)})

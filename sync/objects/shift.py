@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Iterable, Mapping
 
 from server.clock import now, to_rfc3339
+from server.domain.access import site_scope
 from server.domain.actor import Actor
 from server.domain.shifts import SHIFT_SELECT, SHIFT_VIEWERS, shift_view
 from server.store import Tx
@@ -26,10 +27,7 @@ def _scope(actor: Actor) -> tuple[str, list[str]]:
     """A WHERE fragment over `shifts s` of the caller's sites."""
     if actor.role not in SHIFT_VIEWERS:
         return "0 = 1", []
-    if actor.is_admin:
-        return "1 = 1", []
-    sites = sorted(actor.site_ids)
-    return f"s.site_id IN ({','.join('?' for _ in sites) or 'NULL'})", sites
+    return site_scope(actor, "s.site_id")
 
 
 def _recent(where: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+from server.domain.access import site_scope
 from server.domain.actor import Actor
 from server.store import Tx
 from sync.wire import Del, Put
@@ -11,20 +12,13 @@ from sync.wire import Del, Put
 TYPE = "site"
 
 
-def _scope(actor: Actor) -> tuple[str, list[str]]:
-    if actor.is_admin:
-        return "1 = 1", []
-    sites = sorted(actor.site_ids)
-    return f"id IN ({','.join('?' for _ in sites) or 'NULL'})", sites
-
-
 def visible_ids(tx: Tx, actor: Actor) -> set[str]:
-    where, params = _scope(actor)
+    where, params = site_scope(actor, "id")
     return {r["id"] for r in tx.query(f"SELECT id FROM sites WHERE {where}", params)}
 
 
 def full(tx: Tx, actor: Actor, targets: Mapping[str, int]) -> list[Put]:
-    where, params = _scope(actor)
+    where, params = site_scope(actor, "id")
     return [Put(TYPE, r["id"], r) for r in tx.query(f"SELECT id, name FROM sites WHERE {where} ORDER BY id", params)]
 
 

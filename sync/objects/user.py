@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+from server.domain.access import in_sites
 from server.domain.actor import Actor
 from server.store import Tx
 from sync.wire import Del, Put
@@ -16,9 +17,8 @@ DISPATCHING_ROLES = frozenset({"dispatcher", "supervisor", "admin", "guard"})
 def _scope(actor: Actor) -> tuple[str, list[str]]:
     if actor.is_admin:
         return "u.active = 1", []
-    sites = sorted(actor.site_ids)
-    marks = ",".join("?" for _ in sites) or "NULL"
-    return (f"u.active = 1 AND (u.id = ? OR EXISTS (SELECT 1 FROM user_sites us WHERE us.user_id = u.id AND us.site_id IN ({marks})))",
+    on_sites, sites = in_sites("us.site_id", actor.site_ids)
+    return (f"u.active = 1 AND (u.id = ? OR EXISTS (SELECT 1 FROM user_sites us WHERE us.user_id = u.id AND {on_sites}))",
             [actor.id, *sites])
 
 

@@ -4,7 +4,7 @@ named by the topic or placed by the device registry) and the unplaced ones, neve
 from __future__ import annotations
 
 from server.auth import add_user
-from server.directory import DeviceCreate, add_device
+from server.domain.directory import DeviceCreate, add_device
 from tests.backend import open_store
 from tests.sensor_fixtures import wait_for
 from tests.world import PASSWORD, build_world

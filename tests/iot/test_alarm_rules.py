@@ -138,7 +138,7 @@ def test_the_same_device_id_at_two_sites_raises_two_alarms_and_a_restore_clears_
 
 
 def test_a_registration_at_another_site_never_pulls_a_native_sensor_away_from_its_topic_site(store):
-    from server.directory import DeviceCreate, add_device
+    from server.domain.directory import DeviceCreate, add_device
 
     store.write(lambda tx: add_device(tx, DeviceCreate(id="leak1", site_id="south", zone="south attic", kind="water_leak", source="native")))
     feed(store, T0, event(device="leak1", site="north", n=1))

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from server.directory import add_site
+from server.domain.directory import add_site
 from server.domain.actor import SYSTEM
 from server.domain.sla import DEFAULT_TARGETS
 from sync.pull import pull_changes

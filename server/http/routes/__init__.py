@@ -1,6 +1,6 @@
 """Every route handler of the app, listed once; create_app() registers this list.
 
-Each area adds its controller here (one line), so the app factory never grows.
+Each area adds its controller to the one tuple, so the app factory never grows.
 """
 
 from server.http.routes.alarms import AlarmController, PushController
@@ -23,13 +23,16 @@ from server.http.routes.targets import CompanyDayController, ServiceTargetContro
 from server.http.routes.uploads import UploadController
 from server.http.routes.workorders import WorkOrderController
 
-ROUTES: list = [HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController, SyncController]
-# every mutator its own documented operation, at /api/v1/mutations/{name} beside the generic route for unknown names
-ROUTES += [Router("/api/v1/mutations", route_handlers=mutation_operations(), dependencies=AUTHENTICATED, tags=["mutations"])]
-ROUTES += [BlobController, UploadController, EvidenceController]  # evidence: blobs, tus uploads, receipt and verify
-ROUTES += [ReceiptLinkController, PublicReceiptController]  # the customer's receipt link
-ROUTES += [AlarmController, PushController]  # alarms: alarms, dead letters, live stream, Web Push subscriptions
-ROUTES += [ReportController, CallBackController, ComplaintController, EscalationController]  # reports, call-backs, complaints, escalations
-ROUTES += [ServiceTargetController, CompanyDayController]  # the company's rules: service targets, the company's own days (issue 12)
-ROUTES += [ShiftController]  # the monitoring room: shifts with their handovers, the shift schedule
-ROUTES += [SupervisionController, AccountController]  # the supervisor's and admin's consoles
+# The extension point `ROUTES` (server/extensions.py): every controller of the app, in one tuple.
+ROUTES: tuple = (
+    HealthController, AuthController, MutationController, WorkOrderController, DirectoryController, DeviceController, SyncController,
+    # every mutator its own documented operation, at /api/v1/mutations/{name} beside the generic route for unknown names
+    Router("/api/v1/mutations", route_handlers=mutation_operations(), dependencies=AUTHENTICATED, tags=["mutations"]),
+    BlobController, UploadController, EvidenceController,  # evidence: blobs, tus uploads, receipt and verify
+    ReceiptLinkController, PublicReceiptController,  # the customer's receipt link
+    AlarmController, PushController,  # alarms: alarms, dead letters, live stream, Web Push subscriptions
+    ReportController, CallBackController, ComplaintController, EscalationController,  # reports, call-backs, complaints, escalations
+    ServiceTargetController, CompanyDayController,  # the company's rules: service targets, the company's own days (issue 12)
+    ShiftController,  # the monitoring room: shifts with their handovers, the shift schedule
+    SupervisionController, AccountController,  # the supervisor's and admin's consoles
+)

@@ -23,7 +23,8 @@ from server.errors import BadRequest
 from server.http.deps import AUTHENTICATED
 from server.http.error_codes import codes_of
 from server.http.errors import ErrorBody, errors
-from server.http.schemas import answer, answer_types
+from server.http.schemas import answer
+from server.http.schemas.answers import answer_types
 from server.services import Services
 
 # What every mutation can answer besides its own rules' codes (the registry and the HTTP layer say these).

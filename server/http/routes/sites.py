@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.status_codes import HTTP_201_CREATED
 
-from server.directory import DeviceCreate, list_sites, list_users, register_device
+from server.domain.directory import DeviceCreate, list_sites, list_users, register_device
 from server.domain.device_registry import device_registry
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED

@@ -22,15 +22,3 @@ def answer(kind: type[T], value: Any) -> T:
     """The domain's plain value as the documented type (`list[X]` too); a mismatch is our bug, raised loudly."""
     return msgspec.convert(value, kind)
 
-
-def answer_types() -> dict[str, type]:
-    """What a mutation answers, by the Ref type its mutator names (`Mutator.answers`)."""
-    from server.domain.accounts import Account
-    from server.http.schemas.alarms import Alarm
-    from server.http.schemas.directory import Device, RetiredDevice, Site
-    from server.http.schemas.duty import ShiftNow
-    from server.http.schemas.office import CompanyDay, ServiceTarget
-    from server.http.schemas.orders import WorkOrder
-
-    return {"work_order": WorkOrder, "alarm": Alarm, "shift": ShiftNow, "service_target": ServiceTarget, "company_day": CompanyDay,
-            "site": Site, "account": Account, "device": Device, "retired_device": RetiredDevice}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from server.directory import DeviceKind, Source
+from server.domain.actor import ROLES
+from server.domain.directory import DeviceKind, Source
 from server.http.schemas import Answer
 
-Role = Literal["dispatcher", "technician", "guard", "supervisor", "admin"]
+Role = Literal[ROLES]  # type: ignore[valid-type]
 
 
 class Site(Answer):

@@ -10,14 +10,18 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from server.clock import now_text
+from server.domain.access import site_scope
 from server.domain.actor import Actor
 from server.domain.changes import touch
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.ids import check_slug
 from server.store import Store, Tx
 
-DeviceKind = Literal["water_leak", "smoke", "fire", "gas", "carbon_monoxide", "fire_panel", "door", "temperature", "other"]
-Source = Literal["native", "zigbee2mqtt", "shelly"]
+DEVICE_KINDS = ("water_leak", "smoke", "fire", "gas", "carbon_monoxide", "fire_panel", "door", "temperature", "other")
+DeviceKind = Literal[DEVICE_KINDS]  # type: ignore[valid-type]
+# Where a sensor's messages come from: one MQTT adapter family each (iot/adapters).
+SOURCES = ("native", "zigbee2mqtt", "shelly")
+Source = Literal[SOURCES]  # type: ignore[valid-type]
 
 
 class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -71,20 +75,13 @@ def register_device(store: Store, actor: Actor, device: DeviceCreate) -> dict[st
     return store.write(lambda tx: add_device(tx, device, actor))
 
 
-def _site_filter(actor: Actor, column: str = "site_id") -> tuple[str, list[str]]:
-    if actor.is_admin:
-        return "1 = 1", []
-    sites = sorted(actor.site_ids)
-    return f"{column} IN ({','.join('?' for _ in sites) or 'NULL'})", sites
-
-
 def list_sites(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
-    where, params = _site_filter(actor, "id")
+    where, params = site_scope(actor, "id")
     return tx.query(f"SELECT id, name FROM sites WHERE {where} ORDER BY id", params)
 
 
 def list_users(tx: Tx, actor: Actor, role: str | None) -> list[dict[str, Any]]:
-    where, params = _site_filter(actor, "us.site_id")
+    where, params = site_scope(actor, "us.site_id")
     rows = tx.query(
         f"SELECT u.id, u.name, u.role, us.site_id FROM users u JOIN user_sites us ON us.user_id = u.id"
         f" WHERE u.active = 1 AND {where} {'AND u.role = ?' if role else ''} ORDER BY u.name, u.id, us.site_id",
@@ -96,7 +93,7 @@ def list_users(tx: Tx, actor: Actor, role: str | None) -> list[dict[str, Any]]:
 
 
 def list_devices(store: Store, actor: Actor, site_id: str | None) -> list[dict[str, Any]]:
-    where, params = _site_filter(actor)
+    where, params = site_scope(actor)
     if site_id:
         where, params = f"{where} AND site_id = ?", [*params, site_id]
     return store.read(lambda tx: tx.query(f"SELECT * FROM devices WHERE {where} ORDER BY site_id, id", params))
