@@ -10,36 +10,30 @@ from typing import Any
 
 from server.domain.access import can_see_order
 from server.domain.actor import Actor
-from server.domain.duty import can_see_alarm, list_alarms, load_alarm, render_alarm
+from server.domain.duty import can_see_alarm, load_alarm, render_alarm
 from server.domain.shifts import can_see_shift
 from server.domain.system_texts import decode_args
 from server.auth import token_digest
 from server.clock import now, parse_rfc3339
 from server.errors import Forbidden, Unauthorized
-from server.store import Store, Tx
+from server.store import Tx
 
 
-def list_for(store: Store, actor: Actor, site_id: str | None, state: str | None, limit: int) -> list[dict[str, Any]]:
-    return store.read(lambda tx: list_alarms(tx, actor, site_id, state, limit))
+def alarm_with_deliveries(tx: Tx, actor: Actor, alarm_id: str) -> dict[str, Any]:
+    """One alarm the caller may see, with every push delivery attempt made for it."""
+    view = render_alarm(load_alarm(tx, actor, alarm_id))
+    rows = tx.query("SELECT user_id, status, ok, error, attempted_at FROM push_deliveries WHERE alarm_id = ? ORDER BY id", (alarm_id,))
+    view["deliveries"] = [{**r, "ok": None if r["ok"] is None else bool(r["ok"])} for r in rows]
+    return view
 
 
-def alarm_of(store: Store, actor: Actor, alarm_id: str) -> dict[str, Any]:
-    def run(tx: Tx) -> dict[str, Any]:
-        view = render_alarm(load_alarm(tx, actor, alarm_id))
-        rows = tx.query("SELECT user_id, status, ok, error, attempted_at FROM push_deliveries WHERE alarm_id = ? ORDER BY id", (alarm_id,))
-        view["deliveries"] = [{**r, "ok": None if r["ok"] is None else bool(r["ok"])} for r in rows]
-        return view
-
-    return store.read(run)
-
-
-def dead_letters(store: Store, actor: Actor, limit: int) -> list[dict[str, Any]]:
+def dead_letters(tx: Tx, actor: Actor, limit: int) -> list[dict[str, Any]]:
     """The newest unreadable sensor messages the caller may see: their sites' and the unplaced ones (admins: all)."""
     if actor.role not in ("supervisor", "admin"):
         raise Forbidden("dead letters are for supervisors", code="role_not_allowed")
     where, params = dead_letter_scope_sql(actor)
-    rows = store.read(lambda tx: tx.query("SELECT id, site_id, topic, payload, reason, reason_code, reason_args, received_at FROM dead_letters"
-                                          f" WHERE {where} ORDER BY id DESC LIMIT ?", (*params, limit)))
+    rows = tx.query("SELECT id, site_id, topic, payload, reason, reason_code, reason_args, received_at FROM dead_letters"
+                    f" WHERE {where} ORDER BY id DESC LIMIT ?", (*params, limit))
     # `reason` is the English fallback; `reason_code` and `reason_args` say it as data, for the reader's language
     return [{**r, "reason_args": decode_args(r["reason_args"]),
              "payload": r["payload"][:2048].decode("utf-8", "replace") if isinstance(r["payload"], bytes) else str(r["payload"])[:2048]} for r in rows]
@@ -88,9 +82,9 @@ class StreamScope:
         self.actor, self.generation, self.checked_at = actor, generation, time.monotonic()
 
 
-def token_seconds_left(services: Any, token: str) -> float:
+def token_seconds_left(tx: Tx, token: str) -> float:
     """How long a (valid) token has to live: an open event stream ends when it expires."""
-    row = services.store.read(lambda tx: tx.one("SELECT expires_at FROM tokens WHERE token_hash = ?", (token_digest(token),)))
+    row = tx.one("SELECT expires_at FROM tokens WHERE token_hash = ?", (token_digest(token),))
     return (parse_rfc3339(row["expires_at"]) - now()).total_seconds() if row else 0.0
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 class AppError(Exception):
     status = 400
     code = "bad_request"
+    # A refused mutation becomes a conflict for the office when it was sent offline (nobody heard the refusal);
+    # online only when its refusal says so here: what the office must see although the sender heard it.
+    tells_office = False
 
     def __init__(self, message: str, code: str | None = None, **detail: object) -> None:
         super().__init__(message)

@@ -59,7 +59,7 @@ class EscalationTimer:
 
         changes, version = self.services.store.read(lambda tx: plan(tx, self.policy, self._planned))
 
-        holder = getattr(self.services, "holder", "escalation-timer")
+        holder = self.services.holder
         lease_s = self.services.settings.claim_lease_s
 
         def collect(tx: Any) -> list[dict[str, Any]]:
@@ -71,7 +71,7 @@ class EscalationTimer:
         due = self.services.store.write(collect)
         self._gauges_stale |= version != self._planned
         self._planned = version
-        notify: NotifySupervisors = getattr(self.services, "notify_supervisors", None) or log_supervisors
+        notify: NotifySupervisors = self.services.notify_supervisors
         sent = []
         for escalation in due:
             try:
@@ -83,9 +83,8 @@ class EscalationTimer:
             sent.append(escalation)
         if sent:
             self.services.store.write(lambda tx: mark_fired(tx, [e["id"] for e in sent], moment))
-            feed = getattr(self.services, "feed", None)
-            for escalation in sent if feed is not None else ():  # open supervisor queues look again now
-                feed.publish({"type": "work_order", "id": escalation["work_order_id"]})
+            for escalation in sent:  # open supervisor queues look again now
+                self.services.feed.publish({"type": "work_order", "id": escalation["work_order_id"]})
         since_gauges = time.monotonic() - self._gauges_at
         if since_gauges >= GAUGES_EVERY_S or (self._gauges_stale and since_gauges >= GAUGES_AFTER_CHANGE_S) or now is not None:
             self._gauges_at, self._gauges_stale = time.monotonic(), False
@@ -112,9 +111,7 @@ class EscalationTimer:
 
 
 def start_escalation_timer(services: Any) -> EscalationTimer:
-    """STARTUP_HOOK: a default notifier unless another part registered one, then the timer thread."""
-    if getattr(services, "notify_supervisors", None) is None:
-        services.notify_supervisors = log_supervisors
+    """STARTUP_HOOK: the timer thread, handing due escalations to `services.notify_supervisors`."""
     timer = EscalationTimer(services, services.settings.escalation_poll_s).start()
     services.background.append(timer)
     return timer

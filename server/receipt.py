@@ -21,7 +21,7 @@ from server.domain.access import load_order, may_see_customer
 from server.domain.actor import Actor
 from server.domain.signoff import current_signature, document_of, document_sha256
 from server.domain.system_texts import render_stored
-from server.services import Services
+from server.settings import Settings
 from server.store import Tx
 
 TEMPLATE = Template(resources.files("server").joinpath("receipt.html").read_text(encoding="utf-8"))
@@ -78,11 +78,9 @@ def choose_language(lang: str | None, accept_language: str | None) -> str:
     return "zh"
 
 
-def load_facts(services: Services, actor: Actor, work_order_id: str) -> dict[str, Any]:
+def receipt_facts(tx: Tx, actor: Actor, work_order_id: str, company_tz: str) -> dict[str, Any]:
     """Everything a receipt shows, read in one transaction (the HTML page and the PDF render the same facts)."""
-    facts = services.store.read(lambda tx: _facts(tx, actor, work_order_id))
-    facts["zone"] = ZoneInfo(services.settings.company_tz)
-    return facts
+    return {**_facts(tx, actor, work_order_id), "zone": ZoneInfo(company_tz)}
 
 
 def verification_code(sha256: str) -> str:
@@ -99,18 +97,18 @@ def zone_label(facts: dict[str, Any], words: dict[str, Any]) -> str:
     return f"{zone.key} (UTC{offset[:3]}:{offset[3:]})"
 
 
-def stored_words(services: Services, facts: dict[str, Any], lang: str) -> tuple[str, str]:
+def stored_words(facts: dict[str, Any], lang: str) -> tuple[str, str]:
     """A sensor-made order's title and description in the receipt's language (the signed hash covers the stored words)."""
-    wo, tongue, zone = facts["wo"], "zh-CN" if lang == "zh" else "en", services.settings.company_tz
+    wo, tongue, zone = facts["wo"], "zh-CN" if lang == "zh" else "en", facts["zone"].key
     return (render_stored(wo.get("title_code"), wo.get("title_args"), wo["title"], tongue, zone),
             render_stored(wo.get("description_code"), wo.get("description_args"), wo["description"], tongue, zone))
 
 
-def render_receipt(services: Services, actor: Actor, work_order_id: str, lang: str, pdf_href: str = "") -> str:
-    facts = load_facts(services, actor, work_order_id)
+def render_receipt(facts: dict[str, Any], lang: str, settings: Settings, pdf_href: str = "") -> str:
+    """The receipt page of `receipt_facts`, its images from the blob store."""
     words = LABELS[lang]
-    store = blob_store(services.settings)
-    title, description = stored_words(services, facts, lang)
+    store = blob_store(settings)
+    title, description = stored_words(facts, lang)
     pdf = f'<a class="button" href="{e(pdf_href)}" download>{e(words["l_pdf"])}</a>' if pdf_href else ""
     return TEMPLATE.substitute(
         lang="zh-CN" if lang == "zh" else "en",

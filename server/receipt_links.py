@@ -18,7 +18,7 @@ from server.clock import now, now_text, to_rfc3339
 from server.domain.access import load_order
 from server.domain.actor import Actor
 from server.errors import Forbidden, NotFound
-from server.store import Store
+from server.store import Store, Tx
 
 # Who may hand a customer a link: the service centre of the site, and the assigned technician.
 LINK_ROLES = ("dispatcher", "supervisor", "admin", "technician")
@@ -76,13 +76,13 @@ def revoke_links(store: Store, actor: Actor, work_order_id: str) -> int:
     return store.write(write)
 
 
-def link_reader(store: Store, token: str) -> tuple[Actor, str]:
+def link_reader(tx: Tx, token: str) -> tuple[Actor, str]:
     """The actor a valid link reads as (its order's service centre) and the order id; else 404, saying nothing more."""
     if not TOKEN.fullmatch(token):
         raise NotFound("no such receipt", code="receipt_not_found")
-    row = store.read(lambda tx: tx.one(
+    row = tx.one(
         "SELECT l.work_order_id, l.expires_at, l.revoked_at, w.site_id FROM receipt_links l JOIN work_orders w ON w.id = l.work_order_id"
-        " WHERE l.token_hash = ?", (_hash(token),)))
+        " WHERE l.token_hash = ?", (_hash(token),))
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= now_text():
         raise NotFound("no such receipt", code="receipt_not_found")
     return Actor(id="receipt-link", name="customer", role="dispatcher", site_ids=frozenset({row["site_id"]})), row["work_order_id"]

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from server.blobs import blob_store
 from server.blobs.images import thumbnail, without_metadata
-from server.domain.actor import Actor
 from server.errors import Unavailable
-from server.receipt import (LABELS, consent_line, load_facts, local_time, money, signer_line, status_word, stored_words, time_rows,
+from server.receipt import (LABELS, consent_line, local_time, money, signer_line, status_word, stored_words, time_rows,
                             verification_code, zone_label)
-from server.services import Services
+from server.settings import Settings
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -43,19 +42,19 @@ def filename(work_order_id: str) -> str:
     return f"receipt-{work_order_id}.pdf"
 
 
-def render_receipt_pdf(services: Services, actor: Actor, work_order_id: str, lang: str) -> bytes:
+def render_receipt_pdf(facts: dict[str, Any], lang: str, settings: Settings) -> bytes:
+    """The receipt of `receipt_facts` as an A4 PDF, its images from the blob store."""
     from fpdf import FPDF  # imported when a PDF is asked for: fontTools would add a second to every start
     from fpdf.enums import XPos, YPos
 
-    facts = load_facts(services, actor, work_order_id)
     words = LABELS[lang]
-    store = blob_store(services.settings)
+    store = blob_store(settings)
     wo = facts["wo"]
     pdf = FPDF(format="A4")
     pdf.set_title(f"{words['heading']} {wo['id']}")
     pdf.set_creator("FieldOps")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("cjk", fname=str(font_path(services.settings.pdf_font)))
+    pdf.add_font("cjk", fname=str(font_path(settings.pdf_font)))
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
@@ -79,7 +78,7 @@ def render_receipt_pdf(services: Services, actor: Actor, work_order_id: str, lan
     pdf.multi_cell(width, 5, f"{facts['site_name']} · {words['no_label']} {wo['id']}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     total = (wo["labor_fee"] or 0) + (wo["material_fee"] or 0)
-    title, description = stored_words(services, facts, lang)
+    title, description = stored_words(facts, lang)
     for label, value in (("l_unit", wo["unit"]), ("l_title", title), ("l_description", description),
                          ("l_scope", wo["scope"]), ("l_labor_fee", money(wo["labor_fee"])), ("l_material_fee", money(wo["material_fee"])),
                          ("l_total", money(total)), ("l_consent", consent_line(facts, words)), ("l_summary", wo["summary"]),

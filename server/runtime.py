@@ -5,20 +5,19 @@ Registered as a start-up hook of the app; each part is appended to services.back
 
 from __future__ import annotations
 
-from typing import Any
-
 from iot.intake import SensorIntake
-from iot.startup import start_mqtt
+from iot.startup import MqttRuntime, start_mqtt
 from server.alarm_push import AlarmPusher
 from server.live import WorkOrderChanges
 from server.metrics import MQTT_CONNECTED
+from server.services import Services
 from server.timers import Timers
 
 
 class _StateGauge:
     """The bridge state for /health, and for /metrics at every scrape (not only when /health was read)."""
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: MqttRuntime) -> None:
         self.runtime = runtime
         MQTT_CONNECTED.set_function(lambda: 1.0 if self.runtime.state == "connected" else 0.0)
 
@@ -36,17 +35,17 @@ class _StateGauge:
         self.runtime.stop()
 
 
-def start_background(services: Any) -> None:
+def start_background(services: Services) -> None:
     settings = services.settings
-    services.pusher = AlarmPusher(settings, services.store, services.holder)
-    services.background.append(services.pusher)
-    services.notify_supervisors = services.pusher.notify_supervisors
-    intake = SensorIntake(services, services.pusher, services.feed)
+    pusher = services.pusher = AlarmPusher(settings, services.store, services.holder)
+    services.background.append(pusher)
+    services.notify_supervisors = pusher.notify_supervisors  # escalations go out by Web Push from now on
+    intake = SensorIntake(services, pusher, services.feed)
     mqtt = start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch, intake.urgent)
     if mqtt.broker is not None:  # so `fieldops simulate` finds the embedded broker of `make run`
         (settings.data_dir / "mqtt-url").write_text(mqtt.broker.url)
-    services.bridge = _StateGauge(mqtt)
-    services.background.append(services.bridge)
-    services.pusher.resend_pending()
-    services.background.append(Timers(services, services.pusher, services.feed, settings.device_silent_after_s).start())
+    bridge = services.bridge = _StateGauge(mqtt)
+    services.background.append(bridge)
+    pusher.resend_pending()
+    services.background.append(Timers(services, pusher, services.feed, settings.device_silent_after_s).start())
     services.background.append(WorkOrderChanges(services.store, services.feed).start())

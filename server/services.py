@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Callable, Concatenate, Mapping, ParamSpec, Protocol, TypeVar
 
+from server.alarm_push import AlarmPusher
 from server.auth import LoginThrottle, Session
 from server.claims import holder_name
 from server.clock import now
 from server.domain.actor import Actor
-from server.domain.registry import Ref, apply_mutation, decode_args, get_mutator
+from server.domain.registry import Ref, apply_or_keep, get_mutator
 from server.domain import schedule
 from server.domain.accounts import render_account
 from server.domain.device_registry import render_device, render_retired
@@ -25,7 +26,8 @@ from server.domain.sla import DEFAULT_TARGETS, SlaRules
 from server.domain.calendar import uncovered_year
 from server.domain.targets import CALENDAR_MUTATIONS, load_calendar, render_company_day, render_target
 from server.domain.views import render_order
-from server.errors import AppError, Conflict, NotFound
+from server.escalation_timer import NotifySupervisors, log_supervisors
+from server.errors import AppError, NotFound
 from server.metrics import MUTATIONS
 from server.live import LiveFeed
 from server.settings import Settings
@@ -33,8 +35,29 @@ from server.store import Store, Tx, open_store
 from sync.quiet import QuietPulls
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 # Mutations that change who a user is (role, sites, active) or revoke their tokens.
 ACCOUNT_MUTATIONS = frozenset({"update_user", "deactivate_user", "reactivate_user"})
+
+
+class BackgroundPart(Protocol):
+    """A part started with the server (push worker, bridge, timers): stopped, in reverse order, with it."""
+
+    def stop(self) -> None: ...
+
+
+class BridgeStatus(Protocol):
+    """The MQTT side as /health and the gauges read it (server/runtime.py wraps iot's runtime in one)."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def detail(self) -> str | None: ...
+
+    def stop(self) -> None: ...
 
 
 class Services:
@@ -56,13 +79,24 @@ class Services:
         self.session = Session(self.store, settings.token_ttl_s,
                                LoginThrottle(self.store, settings.login_max_failures, settings.login_max_failures_per_address, settings.login_window_s))
         # Parts that start with the server (MQTT bridge, push worker, escalation timers) register here.
-        self.background: list[Any] = []
+        self.background: list[BackgroundPart] = []
         self.feed = LiveFeed(self.store)
         self.quiet_pulls = QuietPulls(self.store)  # no-change sync pulls answered from memory
         self.session.on_revoked = self.feed.sessions_changed  # open event streams recheck their token at once
         self.session.generation = lambda: self.feed.sessions_generation  # and cached tokens are read again
-        self.bridge: Any = None  # has .state for /health once the MQTT side started
-        self.pusher: Any = None
+        # The parts `fieldops serve` starts (server/runtime.py); None in a process that only serves requests or runs a command.
+        self.bridge: BridgeStatus | None = None
+        self.pusher: AlarmPusher | None = None
+        # Who hears of due escalations: the log until Web Push starts, then the pusher (tests put an inbox here).
+        self.notify_supervisors: NotifySupervisors = log_supervisors
+
+    def read(self, fn: Callable[Concatenate[Tx, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Every route's read: `fn(tx, actor, ...)`, a read function of its area, in one read snapshot.
+
+        The actor comes first when the read is scoped to a user; what it needs besides the database (the
+        targets, the complaint policy, the time, the blob store) the controller passes as arguments.
+        """
+        return self.store.read(lambda tx: fn(tx, *args, **kwargs))
 
     def render(self, tx: Tx, actor: Actor, ref: Ref) -> dict[str, Any]:
         renderer = RENDERERS.get(ref.type)
@@ -73,18 +107,24 @@ class Services:
     def mutate(self, actor: Actor, name: str, args: Any, occurred_at: datetime | None = None) -> dict[str, Any]:
         """An online mutation: applied and rendered in one transaction, the time it happened being now.
 
-        A refusal by a rule of the procedure (Conflict) rolls the transaction back; the mutator's `salvage` then keeps
-        its facts (signature, summary) in a transaction of its own, as the sync engine does for offline pushes.
+        A refusal is the registry's `apply_or_keep` to keep (the mutator's salvage, a conflict when the office must
+        see it), committed before the refusal is raised to the caller: the same rule as for offline pushes.
         """
-        m = get_mutator(name)  # unknown names are 404 before anything else
+        get_mutator(name)  # unknown names are 404 before anything else
         occurred = occurred_at or now()
+
+        def apply(tx: Tx) -> dict[str, Any] | AppError:
+            outcome = apply_or_keep(tx, actor, name, args, occurred)
+            return outcome if isinstance(outcome, AppError) else self.render(tx, actor, outcome)
+
         try:
-            result = self.store.write(lambda tx: self.render(tx, actor, apply_mutation(tx, actor, name, args, occurred)))
-        except AppError as exc:
+            result = self.store.write(apply)
+        except AppError:
             MUTATIONS.labels(name, "refused").inc()
-            if isinstance(exc, Conflict) and m.salvage is not None:
-                self._salvage(m, actor, args, occurred)
             raise
+        if isinstance(result, AppError):
+            MUTATIONS.labels(name, "refused").inc()
+            raise result
         MUTATIONS.labels(name, "applied").inc()
         self.rules_changed([name])
         return result
@@ -102,12 +142,6 @@ class Services:
             self.sla_targets = SlaRules(DEFAULT_TARGETS, self.store.read(self._calendar))
         if ACCOUNT_MUTATIONS.intersection(names):  # roles, sites or tokens changed: open streams recheck who they serve
             self.feed.sessions_changed()
-
-    def _salvage(self, m: Any, actor: Actor, args: Any, occurred: datetime) -> None:
-        try:
-            self.store.write(lambda tx: m.salvage(tx, actor, decode_args(m, args), occurred))
-        except Exception:  # the refusal is what the caller must hear about; a failed salvage is logged
-            logging.getLogger("fieldops").exception("salvage of a refused %s failed", m.name)
 
     def close(self) -> None:
         for part in reversed(self.background):

@@ -13,13 +13,12 @@ import msgspec
 
 from server.clock import now, now_text
 from server.domain.actor import Actor
-from server.domain.audit import origin
-from server.domain.registry import all_mutators, apply_mutation, check_role, get_mutator, run_mutator
+from server.domain.registry import Sender, all_mutators, apply_or_keep, keep_refused
 from server.errors import AppError, Conflict, Invalid
 from server.metrics import SYNC_MUTATIONS, SYNC_PUSHES
 from server.store import DatabaseError, Store, Tx
 from sync.clock_offset import ClockOffset
-from sync.refusal import keep_refused
+from sync.refusal import record_rejection
 from sync.wire import MAX_ARGS_DEPTH, PushDecoder, PushEnvelope, PushRequest, PushResult, Step, nesting_depth
 
 log = logging.getLogger("fieldops.sync")
@@ -101,36 +100,34 @@ def _apply_chunk(tx: Tx, actor: Actor, client_id: str, chunk: list[Step], clock:
 
 
 def _apply_one(tx: Tx, actor: Actor, client_id: str, m: Step, clock: ClockOffset) -> bool:
-    """Apply one mutation inside its own savepoint; a refusal leaves none of its writes. True if applied."""
-    came_from = origin.set({"client_id": client_id, "mutation_id": m.id, "client_ts": m.client_ts})
+    """Apply one mutation through the registry's `apply_or_keep` (its own savepoint); a refusal leaves none of its
+    writes but what the refusal keeps, and a rejection row for the device. True if applied."""
+    sender = Sender(client_id, m.id, m.client_ts)
     occurred = clock.receipt
-    tx.execute("SAVEPOINT sync_mutation")
     try:
         if m.typed is None and nesting_depth(m.queued.args) > MAX_ARGS_DEPTH:
             m = Step(queued=msgspec.structs.replace(m.queued, args=None))  # nothing of it is kept: there is no fact that deep
             raise Invalid(f"arguments nest deeper than {MAX_ARGS_DEPTH} levels", code="arguments_too_deep")
         occurred = clock.occurred_at(m.client_ts)
-        if m.typed is not None:  # decoded at the door into its mutator's Struct: nothing untyped, no depth to check
-            mutator = get_mutator(m.name)
-            check_role(mutator, actor)
-            run_mutator(tx, actor, mutator, m.typed.args, occurred)  # type: ignore[attr-defined]
-        else:
-            apply_mutation(tx, actor, m.name, m.queued.args, occurred)
-        tx.execute("RELEASE sync_mutation")
-        return True
-    except AppError as refusal:
-        tx.execute("ROLLBACK TO sync_mutation")
-        tx.execute("RELEASE sync_mutation")
-        keep_refused(tx, actor, client_id, m.queued, refusal.code, refusal.message, occurred)
+    except AppError as refusal:  # refused before the registry saw it: kept by the same rule
+        keep_refused(tx, actor, m.name, m.queued.args, refusal, occurred, sender)
+        record_rejection(tx, actor, client_id, m.queued, refusal.code, refusal.message, occurred)
         return False
+    try:
+        if m.typed is not None:  # decoded at the door into its mutator's Struct: nothing untyped, no depth to check
+            outcome = apply_or_keep(tx, actor, m.name, None, occurred, sender, decoded=m.typed.args,  # type: ignore[attr-defined]
+                                    as_sent=lambda: m.queued.args)
+        else:
+            outcome = apply_or_keep(tx, actor, m.name, m.queued.args, occurred, sender)
     except DatabaseError:
         raise  # the database itself failed (disk, lock): nothing of the chunk commits; the client retries
     except Exception:
-        # A bug in a mutator must not jam the device's queue for ever: refuse it, keep its arguments, log it.
+        # A bug in a mutator must not jam the device's queue for ever (online it is a 500): refuse it, keep its
+        # arguments, log it.
         log.exception("mutator %s crashed on mutation %s of client %s", m.name, m.id, client_id)
-        tx.execute("ROLLBACK TO sync_mutation")
-        tx.execute("RELEASE sync_mutation")
-        keep_refused(tx, actor, client_id, m.queued, "internal_error", "the server failed on this mutation; it has been logged", occurred)
+        outcome = AppError("the server failed on this mutation; it has been logged", code="internal_error")
+        keep_refused(tx, actor, m.name, m.queued.args, outcome, occurred, sender)
+    if isinstance(outcome, AppError):
+        record_rejection(tx, actor, client_id, m.queued, outcome.code, outcome.message, occurred)
         return False
-    finally:
-        origin.reset(came_from)
+    return True

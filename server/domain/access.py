@@ -96,3 +96,23 @@ def require_assignee(actor: Actor, wo: dict[str, Any], doing: str) -> None:
 def require_site(actor: Actor, site_id: str) -> None:
     if not actor.has_site(site_id):
         raise NotFound(f"no site {site_id}", code="site_not_found")
+
+
+def salvage_target(tx: Tx, actor: Actor, work_order_id: str) -> dict[str, Any] | None:
+    """The order a refused mutation's facts may be kept on: one the actor sees, created, or was ever sent to.
+
+    A technician reassigned away while offline still gets their notes and photos onto the order; a
+    stranger's refused mutation keeps nothing on an order that was never theirs.
+    """
+    wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (work_order_id,))
+    if wo is None:
+        return None
+    if can_see_order(actor, wo) or wo["created_by"] == actor.id:
+        return wo
+    return wo if was_dispatched_to(tx, actor.id, work_order_id) else None
+
+
+def was_dispatched_to(tx: Tx, user_id: str, work_order_id: str) -> bool:
+    """Whether the order was ever sent to this technician (the dispatch events keep every assignment)."""
+    return tx.one(f"SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND {tx.json_text('data', 'technician_id')} = ?",
+                  (work_order_id, user_id)) is not None

@@ -1,4 +1,4 @@
-"""The dispatcher's review of refused steps and conflicts (sync/refusal.py, signoff.py raise them):
+"""The dispatcher's review of refused steps and conflicts (the registry's keep_refused raises them):
 resolving one records how it was dealt with, on the conflict and in the order's audit trail.
 """
 

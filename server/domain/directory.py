@@ -75,25 +75,21 @@ def register_device(store: Store, actor: Actor, device: DeviceCreate) -> dict[st
     return store.write(lambda tx: add_device(tx, device, actor))
 
 
-def list_sites(store: Store, actor: Actor) -> list[dict[str, Any]]:
+def list_sites(tx: Tx, actor: Actor) -> list[dict[str, Any]]:
     where, params = site_scope(actor, "id")
-    return store.read(lambda tx: tx.query(f"SELECT id, name FROM sites WHERE {where} ORDER BY id", params))
+    return tx.query(f"SELECT id, name FROM sites WHERE {where} ORDER BY id", params)
 
 
-def list_users(store: Store, actor: Actor, role: str | None) -> list[dict[str, Any]]:
+def list_users(tx: Tx, actor: Actor, role: str | None) -> list[dict[str, Any]]:
     where, params = site_scope(actor, "us.site_id")
-
-    def run(tx: Tx) -> list[dict[str, Any]]:
-        rows = tx.query(
-            f"SELECT u.id, u.name, u.role, us.site_id FROM users u JOIN user_sites us ON us.user_id = u.id"
-            f" WHERE u.active = 1 AND {where} {'AND u.role = ?' if role else ''} ORDER BY u.name, u.id, us.site_id",
-            [*params, *([role] if role else [])])
-        users: dict[str, dict[str, Any]] = {}  # grouped here: string aggregation is spelled differently by each database
-        for r in rows:
-            users.setdefault(r["id"], {"id": r["id"], "name": r["name"], "role": r["role"], "site_ids": []})["site_ids"].append(r["site_id"])
-        return list(users.values())
-
-    return store.read(run)
+    rows = tx.query(
+        f"SELECT u.id, u.name, u.role, us.site_id FROM users u JOIN user_sites us ON us.user_id = u.id"
+        f" WHERE u.active = 1 AND {where} {'AND u.role = ?' if role else ''} ORDER BY u.name, u.id, us.site_id",
+        [*params, *([role] if role else [])])
+    users: dict[str, dict[str, Any]] = {}  # grouped here: string aggregation is spelled differently by each database
+    for r in rows:
+        users.setdefault(r["id"], {"id": r["id"], "name": r["name"], "role": r["role"], "site_ids": []})["site_ids"].append(r["site_id"])
+    return list(users.values())
 
 
 def list_devices(store: Store, actor: Actor, site_id: str | None) -> list[dict[str, Any]]:

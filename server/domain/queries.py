@@ -11,14 +11,17 @@ from server.domain.access import load_order, order_scope_sql
 from server.domain.actor import Actor
 from server.domain.status_rules import STATUSES
 from server.domain.views import render_order, render_orders
+from server.domain.sla import SlaRules
 from server.errors import Invalid
+from server.store import Tx
 
 
-def get_order(services: Any, actor: Actor, work_order_id: str) -> dict[str, Any]:
-    return services.store.read(lambda tx: render_order(tx, actor, load_order(tx, actor, work_order_id), services.sla_targets))
+def get_order(tx: Tx, actor: Actor, work_order_id: str, targets: SlaRules) -> dict[str, Any]:
+    return render_order(tx, actor, load_order(tx, actor, work_order_id), targets)
 
 
-def list_orders(services: Any, actor: Actor, site_id: str | None, status: str | None, assignee: str | None, limit: int, after: str | None) -> list[dict[str, Any]]:
+def list_orders(tx: Tx, actor: Actor, targets: SlaRules, site_id: str | None, status: str | None, assignee: str | None, limit: int,
+                after: str | None) -> list[dict[str, Any]]:
     where, params = order_scope_sql(actor)
     clauses, args = [where], list(params)
     if site_id:
@@ -34,17 +37,12 @@ def list_orders(services: Any, actor: Actor, site_id: str | None, status: str | 
     if assignee:
         clauses.append("assignee_id = ?")
         args.append(actor.id if assignee == "me" else assignee)
-
-    def page(tx: Any) -> list[dict[str, Any]]:
-        local_clauses, local_args = list(clauses), list(args)
-        if after:
-            # Looked up inside the caller's scope: another site's id must answer like an unknown one.
-            mark = tx.one(f"SELECT created_at FROM work_orders WHERE id = ? AND {where}", (after, *params))
-            if mark is None:
-                raise Invalid("the paging cursor names no order", code="invalid_cursor")
-            local_clauses.append("(created_at < ? OR (created_at = ? AND id < ?))")
-            local_args += [mark["created_at"], mark["created_at"], after]
-        rows = tx.query(f"SELECT * FROM work_orders WHERE {' AND '.join(local_clauses)} ORDER BY created_at DESC, id DESC LIMIT ?", (*local_args, limit))
-        return render_orders(tx, actor, rows, services.sla_targets)
-
-    return services.store.read(page)
+    if after:
+        # Looked up inside the caller's scope: another site's id must answer like an unknown one.
+        mark = tx.one(f"SELECT created_at FROM work_orders WHERE id = ? AND {where}", (after, *params))
+        if mark is None:
+            raise Invalid("the paging cursor names no order", code="invalid_cursor")
+        clauses.append("(created_at < ? OR (created_at = ? AND id < ?))")
+        args += [mark["created_at"], mark["created_at"], after]
+    rows = tx.query(f"SELECT * FROM work_orders WHERE {' AND '.join(clauses)} ORDER BY created_at DESC, id DESC LIMIT ?", (*args, limit))
+    return render_orders(tx, actor, rows, targets)

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from server.clock import to_rfc3339
+from server.domain.access import require_site
+from server.domain.actor import Actor
 from server.domain.policy import policy
 
 DEFAULT_OFFICE_HOURS = "08:30-17:30"
@@ -80,6 +82,13 @@ def schedule_in(tx: Any) -> Schedule:
     """The schedule in force: written from the settings at start (company_policy), so every instance sharing
     the database, and an offline dispatch replayed later, is judged by the same hours."""
     return parse_schedule(policy(tx, "company_tz"), policy(tx, "office_hours"), policy(tx, "shift_changes"))
+
+
+def shift_schedule(tx: Any, actor: Actor, site_id: str | None, at: datetime) -> dict[str, Any]:
+    """The shift running at `at` and the next one at a site of the actor's (or the company's default), and the office hours."""
+    if site_id is not None:
+        require_site(actor, site_id)
+    return shift_windows(schedule_in(tx), site_id, at)
 
 
 def shift_windows(schedule: Schedule, site_id: str | None, at: datetime) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The customer's sign-off: a signature over the canonical document of the order, checked by the server.
 
-A refused sign-off (wrong status, document changed) still keeps the signature; a changed document becomes a conflict.
+A refused sign-off (wrong status, document changed) still keeps the signature; a changed document becomes a conflict
+for the office, online too (`DocumentChanged.tells_office`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,23 @@ from typing import Any
 import msgspec
 
 from server.clock import now_text, parse_rfc3339, to_rfc3339
-from server.domain.access import load_order, require_assignee
+from server.domain.access import load_order, require_assignee, salvage_target, was_dispatched_to
 from server.domain.actor import Actor
-from server.domain.audit import canonical, load_events, origin, verify_chain
+from server.domain.audit import canonical, load_events, verify_chain
 from server.domain.mutation import Ref, mutator
 from server.domain.status_rules import ALLOWED_FROM
 from server.domain.workorder_args import Sha256, Short, Text, Time
-from server.domain.workorders import holds_job, record, refuse_status, salvage_target, step_time, transition, was_dispatched_to, wo_alias
+from server.domain.workorders import holds_job, record, refuse_status, step_time, transition, wo_alias
 from server.errors import Conflict, Invalid
 from server.store import Tx
+
+
+class DocumentChanged(Conflict):
+    """The customer signed a document that differs from the order on the server now: the office must see it even
+    when the technician heard the refusal online (the registry's `keep_refused` records it as a conflict)."""
+
+    code = "document_changed"
+    tells_office = True
 
 
 class SignOff(msgspec.Struct, forbid_unknown_fields=True):
@@ -88,8 +97,7 @@ def check_drawing(args: SignOff) -> None:
 
 
 def salvage_sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> None:
-    """A refused sign-off keeps the signature; online, a changed document also becomes a conflict for the dispatcher
-    (the sync engine raises its own conflict for every refused offline mutation, so it is not raised twice).
+    """A refused sign-off keeps the signature (the conflict for the office is the registry's to record).
 
     Only from the order's technician, now or before a reassignment: a customer's signature taken by someone never
     sent to the job is no evidence of it (it would also make its image readable through the order); the sync
@@ -102,12 +110,6 @@ def salvage_sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime)
     if not keep_signature(tx, actor, wo, args, server_hash, "refused"):
         return  # this very signature was kept before (a retried push)
     record(tx, actor, wo, "sign_off_refused", step_time(wo, occurred_at), {}, {**signature_facts(args), "server_document_sha256": server_hash})
-    if server_hash != args.document_sha256 and origin.get() is None:
-        tx.insert("conflicts", {
-            "work_order_id": wo["id"], "site_id": wo["site_id"], "code": "document_changed",
-            "message": f"sign_off from {actor.name}'s device was refused: the customer signed a document that differs from "
-                       f"the order now on the server (signed {args.document_sha256[:12]}, server {server_hash[:12]})",
-            "mutation": "sign_off", "actor_id": actor.id, "created_at": now_text(), "occurred_at": to_rfc3339(occurred_at)})
 
 
 @mutator("sign_off", SignOff, {"technician"}, salvage=salvage_sign_off, upgrade=wo_alias)
@@ -124,8 +126,8 @@ def sign_off(tx: Tx, actor: Actor, args: SignOff, occurred_at: datetime) -> Ref:
         raise refuse_status(wo, "take a sign-off")
     server_hash = document_sha256(document_of(tx, wo))
     if server_hash != args.document_sha256:
-        raise Conflict("the customer signed a document that differs from the order on the server; show the current order and sign again",
-                       code="document_changed", server_document_sha256=server_hash)
+        raise DocumentChanged("the customer signed a document that differs from the order on the server; show the current order and sign again",
+                              server_document_sha256=server_hash)
     outcome = "signed_off" if args.accepted else "disputed"
     keep_signature(tx, actor, wo, args, server_hash, outcome)
     occurred = step_time(wo, occurred_at)

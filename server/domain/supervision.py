@@ -14,9 +14,9 @@ import msgspec
 from server.clock import parse_rfc3339, to_rfc3339
 from server.domain.access import order_scope_sql, require_site
 from server.domain.actor import Actor
-from server.domain.complaints import ComplaintPolicy
+from server.domain.complaints import ComplaintPolicy, require_office
 from server.domain.duty import alarm_scope_sql
-from server.domain.escalations import FINISHED, RULES
+from server.domain.escalations import FINISHED, RULES, list_escalations
 from server.domain.sla import SPANS, sla_states
 from server.domain.system_texts import decode_args
 from server.errors import Forbidden
@@ -168,3 +168,9 @@ def overdue_work(tx: Tx, actor: Actor, targets: Mapping[str, int], now: datetime
                 out.append({"work_order": _order_view(wo), "site_id": wo["site_id"], "step": state.step, "due_at": state.due_at,
                             "late_s": int(state.elapsed_s - state.target_s), "assignee_name": names.get(wo.get("assignee_id") or "")})
     return msgspec.convert(sorted(out, key=lambda i: (-i["late_s"], i["work_order"]["id"], i["step"])), list[OverdueWork])
+
+
+def escalations_seen_by(tx: Tx, actor: Actor, site_id: str | None, state: str | None, limit: int) -> list[dict[str, Any]]:
+    """The escalation timers of the office's sites (admin: every site), newest due first; `state` pending, fired or dropped."""
+    require_office(actor)
+    return list_escalations(tx, None if actor.is_admin else actor.site_ids, site_id, state, limit)

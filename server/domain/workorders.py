@@ -12,7 +12,7 @@ import msgspec
 
 from server.clock import now_text, parse_rfc3339, to_rfc3339
 from server.domain import workorder_args as a
-from server.domain.access import can_see_order, load_order, require_assignee, require_site
+from server.domain.access import load_order, require_assignee, require_site, salvage_target
 from server.domain.actor import SYSTEM, Actor
 from server.domain.audit import append_event
 from server.domain.changes import touch
@@ -59,26 +59,6 @@ def transition(tx: Tx, actor: Actor, wo: dict[str, Any], name: str, to: str, occ
 
 def has_cleanup_photo(tx: Tx, work_order_id: str) -> bool:
     return tx.one("SELECT 1 AS x FROM photos WHERE work_order_id = ? AND kind = 'cleanup'", (work_order_id,)) is not None
-
-
-def salvage_target(tx: Tx, actor: Actor, work_order_id: str) -> dict[str, Any] | None:
-    """The order a refused mutation's facts may be kept on: one the actor sees, created, or was ever sent to.
-
-    A technician reassigned away while offline still gets their notes and photos onto the order; a
-    stranger's refused mutation keeps nothing on an order that was never theirs.
-    """
-    wo = tx.one("SELECT * FROM work_orders WHERE id = ?", (work_order_id,))
-    if wo is None:
-        return None
-    if can_see_order(actor, wo) or wo["created_by"] == actor.id:
-        return wo
-    return wo if was_dispatched_to(tx, actor.id, work_order_id) else None
-
-
-def was_dispatched_to(tx: Tx, user_id: str, work_order_id: str) -> bool:
-    """Whether the order was ever sent to this technician (the dispatch events keep every assignment)."""
-    return tx.one(f"SELECT 1 AS x FROM wo_events WHERE work_order_id = ? AND name = 'dispatch' AND {tx.json_text('data', 'technician_id')} = ?",
-                  (work_order_id, user_id)) is not None
 
 
 def holds_job(actor: Actor, wo: dict[str, Any]) -> bool:

@@ -9,15 +9,21 @@ from typing import Any
 
 from server.clock import now
 from server.domain.actor import Actor
+from server.domain.sla import SlaRules
 from server.reports.csv_table import report_csv
 from server.reports.monthly import monthly_report
 from server.reports.page import report_page
 from server.reports.window import MonthWindow, month_window
+from server.store import Tx
 
-__all__ = ["MonthWindow", "build_report", "month_window", "monthly_report", "report_csv", "report_page"]
+__all__ = ["MonthWindow", "build_report", "report_for", "month_window", "monthly_report", "report_csv", "report_page"]
+
+
+def report_for(tx: Tx, actor: Actor, targets: SlaRules, company_tz: str, month: str, site_id: str | None) -> dict[str, Any]:
+    """The report for `month` (YYYY-MM, company time zone) over one site or all the actor's sites."""
+    return monthly_report(tx, actor, targets, month_window(month, company_tz), site_id or None, now())
 
 
 def build_report(services: Any, actor: Actor, month: str, site_id: str | None) -> dict[str, Any]:
-    """The report for `month` (YYYY-MM, company time zone) over one site or all the actor's sites."""
-    window = month_window(month, services.settings.company_tz)
-    return services.store.read(lambda tx: monthly_report(tx, actor, services.sla_targets, window, site_id or None, now()))
+    """`report_for` in one read of the services' store (`fieldops report`)."""
+    return services.read(report_for, actor, services.sla_targets, services.settings.company_tz, month, site_id)

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from server.domain.access import can_see_order, order_scope_sql
 from server.domain.actor import Actor
 from server.domain.views import render_orders
-from server.domain.workorders import was_dispatched_to
+from server.domain.access import was_dispatched_to
 from server.store import Tx
 from sync.wire import Del, Put
 

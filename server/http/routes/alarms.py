@@ -12,8 +12,9 @@ from litestar.params import Parameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from server.alarm_queries import StreamScope, alarm_of, dead_letters, list_for, stream_actor, token_seconds_left
+from server.alarm_queries import StreamScope, alarm_with_deliveries, dead_letters, stream_actor, token_seconds_left
 from server.domain.actor import Actor
+from server.domain.duty import list_alarms
 from server.http.deps import AUTHENTICATED, bearer_token
 from server.http.errors import errors
 from server.live import RESYNC
@@ -37,17 +38,17 @@ class AlarmController(Controller):
                alarm_state: str | None = QueryParameter(name="state", default=None, pattern=r"^(active|cleared)\Z"),
                limit: int = Parameter(default=200, ge=1, le=1000)) -> list[Alarm]:
         """Alarms of the caller's sites, newest first (`state`: active or cleared)."""
-        return answer(list[Alarm], list_for(services.store, actor, site_id, alarm_state, limit))
+        return answer(list[Alarm], services.read(list_alarms, actor, site_id, alarm_state, limit))
 
     @get("/alarms/{alarm_id:str}", operation_id="getAlarm", responses=errors(404), sync_to_thread=True)
     def alarm(self, alarm_id: str, services: Services, actor: Actor) -> AlarmWithDeliveries:
         """One alarm with its push delivery attempts."""
-        return answer(AlarmWithDeliveries, alarm_of(services.store, actor, alarm_id))
+        return answer(AlarmWithDeliveries, services.read(alarm_with_deliveries, actor, alarm_id))
 
     @get("/dead-letters", operation_id="listDeadLetters", responses=errors(403), sync_to_thread=True)
     def dead_letters(self, services: Services, actor: Actor, limit: int = Parameter(default=100, ge=1, le=1000)) -> list[DeadLetter]:
         """Sensor messages nobody could read (topic, payload, reason, site_id) of the caller's sites and unplaced ones, for supervisors to fix devices."""
-        return answer(list[DeadLetter], dead_letters(services.store, actor, limit))
+        return answer(list[DeadLetter], services.read(dead_letters, actor, limit))
 
     @get("/events/stream", operation_id="eventStream", responses=errors())
     async def stream(self, services: Services, actor: Actor, request: Request) -> ServerSentEvent:
@@ -56,7 +57,7 @@ class AlarmController(Controller):
         `resync` (then the stream closes) when more than QUEUE_SIZE events waited; the stream ends when its token
         is revoked or expires, and delivers nothing after."""
         token = bearer_token(request)  # `actor` made a bad token 401 before the stream opened
-        ends_at = time.monotonic() + await asyncio.to_thread(token_seconds_left, services, token)
+        ends_at = time.monotonic() + await asyncio.to_thread(services.read, token_seconds_left, token)
         scope = StreamScope(actor, services.feed.sessions_generation)
         subscription = services.feed.subscribe(scope.visible)
 

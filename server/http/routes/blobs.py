@@ -52,7 +52,7 @@ def announced_length(request: Request) -> int | None:
 def blob_file(services: Services, actor: Actor, sha256: str, thumb: bool) -> File:
     store = blob_store(services.settings)
     check_name(sha256)
-    blob, version = services.store.read(lambda tx: readable_blob(tx, actor, sha256))
+    blob, version = services.read(readable_blob, actor, sha256)
     path: Path
     if thumb:
         path, media_type = thumbnail(store, sha256), "image/jpeg"

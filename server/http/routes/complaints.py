@@ -11,8 +11,8 @@ from litestar.params import Parameter, QueryParameter
 
 from server.clock import now
 from server.domain.actor import Actor
-from server.domain.complaints import call_back_queue, open_complaints, require_office
-from server.domain.escalations import list_escalations
+from server.domain.complaints import call_back_queue, open_complaints
+from server.domain.supervision import escalations_seen_by
 from server.escalation_timer import complaint_policy
 from server.http.deps import AUTHENTICATED
 from server.http.errors import errors
@@ -32,7 +32,7 @@ class CallBackController(Controller):
 
         Every complaint and every urgent or emergency job, once fixed: due 7 days after the fix for major
         ones, 14 days for other complaints; with `attempts` so far, `last_attempt_at` and `overdue`."""
-        return answer(list[CallBackDue], services.store.read(lambda tx: call_back_queue(tx, actor, services.sla_targets, now(), site_id)))
+        return answer(list[CallBackDue], services.read(call_back_queue, actor, services.sla_targets, now(), site_id))
 
 
 class ComplaintController(Controller):
@@ -46,7 +46,7 @@ class ComplaintController(Controller):
 
         `deadlines`: handle_by (important: 1 hour, major: the same day), answer_by (major: 2 days),
         resolve_by (minor 2, important 3, major 10 days), call_back_by (once fixed)."""
-        return answer(list[OpenComplaint], services.store.read(lambda tx: open_complaints(tx, actor, complaint_policy(services), now(), site_id)))
+        return answer(list[OpenComplaint], services.read(open_complaints, actor, complaint_policy(services), now(), site_id))
 
 
 class EscalationController(Controller):
@@ -59,6 +59,4 @@ class EscalationController(Controller):
               wanted: Literal["pending", "fired", "dropped"] | None = QueryParameter(name="state", default=None, description="pending, fired or dropped"),
               limit: int = Parameter(default=100, ge=1, le=500)) -> list[Escalation]:
         """Escalation timers (complaints, harm ongoing, overdue work and call-backs), newest due first."""
-        require_office(actor)
-        sites = None if actor.is_admin else actor.site_ids
-        return answer(list[Escalation], services.store.read(lambda tx: list_escalations(tx, sites, site_id, wanted, limit)))
+        return answer(list[Escalation], services.read(escalations_seen_by, actor, site_id, wanted, limit))

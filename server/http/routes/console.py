@@ -32,12 +32,12 @@ class SupervisionController(Controller):
         going on, important and major complaints received or not taken up, work past its resolve
         deadline, call-backs overdue — each with `waits_for` (ack, stop_harm, take_up, complete,
         call_back), `due_at`, `late_s` and its alarm or order. `next_due_at`: when the next item joins."""
-        return services.store.read(lambda tx: escalation_queue(tx, actor, complaint_policy(services), now(), site_id))
+        return services.read(escalation_queue, actor, complaint_policy(services), now(), site_id)
 
     @get("/overdue-work", operation_id="overdueWork", responses=errors(403, 404), sync_to_thread=True)
     def overdue(self, services: Services, actor: Actor, site_id: str | None = None) -> list[OverdueWork]:
         """Open orders past a service target on a step not yet done, latest first: `step`, `due_at`, `late_s`, assignee."""
-        return services.store.read(lambda tx: overdue_work(tx, actor, services.sla_targets, now(), site_id))
+        return services.read(overdue_work, actor, services.sla_targets, now(), site_id)
 
 
 class AccountController(Controller):
@@ -48,7 +48,7 @@ class AccountController(Controller):
     @get("/", operation_id="listAccounts", responses=errors(403), sync_to_thread=True)
     def list_(self, services: Services, actor: Actor) -> list[Account]:
         """Every account with username, role, sites and whether it is active (admin only; never a password hash)."""
-        return services.store.read(lambda tx: list_accounts(tx, actor))
+        return services.read(list_accounts, actor)
 
     @post("/", operation_id="createAccount", responses=errors(403, 409, 422), status_code=HTTP_201_CREATED, sync_to_thread=True)
     def create(self, data: AccountCreate, services: Services, actor: Actor) -> Account:

@@ -8,14 +8,15 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
-from server.blobs.integrity import verify_evidence
+from server.blobs import blob_store
+from server.blobs.integrity import evidence_to_verify, verify_evidence
 from server.domain.actor import Actor
 from server.http.deps import AUTHENTICATED
 from server.http.errors import errors
 from server.http.schemas import answer
 from server.http.schemas.evidence import Verification
 from server.http.security_headers import PRINTABLE_HEADERS
-from server.receipt import choose_language, render_receipt
+from server.receipt import choose_language, receipt_facts, render_receipt
 from server.receipt_pdf import filename, render_receipt_pdf
 from server.services import Services
 
@@ -30,7 +31,7 @@ class EvidenceController(Controller):
                 lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[str]:
         """The printable receipt (维修服务通知单): order, scope and fees, photos, signature, times and document hash."""
         language = choose_language(lang, request.headers.get("accept-language"))
-        body = render_receipt(services, actor, work_order_id, language)
+        body = render_receipt(services.read(receipt_facts, actor, work_order_id, services.settings.company_tz), language, services.settings)
         # media_type without charset: Litestar appends `; charset=utf-8` to text types itself.
         return Response(body, media_type="text/html", headers={
             "Content-Language": "zh-CN" if language == "zh" else "en", "Vary": "Accept-Language",
@@ -41,7 +42,8 @@ class EvidenceController(Controller):
                     lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[bytes]:
         """The receipt as an A4 PDF to download (fpdf2, a CJK font); the same facts and privacy rules as the HTML receipt."""
         language = choose_language(lang, request.headers.get("accept-language"))
-        return pdf_response(render_receipt_pdf(services, actor, work_order_id, language), work_order_id, language)
+        facts = services.read(receipt_facts, actor, work_order_id, services.settings.company_tz)
+        return pdf_response(render_receipt_pdf(facts, language, services.settings), work_order_id, language)
 
     @get("/{work_order_id:str}/verify", operation_id="verifyWorkOrder", responses=errors(404), sync_to_thread=True)
     def verify(self, work_order_id: str, services: Services, actor: Actor) -> Verification:
@@ -49,7 +51,8 @@ class EvidenceController(Controller):
 
         Answers `{"valid", "document_sha256", "signed_document_sha256", "signed", "chain", "blobs", "problems"}`.
         """
-        return answer(Verification, verify_evidence(services, actor, work_order_id))
+        evidence = services.read(evidence_to_verify, actor, work_order_id)
+        return answer(Verification, verify_evidence(evidence, blob_store(services.settings)))
 
 
 def pdf_response(body: bytes, work_order_id: str, language: str) -> Response[bytes]:

@@ -18,7 +18,7 @@ from server.http.routes.evidence import pdf_response
 from server.http.errors import errors
 from server.http.schemas import answer
 from server.http.schemas.evidence import ReceiptLink
-from server.receipt import choose_language, render_receipt
+from server.receipt import choose_language, receipt_facts, render_receipt
 from server.receipt_links import create_link, link_reader, revoke_links
 from server.receipt_pdf import render_receipt_pdf
 from server.services import Services
@@ -78,9 +78,10 @@ class PublicReceiptController(Controller):
              lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[str]:
         """The customer's receipt behind a link (no account): 404 for a wrong, expired or revoked token."""
         _limit.check(request.client.host if request.client else "?")
-        reader, work_order_id = link_reader(services.store, token)
+        reader, work_order_id = services.read(link_reader, token)
         language = choose_language(lang, request.headers.get("accept-language"))
-        body = render_receipt(services, reader, work_order_id, language, pdf_href=f"/r/{token}/pdf?lang={language}")
+        facts = services.read(receipt_facts, reader, work_order_id, services.settings.company_tz)
+        body = render_receipt(facts, language, services.settings, pdf_href=f"/r/{token}/pdf?lang={language}")
         return Response(body, media_type="text/html", headers={  # Litestar appends the charset itself
             "Content-Language": "zh-CN" if language == "zh" else "en", "Vary": "Accept-Language",
             "Content-Security-Policy": RECEIPT_CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
@@ -91,8 +92,9 @@ class PublicReceiptController(Controller):
                  lang: str | None = Parameter(default=None, description="zh (default) or en; else Accept-Language")) -> Response[bytes]:
         """The customer's receipt behind a link as a PDF to keep: 404 for a wrong, expired or revoked token."""
         _limit.check(request.client.host if request.client else "?")
-        reader, work_order_id = link_reader(services.store, token)
+        reader, work_order_id = services.read(link_reader, token)
         language = choose_language(lang, request.headers.get("accept-language"))
-        response = pdf_response(render_receipt_pdf(services, reader, work_order_id, language), work_order_id, language)
+        facts = services.read(receipt_facts, reader, work_order_id, services.settings.company_tz)
+        response = pdf_response(render_receipt_pdf(facts, language, services.settings), work_order_id, language)
         response.headers.update({"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
         return response

@@ -17,7 +17,7 @@ from server.http.errors import errors
 from server.http.schemas import answer
 from server.http.schemas.office import MonthlyReport
 from server.http.security_headers import PRINTABLE_HEADERS
-from server.reports import build_report, report_csv, report_page
+from server.reports import report_csv, report_for, report_page
 from server.reports.words import choose_language
 from server.services import Services
 
@@ -38,7 +38,7 @@ class ReportController(Controller):
 
         Counts, on-time rate per SLA step, rework and call-back rates, complaints, alarm acknowledgement
         p50/p90, and `misses` (the orders behind each rate). Rates are fractions 0..1, null when nothing was due."""
-        report = build_report(services, actor, month or "", site_id)
+        report = services.read(report_for, actor, services.sla_targets, services.settings.company_tz, month or "", site_id)
         if format == "json":
             return Response(answer(MonthlyReport, report))
         name = f"fieldops-{report['month']}-{site_id or 'all'}.csv"
@@ -54,5 +54,6 @@ class ReportController(Controller):
              lang: str | None = LANG) -> Response[str]:
         """The same report as a printable page with inline SVG charts, in the reader's language (fetch with the bearer token)."""
         language = choose_language(lang, request.headers.get("accept-language"))
-        body = report_page(build_report(services, actor, month or "", site_id), language)
+        report = services.read(report_for, actor, services.sla_targets, services.settings.company_tz, month or "", site_id)
+        body = report_page(report, language)
         return Response(body, media_type=MediaType.HTML, headers={"Content-Language": language, "Vary": "Accept-Language"})

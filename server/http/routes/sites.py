@@ -23,12 +23,12 @@ class DirectoryController(Controller):
     @get("/sites", operation_id="listSites", responses=errors(), sync_to_thread=True)
     def sites(self, services: Services, actor: Actor) -> list[Site]:
         """The sites the caller works on."""
-        return answer(list[Site], list_sites(services.store, actor))
+        return answer(list[Site], services.read(list_sites, actor))
 
     @get("/users", operation_id="listUsers", responses=errors(), sync_to_thread=True)
     def users(self, services: Services, actor: Actor, role: Role | None = None) -> list[Colleague]:
         """Colleagues on the caller's sites: id, name, role and sites (no credentials)."""
-        return answer(list[Colleague], list_users(services.store, actor, role))
+        return answer(list[Colleague], services.read(list_users, actor, role))
 
 
 class DeviceController(Controller):
@@ -44,5 +44,5 @@ class DeviceController(Controller):
     @get("/", operation_id="listDevices", responses=errors(403, 404), sync_to_thread=True)
     def list_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[Device]:
         """Registered devices of the caller's sites, with `last_seen`, `battery` and `online` from their messages (null: never heard from)."""
-        return answer(list[Device], services.store.read(lambda tx: device_registry(tx, actor, site_id)))
+        return answer(list[Device], services.read(device_registry, actor, site_id))
 

@@ -22,7 +22,7 @@ class ServiceTargetController(Controller):
     @get("/", operation_id="listServiceTargets", responses=errors(403, 404), sync_to_thread=True)
     def list_(self, services: Services, actor: Actor, site_id: str | None = None) -> list[ServiceTarget]:
         """Company-wide targets in force and each visible site's own; with `site_id`, those in force at that site."""
-        return answer(list[ServiceTarget], services.store.read(lambda tx: list_targets(tx, actor, site_id)))
+        return answer(list[ServiceTarget], services.read(list_targets, actor, site_id))
 
 
 class CompanyDayController(Controller):
@@ -33,4 +33,4 @@ class CompanyDayController(Controller):
     @get("/", operation_id="listCompanyDays", sync_to_thread=True)
     def list_(self, services: Services, actor: Actor) -> list[CompanyDay]:  # noqa: ARG002 (signed in: the actor is resolved)
         """The company's closures (`working: false`) and extra working days (`working: true`) that override the national calendar."""
-        return answer(list[CompanyDay], services.store.read(list_company_days))
+        return answer(list[CompanyDay], services.read(list_company_days))

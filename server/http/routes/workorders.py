@@ -29,7 +29,7 @@ class WorkOrderController(Controller):
     @get("/{work_order_id:str}", operation_id="getWorkOrder", responses=errors(404), sync_to_thread=True)
     def get_one(self, work_order_id: str, services: Services, actor: Actor) -> WorkOrder:
         """One order as the caller may see it, with `events` (audit trail) and `sla`."""
-        return answer(WorkOrder, get_order(services, actor, work_order_id))
+        return answer(WorkOrder, services.read(get_order, actor, work_order_id, services.sla_targets))
 
     @get("/", operation_id="listWorkOrders", responses=errors(422), sync_to_thread=True)
     def list_(
@@ -43,7 +43,7 @@ class WorkOrderController(Controller):
 
         A full page carries `Link: <...>; rel="next"` to the following page.
         """
-        items = list_orders(services, actor, site_id, status, assignee, limit, after)
+        items = services.read(list_orders, actor, services.sla_targets, site_id, status, assignee, limit, after)
         headers = {}
         if len(items) == limit:
             query = urlencode({k: v for k, v in (("site_id", site_id), ("status", status), ("assignee", assignee)) if v} | {"limit": limit, "after": items[-1]["id"]})
