@@ -1,4 +1,5 @@
-"""Alarms in the domain: sensor events in our terms (`events`) and the rules that make them alarms, tickets and owed pushes (`rules`).
+"""Alarms in the domain: sensor events in our terms (`events`), the rules that make them alarms, tickets and owed pushes
+(`rules`), a batch of messages applied in one transaction (`intake`).
 
 Imports neither paho nor Litestar nor the Web Push wire module: `iot/` (MQTT) and the timers call into it.
 """
