@@ -9,9 +9,9 @@ from typing import Any
 
 from iot.intake import SensorIntake
 from iot.startup import start_mqtt
-from server.alarm_push import AlarmPusher
 from server.live import WorkOrderChanges
 from server.metrics import MQTT_CONNECTED
+from server.push.owed_sender import OwedPushSender
 from server.timers import Timers
 
 
@@ -38,9 +38,9 @@ class _StateGauge:
 
 def start_background(services: Any) -> None:
     settings = services.settings
-    services.pusher = AlarmPusher(settings, services.store, services.holder)
+    services.pusher = OwedPushSender(settings, services.store, services.holder)
     services.background.append(services.pusher)
-    services.notify_supervisors = services.pusher.notify_supervisors
+    services.notify_supervisors = services.pusher.owe_work_order_escalation
     intake = SensorIntake(services, services.pusher, services.feed)
     mqtt = start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch, intake.urgent)
     if mqtt.broker is not None:  # so `fieldops simulate` finds the embedded broker of `make run`

@@ -13,9 +13,10 @@ from typing import Any
 
 from server.claims import take_turn
 from server.clock import now, parse_rfc3339, to_rfc3339
-from server.domain.alarms.rules import forget_old_messages, owe_push, silent_devices
+from server.domain.alarms.rules import forget_old_messages, silent_devices
 from server.domain.changes import touch
 from server.metrics import ALARMS_UNACKED, PUSH_OUTBOX_OLDEST
+from server.push.outbox import oldest_owed_at, owe_push
 from server.push.payload import AlarmPush
 from server.store import Tx
 
@@ -65,7 +66,7 @@ class Timers:
         self.pusher.send_owed()  # pushes mutations wrote to the outbox (online or synced), within a tick of their commit
         unacked, oldest = self.services.store.read(lambda tx: (tx.one(
             "SELECT count(*) AS n FROM alarms WHERE acked_at IS NULL AND escalate_at IS NOT NULL AND resolved_at IS NULL")["n"],
-            tx.one("SELECT min(created_at) AS at FROM push_outbox WHERE done_at IS NULL")["at"]))
+            oldest_owed_at(tx)))
         ALARMS_UNACKED.set(unacked)
         PUSH_OUTBOX_OLDEST.set(max(0.0, (at - parse_rfc3339(oldest)).total_seconds()) if oldest else 0.0)
         if self.services.bridge is not None:

@@ -16,10 +16,10 @@ import msgspec
 from server.clock import to_rfc3339
 from server.domain.access import OFFICE_ROLES, require_site
 from server.domain.actor import Actor
-from server.domain.alarms.rules import owe_push
 from server.domain.changes import touch
 from server.domain.registry import Ref, mutator
 from server.errors import Conflict, Forbidden, NotFound
+from server.push.outbox import owe_push
 from server.push.payload import AlarmPush
 from server.store import Tx
 
