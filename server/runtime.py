@@ -12,7 +12,7 @@ from iot.startup import start_mqtt
 from server.live import WorkOrderChanges
 from server.metrics import MQTT_CONNECTED
 from server.push.owed_sender import OwedPushSender
-from server.timers import Timers
+from server.timers import start_timers
 
 
 class _StateGauge:
@@ -40,7 +40,6 @@ def start_background(services: Any) -> None:
     settings = services.settings
     services.pusher = OwedPushSender(settings, services.store, services.holder)
     services.background.append(services.pusher)
-    services.notify_supervisors = services.pusher.owe_work_order_escalation
     intake = SensorIntake(services, services.pusher, services.feed)
     mqtt = start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch, intake.urgent)
     if mqtt.broker is not None:  # so `fieldops simulate` finds the embedded broker of `make run`
@@ -48,5 +47,5 @@ def start_background(services: Any) -> None:
     services.bridge = _StateGauge(mqtt)
     services.background.append(services.bridge)
     services.pusher.resend_pending()
-    services.background.append(Timers(services, services.pusher, services.feed, settings.device_silent_after_s).start())
+    services.background.append(start_timers(services, services.pusher, services.pusher.owe_work_order_escalation))
     services.background.append(WorkOrderChanges(services.store, services.feed).start())

@@ -22,15 +22,14 @@ from server.http.openapi import complete as complete_schema
 from server.http.routes import ROUTES
 from server.http.static import pwa_routes
 from server.logs import configure_logging
-from server.escalation_timer import start_escalation_timer
 from server.runtime import start_background
 from server.services import Services
 from server.settings import Settings, from_env
 
 PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 
-# Hooks that wire background parts into Services at start-up (bridge, push, escalation); areas append.
-STARTUP_HOOKS: list = [start_background, start_escalation_timer]
+# Hooks that wire background parts into Services at start-up (bridge, push, every timer: server/timers.py); areas append.
+STARTUP_HOOKS: list = [start_background]
 
 
 class MetricsController(PrometheusController):

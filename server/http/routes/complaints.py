@@ -13,7 +13,7 @@ from server.clock import now
 from server.domain.actor import Actor
 from server.domain.complaints import call_back_queue, open_complaints, require_office
 from server.domain.escalations import list_escalations
-from server.escalation_timer import complaint_policy
+from server.domain.escalations import complaint_policy
 from server.http.deps import AUTHENTICATED
 from server.http.errors import errors
 from server.http.schemas import answer
