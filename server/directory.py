@@ -11,13 +11,13 @@ import msgspec
 
 from server.clock import now_text
 from server.domain.actor import Actor
+from server.domain.alarms.events import Source
 from server.domain.changes import touch
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.ids import check_slug
 from server.store import Store, Tx
 
 DeviceKind = Literal["water_leak", "smoke", "fire", "gas", "carbon_monoxide", "fire_panel", "door", "temperature", "other"]
-Source = Literal["native", "zigbee2mqtt", "shelly"]
 
 
 class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):
