@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # axe-core, which the accessibility tests inject into the pages (tests/pwa/axe_check.py): only `make test` needs npm.
 AXE := tests/pwa/axe/node_modules/.installed
 
-.PHONY: run test install bench docs clean
+.PHONY: run test install bench bench-peers docs clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: $(STAMP) $(AXE)
 
 bench: $(STAMP)
 	@for b in ops/bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The peers install themselves from npm for the run (network needed), so `make bench` leaves them out.
+bench-peers: $(STAMP)
+	@for b in ops/bench/peers/node_red.py ops/bench/peers/pouchdb.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

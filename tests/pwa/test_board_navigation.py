@@ -31,3 +31,14 @@ def test_a_board_finishing_late_leaves_the_screen_the_user_opened_meanwhile(page
       return root.firstElementChild === job;
     }""", [module, show, route, user])
     assert kept
+
+
+@pytest.mark.parametrize(("role", "home"), [
+    ("technician", "jobs"), ("guard", "alarms"), ("dispatcher", "board"), ("supervisor", "supervisor"), ("admin", "admin"),
+])
+def test_the_address_bar_names_the_roles_home_when_the_app_opens_at_its_root(page: Page, role: str, home: str) -> None:
+    # a slow redraw checks the route in the address bar before it mounts: "#/" must become the screen shown
+    seed(page, {**TECH, "id": f"u-{role}", "role": role}, [])
+    page.evaluate("() => { location.hash = '#/'; }")
+    page.wait_for_function("home => location.hash === '#/' + home && document.body.dataset.route === home", arg=home)
+    assert page.evaluate("() => location.hash") == f"#/{home}"
