@@ -1,26 +1,23 @@
-"""The bridge's handler: sensor messages become committed alarms, then owed pushes and live updates.
+"""The bridge's handler: adapters read each message, the domain applies a batch in one commit (one fsync), then the
+owed pushes are sent and the live feed told; an unreadable payload is a dead letter and never stops the bridge.
 
-Messages arrive in batches committed together (one fsync); an unreadable payload becomes a dead letter
-(topic, bytes, reason) in the same transaction and never stops the bridge.
+What a message does to alarms and tickets is the domain's (server/domain/alarms/intake.py); this is the MQTT side.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from typing import Any
 
 from iot.adapters import adapt
 from iot.bridge import ReceivedMessage
 from iot.topic_site import site_of_topic
-from server.clock import now, now_text
-from server.domain.alarms.batch import apply_batch
-from server.domain.alarms.events import PayloadRejected, SensorEvent
-from server.domain.alarms.rules import EMERGENCY_KINDS, AlarmOutcome, apply_events
-from server.domain.system_texts import SystemText
+from server.clock import now
+from server.domain.alarms.events import SensorEvent
+from server.domain.alarms.intake import ReadMessage, apply_batch, keep_dead_letter
+from server.domain.alarms.rules import EMERGENCY_KINDS
 from server.metrics import ALARM_LATENCY, ALARMS
-from server.store import Tx
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +59,7 @@ class SensorIntake:
 
     def handle_batch(self, msgs: list[ReceivedMessage]) -> None:
         """Several messages in one transaction; unreadable ones are kept as dead letters in it."""
-        readable: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]] = []
+        readable: list[ReadMessage] = []
         for msg in msgs:
             try:
                 events = self._adapted.pop((msg.topic, msg.payload), None)  # adapters are pure: same bytes, same events
@@ -72,68 +69,24 @@ class SensorIntake:
         self._commit(readable)
 
     def dead_letter(self, msg: ReceivedMessage, exc: BaseException) -> None:
-        self.services.store.write(lambda tx: self._keep_dead_letter(tx, msg, exc))
+        reason = self.services.store.write(lambda tx: keep_dead_letter(tx, msg, exc, site_of_topic))
+        self._count_dead_letters([(msg.topic, reason)])
 
-    def _commit(self, items: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]]) -> None:
+    def _commit(self, items: list[ReadMessage]) -> None:
         started = time.perf_counter()
         received = now()
         escalate = self.services.settings.escalate_after_s
-
-        def work(tx: Tx) -> AlarmOutcome:
-            for msg, events in items:  # unreadable payloads, and the unreadable parts of readable ones, are kept for supervisors
-                if isinstance(events, BaseException):
-                    self._keep_dead_letter(tx, msg, events)
-                    continue
-                for event in events:
-                    if event.kind == "unrecognized":  # the readable part is applied; the rest is shown to supervisors
-                        self._keep_dead_letter(tx, msg, PayloadRejected("keys_unknown", keys=event.detail or "?"))
-            readable = [(msg, events) for msg, events in items if not isinstance(events, BaseException)]
-            # The whole batch at once (a storm's repeats merged); if any message breaks it, message by message.
-            tx.execute("SAVEPOINT batch")
-            try:
-                outcome = apply_batch(tx, [events for _, events in readable], received, escalate)
-            except Exception:
-                tx.execute("ROLLBACK TO batch")
-                log.warning("a batch of %d sensor messages failed as a whole; applying them one by one", len(readable), exc_info=True)
-                return self._apply_one_by_one(tx, readable, received, escalate)
-            finally:
-                tx.execute("RELEASE batch")
-            for label in outcome.labels:
-                ALARMS.labels(label).inc()
-            return outcome
-
-        total = self.services.store.write(work)
+        batch = self.services.store.write(lambda tx: apply_batch(tx, items, received, escalate, site_of_topic))
+        for result in batch.applied:
+            ALARMS.labels(result).inc()
+        self._count_dead_letters(batch.dead_letters)
         self._remember_active(items)
         ALARM_LATENCY.observe(time.perf_counter() - started)
-        self.pusher.send(total.outbox_ids)
-        if total.alarm_ids:
-            self.feed.publish_alarms(total.alarm_ids)
+        self.pusher.send(batch.alarms.outbox_ids)
+        if batch.alarms.alarm_ids:
+            self.feed.publish_alarms(batch.alarms.alarm_ids)
 
-    def _apply_one_by_one(self, tx: Tx, items: list[tuple[ReceivedMessage, list[SensorEvent]]], received: datetime,
-                          escalate: float) -> AlarmOutcome:
-        """Each message in its own savepoint: one that fails is kept as a dead letter, the others are applied."""
-        total = AlarmOutcome()
-        touched: dict[str, None] = {}  # ordered, so a rolled-back message's additions can be taken off the end
-        for n, (msg, events) in enumerate(items):
-            tx.execute(f"SAVEPOINT m{n}")
-            logged = len(touched)
-            try:
-                outcome = apply_events(tx, events, received, escalate, touched)
-            except Exception as exc:  # one message's bug must not cost the batch: keep it, go on
-                tx.execute(f"ROLLBACK TO m{n}")
-                for alarm_id in list(touched)[logged:]:  # its change-log rows were rolled back with it
-                    del touched[alarm_id]
-                log.exception("sensor message on %s could not be applied", msg.topic)
-                self._keep_dead_letter(tx, msg, exc)
-                continue
-            finally:
-                tx.execute(f"RELEASE m{n}")
-            total.outbox_ids += outcome.outbox_ids
-            total.alarm_ids += [a for a in outcome.alarm_ids if a not in total.alarm_ids]
-            ALARMS.labels("duplicate" if outcome.duplicate else "raised" if outcome.outbox_ids else "updated").inc()
-        return total
-
-    def _remember_active(self, items: list[tuple[ReceivedMessage, list[SensorEvent] | BaseException]]) -> None:
+    def _remember_active(self, items: list[ReadMessage]) -> None:
         if len(self._active) > ACTIVE_MEMORY:
             self._active = set()
         for _, events in items:
@@ -141,15 +94,11 @@ class SensorIntake:
                 if event.kind in EMERGENCY_KINDS:
                     (self._active.add if event.active else self._active.discard)(_alarm_key(event))
 
-    def _keep_dead_letter(self, tx: Tx, msg: ReceivedMessage, exc: BaseException) -> None:
-        # the reason as a system text supervisors read in their language; a bug's exception is worded as one too
-        said = exc.said if isinstance(exc, PayloadRejected) else SystemText("apply_failed", {"error": f"{type(exc).__name__}: {exc}"[:500]})
-        reason = said.english()
-        tx.insert("dead_letters", {"topic": msg.topic, "payload": msg.payload, "reason": reason[:1000], "received_at": now_text(),
-                                   "site_id": site_of_topic(tx, msg.topic), "reason_code": said.code, "reason_args": said.args_json()})
-        ALARMS.labels("dead_letter").inc()
-        self._dead_since_log += 1
-        if time.monotonic() - self._last_log > DEAD_LETTER_LOG_EVERY_S:
-            log.warning("%d unreadable sensor messages kept as dead letters (latest on %s: %s); supervisors see them at /api/v1/dead-letters",
-                        self._dead_since_log, msg.topic, reason)
-            self._dead_since_log, self._last_log = 0, time.monotonic()
+    def _count_dead_letters(self, kept: list[tuple[str, str]]) -> None:
+        for topic, reason in kept:
+            ALARMS.labels("dead_letter").inc()
+            self._dead_since_log += 1
+            if time.monotonic() - self._last_log > DEAD_LETTER_LOG_EVERY_S:
+                log.warning("%d unreadable sensor messages kept as dead letters (latest on %s: %s); supervisors see them at /api/v1/dead-letters",
+                            self._dead_since_log, topic, reason)
+                self._dead_since_log, self._last_log = 0, time.monotonic()

@@ -10,7 +10,8 @@ from typing import Any
 
 from server.domain.access import can_see_order
 from server.domain.actor import Actor
-from server.domain.duty import can_see_alarm, load_alarm, render_alarm
+from server.domain.alarms.visibility import can_see_alarm
+from server.domain.duty import load_alarm, render_alarm
 from server.domain.shifts import can_see_shift
 from server.domain.system_texts import decode_args
 from server.auth import token_digest

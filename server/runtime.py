@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from iot.intake import SensorIntake
 from iot.startup import MqttRuntime, start_mqtt
-from server.alarm_push import AlarmPusher
 from server.live import WorkOrderChanges
 from server.metrics import MQTT_CONNECTED
+from server.push.owed_sender import OwedPushSender
 from server.services import Services
-from server.timers import Timers
+from server.timers import start_timers
 
 
 class _StateGauge:
@@ -37,15 +37,14 @@ class _StateGauge:
 
 def start_background(services: Services) -> None:
     settings = services.settings
-    pusher = services.pusher = AlarmPusher(settings, services.store, services.holder)
-    services.background.append(pusher)
-    services.notify_supervisors = pusher.notify_supervisors  # escalations go out by Web Push from now on
-    intake = SensorIntake(services, pusher, services.feed)
+    services.pusher = OwedPushSender(settings, services.store, services.holder)
+    services.background.append(services.pusher)
+    intake = SensorIntake(services, services.pusher, services.feed)
     mqtt = start_mqtt(settings, intake.handle, intake.dead_letter, intake.handle_batch, intake.urgent)
     if mqtt.broker is not None:  # so `fieldops simulate` finds the embedded broker of `make run`
         (settings.data_dir / "mqtt-url").write_text(mqtt.broker.url)
-    bridge = services.bridge = _StateGauge(mqtt)
-    services.background.append(bridge)
-    pusher.resend_pending()
-    services.background.append(Timers(services, pusher, services.feed, settings.device_silent_after_s).start())
+    services.bridge = _StateGauge(mqtt)
+    services.background.append(services.bridge)
+    services.pusher.resend_pending()
+    services.background.append(start_timers(services, services.pusher, services.pusher.owe_work_order_escalation))
     services.background.append(WorkOrderChanges(services.store, services.feed).start())

@@ -10,7 +10,6 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Callable, Concatenate, Mapping, ParamSpec, Protocol, TypeVar
 
-from server.alarm_push import AlarmPusher
 from server.auth import LoginThrottle, Session
 from server.claims import holder_name
 from server.clock import now
@@ -26,9 +25,9 @@ from server.domain.sla import DEFAULT_TARGETS, SlaRules
 from server.domain.calendar import uncovered_year
 from server.domain.targets import CALENDAR_MUTATIONS, load_calendar, render_company_day, render_target
 from server.domain.views import render_order
-from server.escalation_timer import NotifySupervisors, log_supervisors
 from server.errors import AppError, NotFound
 from server.metrics import MUTATIONS
+from server.push.owed_sender import OwedPushSender
 from server.live import LiveFeed
 from server.settings import Settings
 from server.store import Store, Tx, open_store
@@ -86,9 +85,7 @@ class Services:
         self.session.generation = lambda: self.feed.sessions_generation  # and cached tokens are read again
         # The parts `fieldops serve` starts (server/runtime.py); None in a process that only serves requests or runs a command.
         self.bridge: BridgeStatus | None = None
-        self.pusher: AlarmPusher | None = None
-        # Who hears of due escalations: the log until Web Push starts, then the pusher (tests put an inbox here).
-        self.notify_supervisors: NotifySupervisors = log_supervisors
+        self.pusher: OwedPushSender | None = None
 
     def read(self, fn: Callable[Concatenate[Tx, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Every route's read: `fn(tx, actor, ...)`, a read function of its area, in one read snapshot.

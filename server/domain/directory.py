@@ -12,6 +12,7 @@ import msgspec
 from server.clock import now_text
 from server.domain.access import site_scope
 from server.domain.actor import Actor
+from server.domain.alarms.events import SOURCES, Source
 from server.domain.changes import touch
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.ids import check_slug
@@ -19,9 +20,6 @@ from server.store import Store, Tx
 
 DEVICE_KINDS = ("water_leak", "smoke", "fire", "gas", "carbon_monoxide", "fire_panel", "door", "temperature", "other")
 DeviceKind = Literal[DEVICE_KINDS]  # type: ignore[valid-type]
-# Where a sensor's messages come from: one MQTT adapter family each (iot/adapters).
-SOURCES = ("native", "zigbee2mqtt", "shelly")
-Source = Literal[SOURCES]  # type: ignore[valid-type]
 
 
 class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,6 +12,7 @@ import msgspec
 
 from server.clock import to_rfc3339
 from server.domain.actor import Actor
+from server.domain.alarms.visibility import alarm_scope_sql, can_see_alarm
 from server.domain.changes import touch
 from server.domain.mutation import Ref, mutator
 from server.domain.system_texts import SystemText
@@ -31,12 +32,6 @@ class AlarmRef(msgspec.Struct, forbid_unknown_fields=True):
 class ResolveAlarm(msgspec.Struct, forbid_unknown_fields=True):
     alarm_id: str
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-
-
-def can_see_alarm(actor: Actor, alarm: dict[str, Any]) -> bool:
-    if alarm["site_id"] is None:  # not yet placed: the people who place it
-        return actor.role in ("supervisor", "admin")
-    return actor.has_site(alarm["site_id"]) and actor.role in ("guard", "supervisor", "dispatcher", "admin")
 
 
 def load_alarm(tx: Tx, actor: Actor, alarm_id: str) -> dict[str, Any]:
@@ -92,17 +87,6 @@ def _note_on_ticket(tx: Tx, actor: Actor, alarm: dict[str, Any], code: str, extr
                                  "site_id": alarm["site_id"], "site_name": site["name"] if site else None,
                                  "actor_id": actor.id, "actor_name": actor.name, "alarm_id": alarm["id"], **extra})
         keep_note(tx, actor, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=said.english()[:4000]), occurred_at, said)
-
-
-def alarm_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
-    """A WHERE fragment over `alarms` mirroring can_see_alarm."""
-    if actor.is_admin:
-        return "1 = 1", []
-    if actor.role not in ("guard", "supervisor", "dispatcher"):
-        return "0 = 1", []
-    sites = sorted(actor.site_ids)
-    placed = f"site_id IN ({','.join('?' for _ in sites) or 'NULL'})"
-    return (f"({placed} OR site_id IS NULL)" if actor.role == "supervisor" else placed), sites
 
 
 def list_alarms(tx: Tx, actor: Actor, site_id: str | None, state: str | None, limit: int = 500) -> list[dict[str, Any]]:

@@ -61,6 +61,12 @@ STEP_END = {"dispatch": "dispatched_at", "arrive": "arrived_at", "feedback": "co
             "resolve": "completed_at", "call_back": "called_back_at"}
 
 
+def complaint_policy(services: Any) -> ComplaintPolicy:
+    """The complaint deadlines in force: the SLA targets and the company's time zone and handling limit (from `services`)."""
+    settings = services.settings
+    return ComplaintPolicy(services.sla_targets, settings.company_tz, settings.complaint_handle_important_s)
+
+
 def payload(rule: EscalationRule, wo: Order, due: str) -> dict[str, Any]:
     """What supervisors are sent: enough to recognise the job, no customer details (name, phone, unit).
     The type differs from the alarm escalation push (`escalation`), so a service worker tells them apart."""

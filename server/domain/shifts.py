@@ -16,11 +16,11 @@ import msgspec
 from server.clock import to_rfc3339
 from server.domain.access import OFFICE_ROLES, require_site, site_scope
 from server.domain.actor import Actor
-from server.domain.alarms.rules import owe_push
 from server.domain.changes import touch
 from server.domain.mutation import Ref, mutator
 from server.domain.status_rules import JOB_OVER, sql_list
 from server.errors import Conflict, Forbidden, NotFound
+from server.push.outbox import owe_push
 from server.push.payload import AlarmPush
 from server.store import Tx
 

@@ -14,8 +14,8 @@ import msgspec
 from server.clock import parse_rfc3339, to_rfc3339
 from server.domain.access import order_scope_sql, require_site
 from server.domain.actor import Actor
+from server.domain.alarms.visibility import alarm_scope_sql
 from server.domain.complaints import ComplaintPolicy, require_office
-from server.domain.duty import alarm_scope_sql
 from server.domain.escalations import FINISHED, RULES, list_escalations
 from server.domain.sla import SPANS, sla_states
 from server.domain.system_texts import decode_args

@@ -22,15 +22,15 @@ from server.http.openapi import complete as complete_schema
 from server.http.routes import ROUTES
 from server.http.static import pwa_routes
 from server.logs import configure_logging
-from server.escalation_timer import start_escalation_timer
 from server.runtime import start_background
 from server.services import Services
 from server.settings import Settings, from_env
 
 PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 
-# The extension point `STARTUP_HOOKS` (server/extensions.py): what starts background parts with the app, in order.
-STARTUP_HOOKS: tuple = (start_background, start_escalation_timer)
+# The extension point `STARTUP_HOOKS` (server/extensions.py): what starts background parts with the app, in order
+# (the bridge, the push sender and every timer: server/timers.py).
+STARTUP_HOOKS: tuple = (start_background,)
 
 
 class MetricsController(PrometheusController):

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from server.escalation_timer import EscalationTimer
 from server.services import Services
 from server.settings import from_env
+from server.timers import WorkOrderEscalations
 from tests.backend import POSTGRES, server_env
 from tests.live_server import new_order_args
 from tests.reports.history import History, at
@@ -25,12 +25,15 @@ T0 = datetime(2026, 3, 10, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
 
 
 class Inbox:
-    """The supervisors' notifier as registered on Services: records what it is handed."""
+    """The supervisors' notifier the escalation job is given: records what it is handed, or fails while `down`."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.down = False
 
     def __call__(self, site_id: str, payload: dict[str, Any]) -> None:
+        if self.down:
+            raise ConnectionError("push service down")
         self.sent.append((site_id, payload))
 
     def take(self) -> list[tuple[str, str]]:
@@ -57,9 +60,7 @@ def data_dir(tmp_path: Path, world_template: Path) -> Path:
 
 
 def open_services(data_dir: Path, inbox: Inbox) -> Services:
-    services = Services(from_env(server_env(data_dir), data_dir=data_dir, demo=False, mqtt_url="off", complaint_handle_important_s=3600))
-    services.notify_supervisors = inbox
-    return services
+    return Services(from_env(server_env(data_dir), data_dir=data_dir, demo=False, mqtt_url="off", complaint_handle_important_s=3600))
 
 
 def test_an_important_complaint_goes_to_supervisors_at_once_and_again_when_not_taken_up_within_the_hour(data_dir):
@@ -67,7 +68,7 @@ def test_an_important_complaint_goes_to_supervisors_at_once_and_again_when_not_t
     services = open_services(data_dir, inbox)
     history = History(str(data_dir / "fieldops.db"))
     try:
-        timer = EscalationTimer(services, poll_s=60)
+        timer = WorkOrderEscalations(services, inbox)
         ignored = history.order(T0, category="complaint", complaint_level="important", title="Rude guard")
         handled = history.order(T0, category="complaint", complaint_level="important", title="Lift dirty", dispatch=30)
         minor = history.order(T0, category="complaint", complaint_level="minor", title="Leaflets")
@@ -97,7 +98,7 @@ def test_a_major_complaint_must_be_taken_up_the_same_day_in_company_time(data_di
     services = open_services(data_dir, inbox)
     history = History(str(data_dir / "fieldops.db"))
     try:
-        timer = EscalationTimer(services, poll_s=60)
+        timer = WorkOrderEscalations(services, inbox)
         late_evening = at("2026-03-10 22:00")
         major = history.order(late_evening, category="complaint", complaint_level="major", title="Flooded by a repair")
         timer.tick(late_evening + timedelta(minutes=1))
@@ -116,7 +117,7 @@ def test_escalation_timers_survive_a_restart_and_fire_once(data_dir):
     services = open_services(data_dir, inbox)
     history = History(str(data_dir / "fieldops.db"))
     urgent = history.order(T0, priority="urgent", dispatch=1, arrive=4, complete=60, sign_off=65)
-    EscalationTimer(services, poll_s=60).tick(T0 + timedelta(hours=2))
+    WorkOrderEscalations(services, inbox).tick(T0 + timedelta(hours=2))
     assert inbox.take() == []
     pending = services.store.read(lambda tx: tx.query("SELECT kind, due_at FROM escalations WHERE work_order_id = ? AND fired_at IS NULL AND dropped_at IS NULL", (urgent,)))
     assert pending == [{"kind": "call_back_overdue", "due_at": "2026-03-17T02:05:00.000000Z"}]  # 7 days after sign-off
@@ -124,7 +125,7 @@ def test_escalation_timers_survive_a_restart_and_fire_once(data_dir):
 
     services = open_services(data_dir, inbox)  # a new process: the timer is a row, not a thread's memory
     try:
-        timer = EscalationTimer(services, poll_s=60)
+        timer = WorkOrderEscalations(services, inbox)
         timer.tick(T0 + timedelta(days=7, hours=1, minutes=6))
         assert inbox.take() == [("call_back_overdue", urgent)]
         timer.tick(T0 + timedelta(days=8))
@@ -143,14 +144,10 @@ def test_a_failing_notifier_leaves_the_escalation_due_for_the_next_round(data_di
     history = History(str(data_dir / "fieldops.db"))
     try:
         order = history.order(T0, category="complaint", complaint_level="major", title="Injury in the car park")
-
-        def broken(site_id: str, payload: dict[str, Any]) -> None:
-            raise ConnectionError("push service down")
-
-        services.notify_supervisors = broken
-        timer = EscalationTimer(services, poll_s=60)
+        inbox.down = True
+        timer = WorkOrderEscalations(services, inbox)
         assert timer.tick(T0 + timedelta(minutes=1)) == []
-        services.notify_supervisors = inbox
+        inbox.down = False
         timer.tick(T0 + timedelta(minutes=2))
         assert inbox.take() == [("complaint_received", order)]
     finally:
@@ -163,7 +160,7 @@ def test_harm_flagged_again_after_it_was_stopped_escalates_again(data_dir):
     services = open_services(data_dir, inbox)
     history = History(str(data_dir / "fieldops.db"))
     try:
-        timer = EscalationTimer(services, poll_s=60)
+        timer = WorkOrderEscalations(services, inbox)
         order = history.order(T0, dispatch=1)
         history.step(history.disp, "set_harm_ongoing", T0 + timedelta(minutes=5), work_order_id=order, ongoing=True)
         timer.tick(T0 + timedelta(minutes=5, seconds=1))

@@ -13,13 +13,15 @@ import msgspec
 from server.domain.system_texts import SystemText
 from server.errors import Invalid
 
-__all__ = ["EventKind", "Source", "SensorEvent", "PayloadRejected", "message_identity"]
+__all__ = ["EventKind", "SOURCES", "Source", "SensorEvent", "PayloadRejected", "message_identity"]
 
 EventKind = Literal[
     "water_leak", "smoke", "fire", "gas", "carbon_monoxide", "panel_trouble", "tamper", "low_battery", "heartbeat",
     "availability", "unrecognized",
 ]
-Source = Literal["native", "zigbee2mqtt", "shelly"]
+# Where a sensor's messages come from: one MQTT adapter family each (iot/adapters).
+SOURCES = ("native", "zigbee2mqtt", "shelly")
+Source = Literal[SOURCES]  # type: ignore[valid-type]
 
 class SensorEvent(msgspec.Struct, frozen=True, kw_only=True):
     """One fact a device reported, in our terms; alarm rules consume these."""

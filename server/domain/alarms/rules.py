@@ -21,7 +21,8 @@ from server.domain.system_texts import SystemText
 from server.domain.workorder_args import AddNote
 from server.domain.workorders import keep_note
 from server.ids import new_id
-from server.push.payload import AlarmPush, incident_topic
+from server.push.outbox import owe_push
+from server.push.payload import AlarmPush
 from server.store import Tx
 
 EMERGENCY_KINDS = frozenset({"fire", "smoke", "water_leak", "gas", "carbon_monoxide"})
@@ -160,13 +161,6 @@ def _raise(tx: Tx, kind: str, where: Placement, event: SensorEvent, received: da
         push = AlarmPush(alarm_id=alarm_id, work_order_id=order_id, site_id=where.site_id or "", kind=kind, zone=where.zone, ts=at)
         audience = "duty" if where.site_id else "supervisors"
         outcome.outbox_ids.append(owe_push(tx, alarm_id, audience, where.site_id, push, order_id or alarm_id, received))
-
-
-def owe_push(tx: Tx, alarm_id: str | None, audience: str, site_id: str | None, push: AlarmPush, incident: str, at: datetime) -> int:
-    """Record a push to send after commit; the outbox row survives a crash before the send."""
-    return tx.insert("push_outbox", {"alarm_id": alarm_id, "audience": audience, "site_id": site_id,
-                                     "payload": msgspec.json.encode(push).decode(), "topic": incident_topic(incident), "created_at": to_rfc3339(at)},
-                     returning="id")
 
 
 # The building a zone names at its start: "3号楼 地下车库", "2栋 水井", "A座 5F", "Building 3 B2", "Tower B".

@@ -12,8 +12,8 @@ from litestar.params import Parameter, QueryParameter
 from server.clock import now
 from server.domain.actor import Actor
 from server.domain.complaints import call_back_queue, open_complaints
+from server.domain.escalations import complaint_policy
 from server.domain.supervision import escalations_seen_by
-from server.escalation_timer import complaint_policy
 from server.http.deps import AUTHENTICATED
 from server.http.errors import errors
 from server.http.schemas import answer

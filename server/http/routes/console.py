@@ -13,7 +13,7 @@ from server.clock import now
 from server.domain.accounts import Account, AccountCreate, PasswordReset, create_account, list_accounts, reset_password
 from server.domain.actor import Actor
 from server.domain.supervision import EscalationQueue, OverdueWork, escalation_queue, overdue_work
-from server.escalation_timer import complaint_policy
+from server.domain.escalations import complaint_policy
 from server.http.deps import AUTHENTICATED
 from server.http.errors import errors
 from server.services import Services

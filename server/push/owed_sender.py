@@ -1,8 +1,9 @@
-"""Sends the pushes alarms owe (the `push_outbox`), after commit, on the push dispatcher's threads.
+"""Sends every push owed in the outbox (server/push/outbox.py) after commit, on the push dispatcher's threads: alarms,
+their escalations, and work-order escalations (complaints, overdue work), which it also owes for the escalation timer.
 
 Recipients are resolved at send time: the guards on duty at the site, else its supervisors; every
 attempt is recorded on the alarm, and a subscription the push service calls gone is deleted. Each row is
-claimed (server/claims.py) before it is sent, so of several instances one sends it, and another takes it
+claimed before it is sent, so of several instances one sends it, and another takes it
 over when the claimer dies; a takeover skips the subscriptions already delivered to.
 """
 
@@ -15,11 +16,15 @@ from typing import Any
 
 import msgspec
 
-from server.claims import claim, claimable, instance_of, renew
-from server.clock import now, now_text
+from server.clock import now
 from server.metrics import PUSHES
-from server.push import (PushDispatcher, PushJob, PushKeys, PushMessage, PushSender, PushSubscription, WorkOrderEscalationPush, decode_push_message,
-                         incident_topic, shared_vapid)
+from server.push.dispatcher import PushDispatcher, PushJob
+from server.push.outbox import (claim_owed, claimable_owed, delivered_endpoints, mark_done, owe_push, pending_row, reclaim_after_restart,
+                                record_attempt, renew_owed)
+from server.push.payload import PushMessage, WorkOrderEscalationPush, decode_push_message
+from server.push.sender import PushSender
+from server.push.subscription import PushKeys, PushSubscription
+from server.push.vapid import shared_vapid
 from server.settings import Settings
 from server.store import Store, Tx
 
@@ -61,8 +66,8 @@ def _named(message: PushMessage, site_name: str | None) -> PushMessage:
 DRAIN_BATCH = 256
 
 
-class AlarmPusher:
-    """Owns the push dispatcher; `send(outbox_ids)` after a commit, `resend_pending()` at start."""
+class OwedPushSender:
+    """Owns the push dispatcher; `send(outbox_ids)` after a commit, `send_owed()` every timer round, `resend_pending()` at start."""
 
     def __init__(self, settings: Settings, store: Store, holder: str) -> None:
         self.store = store
@@ -97,10 +102,10 @@ class AlarmPusher:
         at = now()
         if held and at.timestamp() - self._renewed_at >= self.lease_s / 3:
             self._renewed_at = at.timestamp()
-            still = self.store.write(lambda tx: renew(tx, "push_outbox", held, self.holder, at, self.lease_s))
+            still = self.store.write(lambda tx: renew_owed(tx, held, self.holder, at, self.lease_s))
             if still < len(held):  # a pause longer than the lease: another instance may send some of these too
                 log.warning("%d push claims ran out before they were renewed", len(held) - still)
-        self.send(self.store.read(lambda tx: claimable(tx, "push_outbox", at)))
+        self.send(self.store.read(lambda tx: claimable_owed(tx, at)))
 
     def _settled(self, outbox_id: int) -> None:
         with self._lock:
@@ -132,32 +137,21 @@ class AlarmPusher:
     def _claim(self, batch: list[int]) -> set[int]:
         with self._lock:
             fresh = [i for i in batch if i not in self._held]
-        got = self.store.write(lambda tx: claim(tx, "push_outbox", fresh, self.holder, now(), self.lease_s))
+        got = self.store.write(lambda tx: claim_owed(tx, fresh, self.holder, now(), self.lease_s))
         with self._lock:
             self._held.update(got)
             return {i for i in batch if i in self._held}
 
-    def notify_supervisors(self, site_id: str, payload: dict[str, Any]) -> None:
+    def owe_work_order_escalation(self, site_id: str, payload: dict[str, Any]) -> None:
         """A work-order escalation (complaint, overdue work): owed to the site's supervisors, durably, then sent."""
         push = msgspec.convert(payload, WorkOrderEscalationPush)
-
-        def owe(tx: Tx) -> int:
-            return tx.insert("push_outbox", {"alarm_id": None, "audience": "supervisors", "site_id": site_id,
-                                             "payload": msgspec.json.encode(push).decode(), "topic": incident_topic(push.work_order_id),
-                                             "created_at": now_text()}, returning="id")
-
-        self.send([self.store.write(owe)])
+        self.send([self.store.write(lambda tx: owe_push(tx, None, "supervisors", site_id, push, push.work_order_id, now()))])
 
     def resend_pending(self) -> None:
         """At start: pending rows nobody holds, and those this instance held before it was restarted (at once, not
         after their lease), are claimed and sent."""
         at = now()
-
-        def take(tx: Tx) -> list[int]:
-            pending = [r["id"] for r in tx.query("SELECT id FROM push_outbox WHERE done_at IS NULL ORDER BY id")]
-            return claim(tx, "push_outbox", pending, self.holder, at, self.lease_s, take_from=instance_of(self.holder))
-
-        mine = self.store.write(take)
+        mine = self.store.write(lambda tx: reclaim_after_restart(tx, self.holder, at, self.lease_s))
         if mine:
             log.info("sending %d pushes owed from before the restart", len(mine))
         with self._lock:
@@ -175,15 +169,12 @@ class AlarmPusher:
             return
 
         def load(tx: Tx) -> list[tuple[int, dict[str, Any] | None, Recipients, set[str], str | None]]:
-            marks = ",".join("?" for _ in outbox_ids)
             # taken over from an instance that died part way: the phones it reached are not pushed twice
-            delivered: dict[int, set[str]] = {}
-            for r in tx.query(f"SELECT outbox_id, endpoint FROM push_deliveries WHERE ok = 1 AND outbox_id IN ({marks})", outbox_ids):
-                delivered.setdefault(r["outbox_id"], set()).add(r["endpoint"])
+            delivered = delivered_endpoints(tx, outbox_ids)
             names: dict[str, str | None] = {}
             out = []
             for outbox_id in outbox_ids:
-                row = tx.one("SELECT * FROM push_outbox WHERE id = ? AND done_at IS NULL", (outbox_id,))
+                row = pending_row(tx, outbox_id)
                 to = recipients(tx, row["audience"], row["site_id"]) if row else Recipients({}, ())
                 site_id = row["site_id"] if row else None
                 if site_id and site_id not in names:
@@ -230,9 +221,9 @@ class AlarmPusher:
 
         def finish(tx: Tx) -> None:
             for outbox_id in reached:
-                tx.execute("UPDATE push_outbox SET done_at = ? WHERE id = ?", (now_text(), outbox_id))
+                mark_done(tx, outbox_id)
             for outbox_id, alarm_id in nobody:
-                self._finish(tx, outbox_id, alarm_id, None, "", None, False, "no_subscription: nobody to push to", True)
+                record_attempt(tx, outbox_id, alarm_id, None, "", None, False, "no_subscription: nobody to push to", True)
 
         try:
             self.store.write(finish)
@@ -255,19 +246,12 @@ class AlarmPusher:
         def write(tx: Tx) -> None:
             if result.gone:
                 tx.execute("DELETE FROM push_subscriptions WHERE endpoint = ?", (subscription.endpoint,))
-            self._finish(tx, ctx["outbox_id"], ctx["alarm_id"], ctx["users"].get(subscription.endpoint),
-                         subscription.endpoint, result.status, result.ok, result.error, done)
+            record_attempt(tx, ctx["outbox_id"], ctx["alarm_id"], ctx["users"].get(subscription.endpoint),
+                           subscription.endpoint, result.status, result.ok, result.error, done)
 
         self.store.write(write)
         if done:
             self._settled(ctx["outbox_id"])
-
-    @staticmethod
-    def _finish(tx: Tx, outbox_id: int, alarm_id: str | None, user_id: str | None, endpoint: str, status: int | None, ok: bool, error: str | None, done: bool) -> None:
-        tx.insert("push_deliveries", {"outbox_id": outbox_id, "alarm_id": alarm_id, "user_id": user_id, "endpoint": endpoint,
-                                      "status": status, "ok": int(ok), "error": error, "attempted_at": now_text()})
-        if done:
-            tx.execute("UPDATE push_outbox SET done_at = ? WHERE id = ?", (now_text(), outbox_id))
 
     def stop(self) -> None:
         self._owed.put(None)
