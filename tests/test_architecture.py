@@ -13,7 +13,9 @@ PACKAGES = ("server", "sync", "iot", "ops")
 # Lowest first: a module imports its own layer or the ones before it, never a later one. A module belongs to the
 # layer of the longest prefix naming it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("server.errors", "server.clock", "server.ids", "server.settings", "server.logs", "server.metrics", "server.store")),
+    # Leased claims (server/claims.py) are rows of the store any layer may take a turn on (the outbox, the timers).
+    ("core", ("server.errors", "server.clock", "server.ids", "server.settings", "server.logs", "server.metrics", "server.store",
+              "server.claims")),
     ("push wire", ("server.push",)),  # Web Push's message and delivery (RFC 8291/8292), no rules of ours
     # The rules of the business. Passwords and sessions (server/auth.py) are the accounts' own: accounts.py adds users through them.
     ("domain", ("server.domain", "server.auth", "server.login_throttle")),
@@ -25,13 +27,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # Third-party packages the domain must not know (STYLE.md rule 1), besides the layers above it.
 NOT_IN_THE_DOMAIN = ("litestar", "paho", "uvicorn")
-
-# Imports that break the rules today and are being removed in parallel: the lead deletes an entry once its fix is on main.
-# issue 15, seams-alarms: the alarm rules (and their outbox insert, owe_push) leave iot/, ending server <-> iot.
-PENDING: set[tuple[str, str]] = {
-    ("server.domain.shifts", "iot.alarm_rules"),
-}
-
 
 def modules() -> dict[str, Path]:
     found = {}
@@ -141,37 +136,26 @@ def _a_cycle(graph: dict[str, set[str]], component: set[str]) -> list[str]:
     return sorted(component)
 
 
-def without_pending(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    return {v: {w for w in ws if (v, w) not in PENDING} for v, ws in graph.items()}
-
-
 def test_no_module_imports_another_that_imports_it_back():
-    found = cycles(without_pending(GRAPH))
+    found = cycles(GRAPH)
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
 
 
 def test_packages_import_only_downwards_through_the_layers():
     upwards = [f"{v} ({LAYERS[layer_of(v)][0]}) imports {w} ({LAYERS[layer_of(w)][0]})"
-               for v, ws in sorted(without_pending(GRAPH).items()) for w in sorted(ws) if layer_of(w) > layer_of(v)]
+               for v, ws in sorted(GRAPH.items()) for w in sorted(ws) if layer_of(w) > layer_of(v)]
     assert not upwards, "\n".join(upwards)
 
 
 def test_the_domain_imports_neither_http_sync_iot_nor_litestar_and_paho():
     domain = [name for name in MODULES if layer_of(name) == [n for n, _ in LAYERS].index("domain")]
     wrong = [f"{name} imports {imported}" for name in domain for imported in sorted(imported_names(name, MODULES[name]))
-             if imported.split(".")[0] in (*NOT_IN_THE_DOMAIN, "sync", "iot") or imported.startswith("server.http")
-             if (name, ours(imported)) not in PENDING]
+             if imported.split(".")[0] in (*NOT_IN_THE_DOMAIN, "sync", "iot") or imported.startswith("server.http")]
     assert not wrong, "\n".join(wrong)
-
-
-def test_pending_exceptions_still_exist():
-    # An entry whose import is gone must leave PENDING, so the set never excuses a new one.
-    gone = [edge for edge in PENDING if edge[1] not in GRAPH.get(edge[0], set())]
-    assert not gone, f"remove from PENDING: {gone}"
 
 
 def test_the_graph_sees_function_level_and_relative_imports():
     # The checks are only as good as the graph: a lazy import inside a function counts as an import.
-    assert "server.domain.registry" in GRAPH["iot.alarm_rules"]  # imported inside the function that opens a ticket
+    assert "server.http.app" in GRAPH["server.ops.core_commands"]  # imported inside the function that serves
     assert "server.domain.mutators" in GRAPH["server.domain.registry"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]

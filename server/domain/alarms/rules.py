@@ -17,6 +17,7 @@ from server.clock import to_rfc3339
 from server.domain.actor import SYSTEM
 from server.domain.alarms.events import SensorEvent
 from server.domain.changes import touch
+from server.domain.registry import apply_mutation
 from server.domain.system_texts import SystemText
 from server.domain.workorder_args import AddNote
 from server.domain.workorders import keep_note
@@ -202,9 +203,6 @@ def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: s
             joined = SystemText("alarm_joined", {**words, "alarm_id": alarm_id})
             keep_note(tx, SYSTEM, wo, AddNote(work_order_id=wo["id"], id=new_id(), text=joined.english()), received, joined)
             return wo["id"]
-    # Imported here: server/domain/shifts.py imports this module (owe_push) until the alarm rules leave iot/ (issue 15).
-    from server.domain.registry import apply_mutation
-
     order_id = new_id()
     description = SystemText("alarm_raised", {**words, "alarm_id": alarm_id})
     apply_mutation(tx, SYSTEM, "create_work_order", {
