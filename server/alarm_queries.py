@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from server.domain.access import can_see_order
+from server.domain.access import can_see_order, in_sites
 from server.domain.actor import Actor
 from server.domain.alarms.visibility import can_see_alarm
 from server.domain.duty import load_alarm, render_alarm
@@ -45,8 +45,8 @@ def dead_letter_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
     supervisor: they are the ones who register the device; what is placed stays with its site's supervisors."""
     if actor.is_admin:
         return "1 = 1", []
-    sites = sorted(actor.site_ids)
-    return f"(site_id IS NULL OR site_id IN ({','.join('?' for _ in sites) or 'NULL'}))", sites
+    placed, sites = in_sites("site_id", actor.site_ids)
+    return f"(site_id IS NULL OR {placed})", sites
 
 
 def visible_event(actor: Actor, event: dict[str, Any]) -> bool:

@@ -13,8 +13,10 @@ from typing import Any, Callable, Mapping
 import msgspec
 
 from server.clock import to_rfc3339
+from server.domain.access import in_sites
 from server.domain.complaints import ComplaintPolicy, call_back_by, handle_by, needs_call_back, resolve_by
 from server.domain.sla import sla_states
+from server.domain.status_rules import FINISHED
 from server.domain.system_texts import decode_args
 from server.store import Tx
 
@@ -53,7 +55,6 @@ RULES: tuple[EscalationRule, ...] = (
                    settled=lambda wo: wo.get("called_back_at") is not None),
 )
 
-FINISHED = ("closed", "cancelled")
 # Escalations handed out per round: bounds how long a round holds the writer (alarms wait behind it)
 # after a long outage; the rest follow on the next polls.
 DUE_BATCH = 100
@@ -174,8 +175,9 @@ def list_escalations(tx: Tx, site_ids: frozenset[str] | None, site_id: str | Non
     """Escalations newest first; `state` is pending, fired or dropped. `site_ids` None means every site."""
     clauses, params = ["1 = 1"], []
     if site_ids is not None:
-        clauses.append(f"site_id IN ({','.join('?' for _ in site_ids) or 'NULL'})")
-        params += sorted(site_ids)
+        placed, sites = in_sites("site_id", site_ids)
+        clauses.append(placed)
+        params += sites
     if site_id:
         clauses.append("site_id = ?")
         params.append(site_id)

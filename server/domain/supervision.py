@@ -16,8 +16,9 @@ from server.domain.access import order_scope_sql, require_site
 from server.domain.actor import Actor
 from server.domain.alarms.visibility import alarm_scope_sql
 from server.domain.complaints import ComplaintPolicy, require_office
-from server.domain.escalations import FINISHED, RULES, list_escalations
+from server.domain.escalations import RULES, list_escalations
 from server.domain.sla import SPANS, sla_states
+from server.domain.status_rules import FINISHED
 from server.domain.system_texts import decode_args
 from server.errors import Forbidden
 from server.store import Tx

@@ -17,6 +17,7 @@ from server.clock import to_rfc3339
 from server.domain.actor import SYSTEM
 from server.domain.alarms.events import SensorEvent
 from server.domain.changes import touch
+from server.domain.status_rules import JOB_OVER, sql_list
 from server.domain.registry import apply_mutation
 from server.domain.system_texts import SystemText
 from server.domain.workorder_args import AddNote
@@ -195,7 +196,7 @@ def _ticket(tx: Tx, kind: str, where: Placement, received: datetime, alarm_id: s
         candidates = tx.query(
             "SELECT a.work_order_id, a.zone FROM alarms a JOIN work_orders w ON w.id = a.work_order_id"
             f" WHERE a.site_id = ? AND a.kind IN ({','.join('?' for _ in hazard)}) AND a.first_seen >= ?"
-            " AND w.status NOT IN ('closed', 'cancelled', 'signed_off') ORDER BY a.first_seen DESC" + (" LIMIT 1" if mine is None else ""),
+            f" AND w.status NOT IN {sql_list(JOB_OVER)} ORDER BY a.first_seen DESC" + (" LIMIT 1" if mine is None else ""),
             (where.site_id, *hazard, since))
         open_incident = next((c for c in candidates if mine is None or building_of(c["zone"]) in (None, mine)), None)
         if open_incident is not None:

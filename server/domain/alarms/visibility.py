@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from server.domain.access import in_sites
 from server.domain.actor import Actor
 
 __all__ = ["ALARM_VIEWERS", "UNPLACED_VIEWERS", "can_see_alarm", "alarm_scope_sql"]
@@ -30,6 +31,5 @@ def alarm_scope_sql(actor: Actor) -> tuple[str, list[Any]]:
         return "0 = 1", []
     if actor.is_admin:
         return "1 = 1", []
-    sites = sorted(actor.site_ids)
-    placed = f"site_id IN ({','.join('?' for _ in sites) or 'NULL'})"
+    placed, sites = in_sites("site_id", actor.site_ids)
     return (f"({placed} OR site_id IS NULL)" if actor.role in UNPLACED_VIEWERS else placed), sites
