@@ -45,7 +45,9 @@ def decode_args(m: Mutator, raw: Any) -> Any:
     except msgspec.ValidationError as exc:
         # A field failing a pattern that names its own code (an id, a target key, a day) answers that code.
         code = next((c for p, c in PATTERN_CODES.items() if repr(p)[1:-1] in str(exc)), "invalid_arguments")
-        raise Invalid(f"{m.name}: {exc}", code=code) from None
+        # The message may quote a field name as sent; a NUL in it would not survive a PostgreSQL text column (the
+        # conflict and the rejection keep the message), so it is written as its escape.
+        raise Invalid(f"{m.name}: {exc}".replace("\x00", "\\u0000"), code=code) from None
 
 
 def _whole_numbers(value: Any) -> Any:
