@@ -62,9 +62,10 @@ class Databases:
                     conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
-def over_http(directory: Path, location: str, queue: list[dict[str, Any]]) -> float:
+def over_http(directory: Path, location: str, queue: list[dict[str, Any]], start_timeout_s: float = 60.0) -> float:
+    """Seconds to push `queue` (PAGE mutations per request) to a server on `location` (a file or a PostgreSQL URL)."""
     env = {"FIELDOPS_DATABASE_URL": location} if location.startswith("postgresql://") else {"FIELDOPS_DATABASE_URL": ""}
-    server = LiveServer(directory, env).start()
+    server = LiveServer(directory, env).start(timeout_s=start_timeout_s)
     try:
         tech = server.login("tech")
         start = time.perf_counter()

@@ -25,9 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from ops.bench.peers.npm_install import PeerInstallError, npm_install  # noqa: E402
 from ops.bench.peers.pouchdb_scripts import DATABASE, write_scripts  # noqa: E402
 from ops.bench.sync_pull import initial_pull  # noqa: E402
-from ops.bench.sync_push import PAGE  # noqa: E402
+from ops.bench.sync_push import over_http  # noqa: E402
 from ops.bench.sync_world import STEPS_PER_ORDER, offline_day, seed_world  # noqa: E402
-from server.clock import now_text  # noqa: E402
 from tests.live_server import LiveServer, free_port  # noqa: E402
 
 POUCHDB_PACKAGES = ["pouchdb@9", "express-pouchdb@4", "express@4"]
@@ -82,19 +81,9 @@ def replicate(node: str, client: Path, mode: str, remote: str, directory: Path, 
 
 
 def fieldops_push(directory: Path, count: int) -> float:
-    """sync_push.py's HTTP push of `count` queued mutations (PAGE per request) into a fresh SQLite world; seconds."""
+    """sync_push.py's HTTP push of `count` queued mutations (sync_push.PAGE per request) into a fresh SQLite world; seconds."""
     queue = offline_day(seed_world(directory, -(-count // STEPS_PER_ORDER)), count)
-    server = LiveServer(directory).start(timeout_s=SERVER_START_TIMEOUT_S)
-    try:
-        tech = server.login("tech")
-        start = time.perf_counter()
-        for first in range(0, len(queue), PAGE):
-            page = queue[first:first + PAGE]
-            r = tech.post("/api/v1/sync/push", json={"client_id": "bench-phone", "client_time": now_text(), "mutations": page}, timeout=300)
-            assert r.status_code == 200 and r.json()["last_mutation_id"] == page[-1]["id"], r.text
-        return time.perf_counter() - start
-    finally:
-        server.stop()
+    return over_http(directory, str(directory / "fieldops.db"), queue, start_timeout_s=SERVER_START_TIMEOUT_S)
 
 
 def fieldops_pull(directory: Path, count: int) -> tuple[float, int]:
