@@ -19,7 +19,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from ops.bench.alarm_pipeline import storm, wait  # noqa: E402
 from ops.bench.mqtt_roundtrip import percentile, roundtrip_latencies_ms  # noqa: E402
 from tests.iot.mqtt_publisher import Publisher  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
@@ -27,6 +26,37 @@ from tests.mqtt_broker import MosquittoBroker  # noqa: E402
 from tests.push_endpoint import LocalPushService  # noqa: E402
 from tests.world import build_world  # noqa: E402
 
+
+def wait(check, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.001)
+    return value
+
+
+def storm(publisher: Publisher, db: sqlite3.Connection, messages: int, devices: int, seconds: float) -> dict[str, float]:
+    """A storm of other sensors at the south site, `messages` spread over `seconds`, counted until every one is handled."""
+    per_device = messages // devices
+    interval = seconds / messages
+    started = time.monotonic()
+    sent = 0
+    for round_ in range(per_device):
+        for d in range(devices):
+            body = {"kind": "water_leak", "active": True, "zone": f"storm zone {d}", "seq": round_}
+            publisher.client.publish(f"fieldops/south/storm-{d}/event", json.dumps(body), qos=1)
+            sent += 1
+            ahead = started + sent * interval - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+    published = time.monotonic()
+    total = lambda: db.execute("SELECT coalesce(sum(count), 0) FROM alarms WHERE site_id = 'south'").fetchone()[0]  # noqa: E731
+    wait(lambda: total() >= sent, 300, "every storm message handled")
+    done = time.monotonic()
+    alarms = db.execute("SELECT count(*) FROM alarms WHERE site_id = 'south'").fetchone()[0]
+    tickets = db.execute("SELECT count(*) FROM work_orders WHERE site_id = 'south' AND category = 'emergency'").fetchone()[0]
+    return {"sent": sent, "publish_s": published - started, "handled_s": done - started, "alarms": alarms, "tickets": tickets, "handled": total()}
 
 def latencies(servers: list[LiveServer], publisher: Publisher, push: LocalPushService, db: sqlite3.Connection, count: int, tag: str) -> list[float]:
     """Publish → push decrypted by the guard's phone, one alarm at a time; the guard is signed in on the first instance."""
