@@ -60,7 +60,7 @@ class LiveServer:
 
     def start(self, timeout_s: float = 60.0) -> "LiveServer":
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(self.command(), env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -74,6 +74,10 @@ class LiveServer:
         self.proc.kill()  # not left running behind a failed fixture (nobody would stop it)
         self.proc.wait()
         raise RuntimeError(f"server did not start:\n{self.log()}")
+
+    def command(self) -> list[str]:
+        """What runs the server (`fieldops serve`); a benchmark's server with an extra route says its own."""
+        return [sys.executable, "-m", "server.cli", "serve"]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -7,12 +7,8 @@ the same process, app, middleware and uvicorn as the real routes, so the differe
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from pathlib import Path
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -22,22 +18,12 @@ NOOP_PATH = "/bench/noop"
 
 
 class NoopServer(LiveServer):
+    def command(self) -> list[str]:
+        return [sys.executable, str(Path(__file__).resolve()), "--serve"]
+
     def start(self, timeout_s: float = 240.0) -> "NoopServer":  # a loaded machine starts slowly
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.proc.kill()
-        self.proc.wait()
-        raise RuntimeError(f"server did not start:\n{self.log()}")
+        super().start(timeout_s)
+        return self
 
 
 def serve() -> int:

@@ -5,23 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from server.domain.alarms.events import SensorEvent
 from server.domain.alarms.rules import apply_events, forget_old_messages, silent_devices
-from tests.backend import open_store
-from tests.world import build_world
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def store(tmp_path):
-    path = str(tmp_path / "fieldops.db")
-    build_world(path)
-    s = open_store(path)
-    yield s
-    s.close()
 
 
 def event(device="leak-1", kind="water_leak", active=True, site="north", n=0, source="native", zone="B2"):
