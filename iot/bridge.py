@@ -122,6 +122,7 @@ class MqttBridge:
         self._refused = False  # the last CONNACK refused our credentials: retry after AUTH_RETRY_DELAY_S
         self._thread: threading.Thread | None = None
         self.connected_event = threading.Event()
+        self._ready_mid: int | None = None
         self.last_connect_reason: str | None = None
         self._batch_handler = batch_handler
         self._urgent = urgent
@@ -195,6 +196,7 @@ class MqttBridge:
         self.connected_event.clear()
 
     def wait_connected(self, timeout: float) -> bool:
+        """Wait until connected and the subscriptions made so far are acknowledged."""
         return self.connected_event.wait(timeout)
 
     # --- paho wiring --------------------------------------------------------------------------
@@ -216,6 +218,7 @@ class MqttBridge:
         client.reconnect_delay_set(RECONNECT_MIN_DELAY_S, RECONNECT_MAX_DELAY_S)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         return client
 
@@ -271,10 +274,17 @@ class MqttBridge:
         self._generation += 1
         with self._lock:
             filters = list(self._filters)
-        if filters:
-            client.subscribe([(self._shared(f), self._options) for f in filters])
         log.info("MQTT connected to %r (session present: %s)", self.address, flags.session_present)
-        self.connected_event.set()
+        if filters:
+            # Ready only once the broker has acknowledged the subscriptions: a message published
+            # after wait_connected() returns must reach us.
+            _, self._ready_mid = client.subscribe([(self._shared(f), self._options) for f in filters])
+        else:
+            self.connected_event.set()
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        if mid == self._ready_mid:
+            self.connected_event.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected_event.clear()

@@ -4,6 +4,7 @@ import { setLanguage, initialLanguage, t, translateTree } from "./i18n.js";
 import { getMeta, setMeta, listOutbox } from "./db.js";
 import { startSyncTriggers, onSyncChange, pendingCounts, syncNow } from "../sync.js";
 import { routes, homeFor } from "./routes.js";
+import { fieldSelector } from "./dom.js";
 import { showSyncState, syncState } from "./sync-bar.js";
 
 const screen = document.getElementById("screen");
@@ -44,11 +45,11 @@ async function refreshBar(news) {
   maybeApplyUpdate();
 }
 
-/* What the person has typed and not saved yet, by field (testid or name), so a redraw with fresh data puts it
+/* What the person has typed and not saved yet, by field (dom.js fieldSelector: the field within the thing it is about), so a redraw with fresh data puts it
    back. Kept as they type, not read at redraw time: a redraw loads its data first, and what is typed meanwhile
    must survive too. A submitted form's fields are dropped (saved), and leaving the screen drops everything. */
 const typed = new Map();
-const fieldKey = (el) => el.dataset?.testid || el.name || null;
+const fieldKey = (el) => fieldSelector(el, screen);
 function keepTyped(e) {
   const el = e.target;
   const key = fieldKey(el);
@@ -60,14 +61,14 @@ function noteSubmitted(e) { submitted = [...(e.target.elements || [])].map(field
 function dropSaved() { for (const key of submitted) typed.delete(key); submitted = []; }
 
 function restoreTyped(focusKey) {
-  const find = (key) => screen.querySelector(`[data-testid="${CSS.escape(key)}"]`) || screen.querySelector(`[name="${CSS.escape(key)}"]`);
+  const find = (key) => screen.querySelector(key);
   for (const [key, f] of typed) {
     const el = find(key);
     if (!el) continue; // the form is gone: the order moved on (a refusal, the office changed it)
     if (["checkbox", "radio"].includes(el.type)) el.checked = f.checked; else el.value = f.value;
   }
   const el = focusKey && find(focusKey);
-  if (el && typed.has(focusKey)) {
+  if (el && typed.has(focusKey) && document.activeElement !== el) { // mount() keeps the caret where it was
     el.focus();
     if ("setSelectionRange" in el) { try { el.setSelectionRange(el.value.length, el.value.length); } catch (_) { /* not a text field */ } }
   }

@@ -159,3 +159,25 @@ def test_after_office_hours_the_guard_dispatches_the_emergency_order_and_can_rec
     tech_b = server.login("tech_b")
     assert order["status"] == "dispatched" and order["assignee_id"] == tech_b.user["id"]
     assert not errors, errors
+
+
+def test_the_board_redrawn_by_a_new_alarm_keeps_the_guard_typing_where_they_were(
+        browser: Browser, room_server, publisher) -> None:  # noqa: F811
+    """A redraw (here: a second alarm arriving) does not take the keyboard away from a half-typed note."""
+    server = room_server()
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})
+    try:
+        page = on_shift(ctx, server.url, "guard")
+        alarm(publisher, "water_leak", "leak-b2", "B2 泵房")
+        leak_id = page.wait_for_selector("[data-testid=alarm-item]", timeout=10000).get_attribute("data-alarm-id")
+        page.click(f"{item(leak_id)} [data-testid=resolve-note]")
+        page.keyboard.type("阀门已关")
+        alarm(publisher, "smoke", "smoke-3f", "3F 走廊")
+        page.wait_for_selector("[data-testid=alarm-item] >> text=烟雾", timeout=10000)  # the board was redrawn
+        focused = page.evaluate_handle("document.activeElement")
+        assert focused.get_attribute("data-testid") == "resolve-note"
+        assert page.evaluate("document.activeElement.closest('[data-alarm-id]').dataset.alarmId") == leak_id
+        page.keyboard.type("，积水已清")
+        assert page.input_value(f"{item(leak_id)} [data-testid=resolve-note]") == "阀门已关，积水已清"
+    finally:
+        ctx.close()
