@@ -76,6 +76,14 @@ class StreamScope:
     def visible(self, event: dict[str, Any]) -> bool:
         return visible_event(self.actor, event)
 
+    @property
+    def sites(self) -> frozenset[str] | None:
+        """The sites outside which `visible` never says yes, for the live feed's index (None: any site). Admins
+        see every site; a technician keeps orders assigned to them at a site no longer theirs (can_see_order)."""
+        if self.actor.is_admin or self.actor.role == "technician":
+            return None
+        return self.actor.site_ids
+
     def stale(self, generation: int) -> bool:
         return generation != self.generation or time.monotonic() - self.checked_at >= SESSION_RECHECK_S
 

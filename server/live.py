@@ -47,14 +47,16 @@ Visible = Callable[[dict[str, Any]], bool]
 class Subscription:
     """One open stream: its loop and queue, who it is for, and whether events were refused because it was full."""
 
-    __slots__ = ("loop", "queue", "overflowed", "visible")
+    __slots__ = ("loop", "queue", "overflowed", "visible", "sites")
 
-    def __init__(self, visible: Visible) -> None:
+    def __init__(self, visible: Visible, sites: frozenset[str] | None) -> None:
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
         self.overflowed = False
         self.visible = visible
         """Whether this stream's user may see an event, from the event's own scope fields (no I/O; replaceable)."""
+        self.sites = sites
+        """The only sites whose events `visible` can accept (None: any); the feed asks only those streams."""
 
     def offer(self, events: list[dict[str, Any]]) -> None:
         """On the subscription's loop: queue the events, or note that they could not be (the stream must resync)."""
@@ -69,6 +71,11 @@ class LiveFeed:
     def __init__(self, store: Store | None = None) -> None:
         self.store = store
         self._subscribers: set[Subscription] = set()
+        # The streams by the sites whose events they may see, and those that may see any site's: an event is
+        # checked against its site's streams only, so a storm at one site costs the other sites' boards nothing
+        # (500 guards' streams were 500 visibility checks per storm event).
+        self._by_site: dict[str, set[Subscription]] = {}
+        self._any_site: set[Subscription] = set()
         self._lock = threading.Lock()
         self._own_alarms: dict[str, float] = {}  # alarm id -> when this instance published it, oldest first
         self.sessions_generation = 0
@@ -81,15 +88,47 @@ class LiveFeed:
             at = self._own_alarms.pop(alarm_id, None)
         return at is not None and time.monotonic() - at < OWN_ALARM_S
 
-    def subscribe(self, visible: Visible = lambda event: True) -> Subscription:
-        subscription = Subscription(visible)
+    def subscribe(self, visible: Visible = lambda event: True, sites: frozenset[str] | None = None) -> Subscription:
+        """`sites`: the sites outside which `visible` never says yes (None: it may for any site)."""
+        subscription = Subscription(visible, sites)
         with self._lock:
             self._subscribers.add(subscription)
+            self._index(subscription)
         return subscription
+
+    def rescope(self, subscription: Subscription, visible: Visible, sites: frozenset[str] | None) -> None:
+        """The stream's user changed (sites, role): it is asked by its new scope from now on."""
+        with self._lock:
+            self._unindex(subscription)
+            subscription.visible, subscription.sites = visible, sites
+            if subscription in self._subscribers:
+                self._index(subscription)
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
             self._subscribers.discard(subscription)
+            self._unindex(subscription)
+
+    def _index(self, subscription: Subscription) -> None:
+        if subscription.sites is None:
+            self._any_site.add(subscription)
+        for site in subscription.sites or ():
+            self._by_site.setdefault(site, set()).add(subscription)
+
+    def _unindex(self, subscription: Subscription) -> None:
+        self._any_site.discard(subscription)
+        for site in subscription.sites or ():
+            streams = self._by_site.get(site)
+            if streams is not None:
+                streams.discard(subscription)
+                if not streams:
+                    del self._by_site[site]
+
+    def _candidates(self, site_id: str | None) -> list[Subscription]:
+        """Under the lock: the streams that may see an event of `site_id` (an unplaced one: every stream decides)."""
+        if site_id is None:
+            return list(self._subscribers)
+        return [*self._any_site, *self._by_site.get(site_id, ())]
 
     def sessions_changed(self) -> None:
         self.sessions_generation += 1
@@ -109,15 +148,19 @@ class LiveFeed:
             return
         events = self._scoped(events)
         with self._lock:
-            targets = list(self._subscribers)
             if own:
                 self._note_own(events)
+            candidates = [(event, self._candidates(event.get("site_id"))) for event in events]
+        # Each stream's events in publish order; only the streams of an event's site are asked about it.
+        mine: dict[Subscription, list[dict[str, Any]]] = {}
+        for event, streams in candidates:
+            for subscription in streams:
+                if _safely(subscription.visible, event):
+                    mine.setdefault(subscription, []).append(event)
         # One wake-up per event loop, however many streams it serves (500 streams were 500 self-pipe writes per event).
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Subscription, list[dict[str, Any]]]]] = {}
-        for subscription in targets:
-            mine = [event for event in events if _safely(subscription.visible, event)]
-            if mine:
-                by_loop.setdefault(subscription.loop, []).append((subscription, mine))
+        for subscription, its_events in mine.items():
+            by_loop.setdefault(subscription.loop, []).append((subscription, its_events))
         for loop, deliveries in by_loop.items():
             try:
                 loop.call_soon_threadsafe(_offer_all, deliveries)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from server.alarm_queries import StreamScope
-from server.domain.actor import Actor
-from server.live import LiveFeed
+from server.alarm_queries import StreamScope, visible_event
+from server.domain.actor import ROLES, Actor
+from server.live import LiveFeed, Subscription
 
 GUARD_NORTH = Actor(id="g1", name="Guard", role="guard", site_ids=frozenset({"north"}))
 TECH_NORTH = Actor(id="t1", name="Tech", role="technician", site_ids=frozenset({"north"}))
@@ -21,6 +21,19 @@ def _in_a_loop_of_its_own(run):  # type: ignore[no-untyped-def]
         return pool.submit(asyncio.run, run()).result(timeout=30)
 
 
+def _open(feed: LiveFeed, actor: Actor) -> Subscription:
+    """As the stream route opens one: the scope decides, and the feed indexes the stream by the scope's sites."""
+    scope = StreamScope(actor, feed.sessions_generation)
+    return feed.subscribe(scope.visible, scope.sites)
+
+
+def _drain(subscription: Subscription) -> list[str]:
+    got = []
+    while not subscription.queue.empty():
+        got.append(subscription.queue.get_nowait()["id"])
+    return got
+
+
 def _order(order_id: str, **scope: object) -> dict:
     return {"type": "work_order", "id": order_id, "site_id": "north", "category": "repair", "assignee_id": None, "created_by": "d1", **scope}
 
@@ -28,13 +41,10 @@ def _order(order_id: str, **scope: object) -> dict:
 def _received(actor: Actor, events: list[dict]) -> list[str]:
     async def run() -> list[str]:
         feed = LiveFeed()  # no store: scopes must come with the events
-        subscription = feed.subscribe(StreamScope(actor, feed.sessions_generation).visible)
+        subscription = _open(feed, actor)
         feed.publish_many(events)
         await asyncio.sleep(0)  # the feed hands events over with call_soon_threadsafe: one turn of the loop
-        got = []
-        while not subscription.queue.empty():
-            got.append(subscription.queue.get_nowait()["id"])
-        return got
+        return _drain(subscription)
 
     return _in_a_loop_of_its_own(run)
 
@@ -61,6 +71,54 @@ def test_an_event_published_without_its_scope_reaches_nobody_rather_than_everybo
     assert _received(BOSS_NORTH, [{"type": "work_order", "id": "wo-bare"}]) == []
 
 
+def test_the_feeds_site_index_hands_every_stream_exactly_what_its_user_may_see():
+    """The feed asks only the streams of an event's site (and those of every site); for every role and site list
+    that must change nothing: each stream gets exactly the events visible_event accepts, in publish order."""
+    site_lists = [frozenset(), frozenset({"north"}), frozenset({"south"}), frozenset({"north", "south"})]
+    actors = [Actor(id=f"{role}-{i}", name=role, role=role, site_ids=sites) for role in ROLES for i, sites in enumerate(site_lists)]
+    events = []
+    for site in ("north", "south", "east", None):
+        events.append({"type": "alarm", "id": f"alarm-{site}", "site_id": site})
+        if site is not None:
+            events.append({"type": "shift", "id": f"shift-{site}", "site_id": site})
+            for category in ("repair", "emergency"):
+                for actor in actors:  # assigned to, or reported by, everybody in turn, of this site or not
+                    events.append(_order(f"wo-{site}-{category}-to-{actor.id}", site_id=site, category=category, assignee_id=actor.id))
+                    events.append(_order(f"wo-{site}-{category}-by-{actor.id}", site_id=site, category=category, created_by=actor.id))
+
+    async def run() -> list[list[str]]:
+        feed = LiveFeed()
+        subscriptions = [_open(feed, actor) for actor in actors]
+        for start in range(0, len(events), 7):  # several publishes, as the bridge and the change log make them
+            feed.publish_many(events[start:start + 7])
+        await asyncio.sleep(0)
+        return [_drain(s) for s in subscriptions]
+
+    for actor, got in zip(actors, _in_a_loop_of_its_own(run)):
+        assert got == [e["id"] for e in events if visible_event(actor, e)], actor
+
+
+def test_a_stream_whose_user_changes_sites_is_asked_by_the_new_ones():
+    async def run() -> tuple[list[str], list[str]]:
+        feed = LiveFeed()
+        subscription = _open(feed, GUARD_NORTH)
+        feed.publish_many([{"type": "alarm", "id": "a-north", "site_id": "north"}, {"type": "alarm", "id": "a-south", "site_id": "south"}])
+        await asyncio.sleep(0)
+        before = _drain(subscription)
+        moved = StreamScope(Actor(id="g1", name="Guard", role="guard", site_ids=frozenset({"south"})), feed.sessions_generation)
+        feed.rescope(subscription, moved.visible, moved.sites)
+        feed.publish_many([{"type": "alarm", "id": "a-north-2", "site_id": "north"}, {"type": "alarm", "id": "a-south-2", "site_id": "south"}])
+        await asyncio.sleep(0)
+        after = _drain(subscription)
+        feed.unsubscribe(subscription)
+        feed.publish_many([{"type": "alarm", "id": "a-south-3", "site_id": "south"}])
+        await asyncio.sleep(0)
+        assert _drain(subscription) == []  # gone from the index too
+        return before, after
+
+    assert _in_a_loop_of_its_own(run) == (["a-north"], ["a-south-2"])
+
+
 def test_a_scope_is_stale_once_sessions_change():
     feed = LiveFeed()
     scope = StreamScope(GUARD_NORTH, feed.sessions_generation)
@@ -79,7 +137,7 @@ def test_a_shift_is_heard_of_by_its_sites_guards_and_office_not_by_technicians()
 def _heard(feed: LiveFeed, actors: list[Actor], act) -> list[list[tuple[str, str]]]:
     """What streams opened for `actors` are handed while `act()` runs (on this thread, as the poll thread would)."""
     async def run() -> list[list[tuple[str, str]]]:
-        subscriptions = [feed.subscribe(StreamScope(actor, feed.sessions_generation).visible) for actor in actors]
+        subscriptions = [_open(feed, actor) for actor in actors]
         act()
         await asyncio.sleep(0)
         heard = []

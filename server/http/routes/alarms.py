@@ -28,6 +28,25 @@ from server.services import Services
 KEEPALIVE_S = 15.0
 
 
+class _Wire(ServerSentEventMessage):
+    """Events already in their wire form: what is waiting goes out in one write."""
+
+    def __init__(self, wire: bytes) -> None:
+        super().__init__()
+        self.wire = wire
+
+    def encode(self) -> bytes:
+        return self.wire
+
+
+def _wire(event: dict) -> bytes:
+    """An event's SSE form, made once however many streams it goes to (the feed hands each the same dict)."""
+    wire = event.get("_wire")
+    if wire is None:
+        wire = event["_wire"] = ServerSentEventMessage(event=event["type"], data=json.dumps({"type": event["type"], "id": event["id"]})).encode()
+    return wire
+
+
 class AlarmController(Controller):
     path = "/api/v1"
     tags = ["alarms"]
@@ -50,7 +69,8 @@ class AlarmController(Controller):
         """Sensor messages nobody could read (topic, payload, reason, site_id) of the caller's sites and unplaced ones, for supervisors to fix devices."""
         return answer(list[DeadLetter], services.read(dead_letters, actor, limit))
 
-    @get("/events/stream", operation_id="eventStream", responses=errors())
+    # Not gzipped: each event is a few dozen bytes flushed at once, where compressing costs a flush per stream per event.
+    @get("/events/stream", operation_id="eventStream", responses=errors(), skip_compression=True)
     async def stream(self, services: Services, actor: Actor, request: Request) -> ServerSentEvent:
         """Server-sent events: `{"type": "alarm"|"work_order"|"shift", "id"}` whenever something the caller may see changes.
 
@@ -59,16 +79,23 @@ class AlarmController(Controller):
         token = bearer_token(request)  # `actor` made a bad token 401 before the stream opened
         ends_at = time.monotonic() + await asyncio.to_thread(services.read, token_seconds_left, token)
         scope = StreamScope(actor, services.feed.sessions_generation)
-        subscription = services.feed.subscribe(scope.visible)
+        subscription = services.feed.subscribe(scope.visible, scope.sites)
 
         async def events() -> AsyncIterator[ServerSentEventMessage]:
+            queue = subscription.queue
             try:
                 yield ServerSentEventMessage(event="hello", data="{}")
                 while (left := ends_at - time.monotonic()) > 0:
-                    try:
-                        event = await asyncio.wait_for(subscription.queue.get(), min(KEEPALIVE_S, left))
-                    except asyncio.TimeoutError:
-                        event = None
+                    if queue.empty():
+                        try:
+                            first = await asyncio.wait_for(queue.get(), min(KEEPALIVE_S, left))
+                        except asyncio.TimeoutError:
+                            first = None
+                    else:  # already waiting (a burst): no timer and no task for it
+                        first = queue.get_nowait()
+                    batch = [] if first is None else [first]
+                    while not queue.empty():
+                        batch.append(queue.get_nowait())
                     if subscription.overflowed:
                         yield ServerSentEventMessage(event="resync", data=json.dumps(RESYNC))
                         return
@@ -80,12 +107,14 @@ class AlarmController(Controller):
                         if now_actor is None:
                             return  # revoked (or the user disabled): not one more event
                         scope.renew(now_actor, generation)
-                        if event is not None and not scope.visible(event):
-                            continue  # queued under the old scope, hidden under the new one
-                    if event is None:
+                        services.feed.rescope(subscription, scope.visible, scope.sites)
+                        batch = [event for event in batch if scope.visible(event)]  # queued under the old scope
+                        if first is not None and not batch:
+                            continue
+                    if first is None:
                         yield ServerSentEventMessage(comment="keep-alive")
                     else:
-                        yield ServerSentEventMessage(event=event["type"], data=json.dumps({"type": event["type"], "id": event["id"]}))
+                        yield _Wire(b"".join(map(_wire, batch)))
             finally:
                 services.feed.unsubscribe(subscription)
 
