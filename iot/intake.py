@@ -76,13 +76,19 @@ class SensorIntake:
         started = time.perf_counter()
         received = now()
         escalate = self.services.settings.escalate_after_s
-        batch = self.services.store.write(lambda tx: apply_batch(tx, items, received, escalate, site_of_topic))
+
+        def work(tx: Any) -> tuple[Any, list[int]]:
+            batch = apply_batch(tx, items, received, escalate, site_of_topic)
+            # claimed in the alarm's own commit: the push goes out right after it, without a commit of its own
+            return batch, self.pusher.claim_in(tx, batch.alarms.outbox_ids)
+
+        batch, claimed = self.services.store.write(work)
         for result in batch.applied:
             ALARMS.labels(result).inc()
         self._count_dead_letters(batch.dead_letters)
         self._remember_active(items)
         ALARM_LATENCY.observe(time.perf_counter() - started)
-        self.pusher.send(batch.alarms.outbox_ids)
+        self.pusher.send(batch.alarms.outbox_ids, claimed)
         if batch.alarms.alarm_ids:
             self.feed.publish_alarms(batch.alarms.alarm_ids)
 

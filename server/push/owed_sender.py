@@ -86,9 +86,17 @@ class OwedPushSender:
         self._thread = threading.Thread(target=self._drain, name="alarm-push", daemon=True)
         self._thread.start()
 
-    def send(self, outbox_ids: list[int]) -> None:
-        """Queue owed pushes; returns at once (called on the MQTT thread right after commit)."""
+    def claim_in(self, tx: Tx, outbox_ids: list[int]) -> list[int]:
+        """Inside the transaction that owes them: claim rows for this instance, to hand to `send` right after that
+        commit; the push then needs no claim commit of its own (one fsync less between a sensor and a phone).
+        Until `send` is called the claim is only a lease: should this instance die first, another sends them."""
+        return claim_owed(tx, outbox_ids, self.holder, now(), self.lease_s)
+
+    def send(self, outbox_ids: list[int], claimed: list[int] | tuple[int, ...] = ()) -> None:
+        """Queue owed pushes; returns at once (called on the MQTT thread right after commit). `claimed`: those of
+        them `claim_in` claimed in that commit."""
         with self._lock:
+            self._held.update(claimed)
             fresh = [i for i in outbox_ids if i not in self._queued]
             self._queued.update(fresh)
         for outbox_id in fresh:
@@ -137,7 +145,7 @@ class OwedPushSender:
     def _claim(self, batch: list[int]) -> set[int]:
         with self._lock:
             fresh = [i for i in batch if i not in self._held]
-        got = self.store.write(lambda tx: claim_owed(tx, fresh, self.holder, now(), self.lease_s))
+        got = self.store.write(lambda tx: claim_owed(tx, fresh, self.holder, now(), self.lease_s)) if fresh else []
         with self._lock:
             self._held.update(got)
             return {i for i in batch if i in self._held}

@@ -91,7 +91,10 @@ class _Services:
 
 
 class _Quiet:
-    def send(self, ids):
+    def claim_in(self, tx, ids):
+        return []
+
+    def send(self, ids, claimed=()):
         self.sent = ids
 
     def publish_alarms(self, ids):
@@ -127,3 +130,29 @@ def test_chunks_cover_every_row_once_in_a_few_fixed_sizes(rows):
     parts = list(chunks(list(range(rows))))
     assert [r for part in parts for r in part] == list(range(rows))
     assert {len(p) for p in parts} <= {256, 64, 16, 4, 1}
+
+
+def test_an_alarms_push_is_claimed_in_the_alarms_own_commit_and_no_other_instance_can_take_it(two_stores):
+    """The push needs no claim commit of its own after the alarm's (one fsync less to the phone); the lease it
+    holds from that commit keeps another instance off it, and runs out if this one dies before sending."""
+    from server.push.outbox import claim_owed
+    from server.push.owed_sender import OwedPushSender
+
+    class Claiming(_Quiet):
+        holder, lease_s = "instance-a/1", 60.0
+        claim_in = OwedPushSender.claim_in
+
+        def send(self, ids, claimed=()):
+            self.sent, self.claimed = ids, list(claimed)
+
+    _, store = two_stores
+    pusher = Claiming()
+    SensorIntake(_Services(store), pusher, _Quiet()).handle_batch([ReceivedMessage(
+        topic="fieldops/north/smoke-9/event", payload=json.dumps({"kind": "smoke", "active": True, "seq": 1}).encode(),
+        qos=1, retain=False, mid=1)])
+    rows = store.read(lambda tx: tx.query("SELECT id, claimed_by, lease_until FROM push_outbox ORDER BY id"))
+    assert rows and pusher.sent == pusher.claimed == [r["id"] for r in rows]
+    assert {r["claimed_by"] for r in rows} == {"instance-a/1"} and all(r["lease_until"] for r in rows)
+    now = datetime.now(timezone.utc)
+    assert store.write(lambda tx: claim_owed(tx, pusher.sent, "instance-b/1", now, 60.0)) == []
+    assert store.write(lambda tx: claim_owed(tx, pusher.sent, "instance-b/1", now + timedelta(seconds=61), 60.0)) == pusher.sent

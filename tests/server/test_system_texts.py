@@ -92,8 +92,12 @@ def test_joining_acknowledging_and_resolving_leave_notes_worded_per_reader(store
 
 
 class _NoPush:
-    def send(self, ids):  # the intake hands owed pushes on; these messages owe none
+    def claim_in(self, tx, ids):  # claimed in the alarm's commit; these messages owe none
         assert ids == []
+        return []
+
+    def send(self, ids, claimed=()):  # the intake hands owed pushes on; these messages owe none
+        assert ids == [] and not claimed
 
 
 class _Services:
