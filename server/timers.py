@@ -46,6 +46,9 @@ TURN_ASK_S = 5.0
 # overdue), and at most every few seconds while orders change, so a scrape soon shows new work.
 GAUGES_EVERY_S = 60.0
 GAUGES_AFTER_CHANGE_S = 3.0
+# ... and never more often than this many times its own last cost: with 50,000 open orders a scan takes seconds of
+# CPU, and every 3 s it took a core from the pulls and pushes it measures (the gauges then trail by under a minute).
+GAUGES_COST_FACTOR = 20.0
 # Work-order escalations poll every FIELDOPS_ESCALATION_POLL_S (settings.escalation_poll_s): their deadlines are
 # minutes to days apart, and each round plans the orders changed since the last.
 
@@ -143,6 +146,7 @@ class WorkOrderEscalations:
         self.policy = complaint_policy(services)
         self._planned: int | None = None  # change-log version the escalation rows reflect; None: plan everything
         self._gauges_at = 0.0
+        self._gauges_cost = 0.0  # seconds the last overdue scan took
         self._gauges_stale = True
 
     def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -175,8 +179,11 @@ class WorkOrderEscalations:
             for escalation in sent:  # open supervisor queues look again now
                 services.feed.publish({"type": "work_order", "id": escalation["work_order_id"]})
         since_gauges = time.monotonic() - self._gauges_at
-        if since_gauges >= GAUGES_EVERY_S or (self._gauges_stale and since_gauges >= GAUGES_AFTER_CHANGE_S) or now is not None:
+        floor = GAUGES_COST_FACTOR * self._gauges_cost
+        if (since_gauges >= max(GAUGES_EVERY_S, floor) or (self._gauges_stale and since_gauges >= max(GAUGES_AFTER_CHANGE_S, floor))
+                or now is not None):
             self._gauges_at, self._gauges_stale = time.monotonic(), False
             for step, count in services.store.read(lambda tx: overdue_counts(tx, services.sla_targets, moment)).items():
                 OVERDUE_ORDERS.labels(step).set(count)
+            self._gauges_cost = time.monotonic() - self._gauges_at
         return sent
