@@ -11,7 +11,12 @@ import { showGuard } from "./screens/guard.js";
 import { showDispatcher } from "./screens/dispatcher.js";
 import { showNewReport } from "./screens/new-report.js";
 
-const lazy = (path, name) => async (root, ctx) => (await import(path))[name](root, ctx);
+const lazy = (path, name) => async (root, ctx) => {
+  const route = root.dataset.route;
+  const show = (await import(path))[name];
+  if (root.dataset.route !== route) return undefined; // the user moved on while the module loaded
+  return show(root, ctx);
+};
 
 export const routes = {
   login: showLogin,

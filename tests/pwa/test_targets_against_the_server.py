@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page
 
 from server.clock import parse_rfc3339
 from tests.live_server import new_order_args
-from tests.pwa.app_steps import sign_in, wait_until
+from tests.pwa.app_steps import sign_in, wait_in_page, wait_until
 
 
 def dispatch_due(order: dict) -> str:
@@ -148,5 +148,35 @@ def test_the_targets_screen_tells_other_roles_it_is_not_theirs(browser: Browser,
         page.evaluate("location.hash = '#/targets'")
         page.wait_for_selector("[data-testid=targets-screen][data-allowed=false]")
         assert page.inner_text("[data-testid=targets-screen] [role=alert]") == "只有客服主管和管理员可以查看和修改服务时限。"
+    finally:
+        ctx.close()
+
+
+def test_a_slow_redraw_of_the_supervisors_console_does_not_paint_over_the_screen_they_moved_to(browser: Browser, start_server) -> None:
+    """The console's redraw waits for the site list; the supervisor opens the targets meanwhile. When the slow answer
+    comes, the targets stay on screen (it painted the console over them, and the targets never came back)."""
+    server = start_server()
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})
+    held = []
+    try:
+        page = ctx.new_page()
+        sign_in(page, server.url, "boss", "[data-testid=supervisor-screen]")
+
+        def hold_first(route):  # type: ignore[no-untyped-def]
+            if not held:
+                held.append(route)  # the console's redraw waits here
+            else:
+                route.continue_()
+
+        page.route("**/api/v1/sites", hold_first)
+        page.evaluate("location.hash = '#/supervisor/again'")  # a redraw of the console, as a sync or an event makes one
+        wait_in_page(page, lambda: held, what="the console's redraw asking for the sites")
+        page.click("[data-testid=nav-targets]")
+        page.wait_for_selector("[data-testid=site-targets][data-site-id=north] [data-testid=site-targets-empty]")
+        with page.expect_response("**/api/v1/sites"):
+            held[0].continue_()
+        page.evaluate("() => new Promise((done) => setTimeout(done, 0))")  # the held answer's handlers have run
+        assert page.locator("[data-testid=targets-screen]").is_visible()
+        assert page.locator("[data-testid=supervisor-screen]").count() == 0
     finally:
         ctx.close()

@@ -67,7 +67,9 @@ function deviceItem(d, names, done) {
 }
 
 export async function showDevices(root, { user }) {
+  const route = root.dataset.route;
   const names = await siteNames();
+  if (root.dataset.route !== route) return; // the user moved on while this loaded: paint nothing over their screen
   const sites = user.role === "admin" ? [...names.keys()] : (user.site_ids || []);
   const status = h("p", { class: "hint", role: "status", testid: "devices-status" });
   const list = h("ul", { class: "plain devices", testid: "device-list" });

@@ -12,6 +12,7 @@ import { orderTitle } from "../system-text.js";
 const DONE = new Set(["signed_off", "closed", "cancelled"]);
 
 export async function showJobs(root, { user }) {
+  const route = root.dataset.route;
   const pull = await lastPull();
   const names = await loadNames();
   const rows = (await listObjects("work_order")).map((r) => ({ ...r.value, _conflict: r.conflict }));
@@ -23,6 +24,7 @@ export async function showJobs(root, { user }) {
       h("span", { class: "job-unit" }, `${names.site(o.site_id)} · ${o.unit}`),
       h("span", { class: "job-meta" }, statusChip(o.status), pendingBadge(counts.byOrder[o.id]),
         h("span", { class: "countdown", testid: "countdown", "data-countdown": countdownData(o) }))))));
+  if (root.dataset.route !== route) return; // the user opened a job while the list loaded: paint nothing over it
   mount(root, h("section", { testid: "jobs-screen" },
     h("h1", {}, t("jobs.title")),
     mine.length ? list : h("p", { class: "empty", testid: "jobs-empty" }, t("jobs.empty")),

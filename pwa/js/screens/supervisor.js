@@ -73,7 +73,9 @@ function deadLetterList(rows) {
 }
 
 export async function showSupervisor(root, { user }) {
+  const route = root.dataset.route;
   const names = await siteNames();
+  if (root.dataset.route !== route) return; // the user moved on while this loaded: paint nothing over their screen
   const mySites = user.role === "admin" ? [...names.keys()] : user.site_ids || [];
   const site = h("select", { name: "site_id", testid: "queue-site" },
     h("option", { value: "" }, t("supervisor.all_sites")), mySites.map((s) => h("option", { value: s }, siteName(names, s))));
