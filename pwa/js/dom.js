@@ -21,9 +21,13 @@ export function h(tag, attrs = {}, ...children) {
    in carries over: focused, with its caret, and with what was typed meanwhile (the old field holds it until
    it is replaced). Not once its form was submitted (the redraw shows the saved result), nor on a new route. */
 export function mount(root, ...children) {
-  const typing = root.dataset.mounted === (root.dataset.route ?? "") ? typingIn(root) : null;
+  const same = root.dataset.mounted === (root.dataset.route ?? "");
+  const typing = same ? typingIn(root) : null;
+  // a section the user opened (a form folded in <details>) stays open over the redraw
+  const opened = same ? [...root.querySelectorAll("details[open][data-testid]")].map((d) => placeOf(d, root)) : [];
   root.replaceChildren(...children.flat(Infinity).filter(Boolean));
   root.dataset.mounted = root.dataset.route ?? "";
+  for (const selector of opened) root.querySelector(selector)?.setAttribute("open", "");
   if (typing) resumeTyping(root, typing);
 }
 
@@ -40,6 +44,11 @@ const idAttributes = (node) => [...node.attributes].filter((a) => a.name.startsW
    typed for one alarm never lands in another's. Null for a field nobody could find again. */
 export function fieldSelector(el, root = document.body) {
   if (!el || !TYPED.has(el.tagName) || (!el.dataset.testid && !el.name && !el.id)) return null;
+  return placeOf(el, root);
+}
+
+/* An element's testid (or id, or name) inside the nearest element that carries an id of what it is about. */
+function placeOf(el, root) {
   const own = el.dataset.testid ? `[data-testid="${CSS.escape(el.dataset.testid)}"]`
     : el.id ? `#${CSS.escape(el.id)}` : `[name="${CSS.escape(el.name)}"]`;
   let holder = el.parentElement;
